@@ -1,0 +1,131 @@
+"""Read and write image files (Pillow) and convert between dtypes and value ranges.
+
+Images are NumPy arrays (H, W) for grey or (H, W, C) for colour, as `core.filtering` expects.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+MAX_PIXELS = 64_000_000
+"""Largest image read by default (8000 x 8000); larger files are refused as possible bombs."""
+
+READABLE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+class ImageReadError(ValueError):
+    """An image file could not be read; the message says which file and why."""
+
+
+def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, grey: bool = False):
+    """Read an image file into a uint8 array, (H, W) for grey or (H, W, 3) for colour.
+
+    Palette, 16-bit and alpha images are converted (alpha is dropped, composited on white).
+    Raises `ImageReadError` naming the file for a missing, corrupt, truncated or oversized file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageReadError(f"{path}: no such file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise ImageReadError(
+                        f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, "
+                        f"over the limit of {max_pixels / 1e6:.0f}; scale it down first"
+                    )
+                img.load()
+                return _to_array(img, grey=grey)
+    except ImageReadError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageReadError(f"{path}: not an image file Playground can read") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageReadError(f"{path}: the file is corrupt or truncated ({error})") from None
+
+
+def _to_array(img: Image.Image, *, grey: bool) -> np.ndarray:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        data = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if data.max(initial=0) > 255 else 255.0
+        return np.clip(data / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if img.mode == "F":
+        return to_uint8(np.asarray(img, dtype=np.float32), scale="normalize")
+    if "A" in img.getbands() or img.mode == "P":
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba).convert("RGB")
+    if grey or img.mode in ("L", "1"):
+        return np.asarray(img.convert("L"), dtype=np.uint8).copy()
+    return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """True for an (H, W) image or a colour image whose channels are all equal."""
+    if image.ndim == 2:
+        return True
+    return bool(np.all(image[..., 1:] == image[..., :1]))
+
+
+def to_uint8(image: np.ndarray, *, scale: str = "clip") -> np.ndarray:
+    """Map a float image to 0..255 for display or saving.
+
+    scale: "clip" keeps values and clips to 0..255; "normalize" stretches min..max to 0..255;
+    "abs" takes the absolute value, then clips (edges of both signs show bright).
+    """
+    data = np.asarray(image, dtype=np.float32)
+    if scale == "abs":
+        data = np.abs(data)
+    elif scale == "normalize":
+        finite = data[np.isfinite(data)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        span = high - low
+        data = (data - low) * (255.0 / span) if span > 0 else np.zeros_like(data)
+    elif scale != "clip":
+        raise ValueError(f"scale must be 'clip', 'normalize' or 'abs'; received {scale!r}")
+    data = np.nan_to_num(data, nan=0.0, posinf=255.0, neginf=0.0)
+    return np.clip(np.rint(data), 0, 255).astype(np.uint8)
+
+
+def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
+    """Write a uint8 (H, W) or (H, W, 3) image, atomically (temporary file, then rename)."""
+    path = Path(path)
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise TypeError(f"write_image expects uint8 pixels; received {array.dtype} (use to_uint8)")
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
+        raise ValueError(f"write_image expects (H, W) or (H, W, 3) pixels; received {array.shape}")
+    suffix = path.suffix.lower() or ".png"
+    fmt = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".tif": "TIFF",
+           ".tiff": "TIFF"}.get(suffix)
+    if fmt is None:
+        raise ValueError(f"{path}: cannot write {suffix!r} images; use .png, .jpg, .bmp or .tif")
+    atomic_write(path, lambda f: Image.fromarray(array).save(f, format=fmt))
+
+
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call `write(binary_file)` on a temporary file beside `path`, then rename it over `path`.
+
+    A failure half-way leaves the old file (if any) untouched.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

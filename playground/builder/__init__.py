@@ -1,0 +1,1 @@
+"""The network builder tab: block palette, network canvas, block inspector."""

@@ -1,0 +1,152 @@
+"""The main window: tabs, menus, status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import __version__
+from core.images import ImageReadError, read_image
+from core.resources import data_licences
+from playground import WINDOW_TITLE
+from playground.widgets.messages import show_error
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
+
+WELCOME_HTML = """
+<h1>Welcome to Playground</h1>
+<p>Learn image convolution and convolutional neural networks by doing.</p>
+<p>Playground is made of tabs; each appears here as soon as it works:</p>
+<ul>
+<li><b>Filter studio</b>: load an image, draw or pick a kernel on a grid (Gaussian, Sobel with
+gradient magnitude and angle, your own) and see the filtered image at once; padding, stride and
+an explain mode that shows the arithmetic behind every output pixel.</li>
+<li><b>Network builder</b>: assemble a small CNN from convolution, pooling, fully-connected and
+softmax blocks by drag and drop, and see every block's output shape and weight count.</li>
+<li><b>Training</b>: train that network on the bundled handwritten digits (or your own data)
+on a background thread, and watch it learn: loss and accuracy, learned filters, feature maps,
+gradients per layer.</li>
+</ul>
+<p>Start with <b>File &gt; Open image…</b>, or use the command line:
+<code>playground --help</code>.</p>
+"""
+
+
+class WelcomePage(QWidget):
+    """The empty state: what each tab is for, and the last image opened."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLabel(WELCOME_HTML)
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setMaximumWidth(760)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+
+
+class AboutDialog(QDialog):
+    """Version, what Playground is, and the licences of the data it ships."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Playground")
+        self.resize(640, 520)
+        browser = QTextBrowser()
+        browser.setObjectName("licences")
+        browser.setMarkdown(
+            f"# Playground {__version__}\n\n"
+            "Learn image convolution and convolutional neural networks by doing.\n\n"
+            "Built on NumPy, SciPy, Qt (PySide6), pyqtgraph and Pillow.\n\n"
+            "---\n\n" + data_licences()
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        self.browser = browser
+
+
+class MainWindow(QMainWindow):
+    """Tabs for each part of the app, File and Help menus, and a status bar."""
+
+    image_opened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(WINDOW_TITLE)
+        self.resize(1280, 820)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.welcome = WelcomePage()
+        self.tabs.addTab(self.welcome, "Welcome")
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self.statusBar().showMessage("Ready. File > Open image… to begin.")
+        self.about_dialog: AboutDialog | None = None
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        self.open_action = QAction("&Open image…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self._on_open_triggered)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        self.about_action = QAction("&About Playground", self)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        self.help_menu = help_menu
+
+    def add_tab(self, widget: QWidget, title: str) -> None:
+        """Add a feature tab after the existing ones."""
+        self.tabs.addTab(widget, title)
+
+    def show_about(self) -> AboutDialog:
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
+        return self.about_dialog
+
+    def _on_open_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str) -> bool:
+        """Read an image file; report problems in the window. Returns True when it was read."""
+        try:
+            image = read_image(path)
+        except ImageReadError as error:
+            show_error(self, "Cannot open image", str(error))
+            self.statusBar().showMessage(f"Could not open {Path(path).name}")
+            return False
+        kind = "grey" if image.ndim == 2 else "colour"
+        height, width = image.shape[:2]
+        self.statusBar().showMessage(f"Opened {Path(path).name}: {width} x {height}, {kind}")
+        self.image_opened.emit(str(path))
+        return True

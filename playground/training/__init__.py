@@ -1,0 +1,1 @@
+"""The training tab: worker, dashboard, plots, filter and feature-map views, predictions."""

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Set up and run Playground from a fresh clone, with nothing but Python 3.11 and pip.
+
+    python3 tasks.py run [ARGS...]   launch the app (ARGS go to the `playground` command)
+    python3 tasks.py test [ARGS...]  run ruff and the whole test suite headless (ARGS go to pytest)
+
+Both create `.venv/` from `pyproject.toml` on first use (and again when it changes), and say which
+system libraries Qt needs when they are missing (installing them with apt-get when run as root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".playground-installed"
+
+# Shared libraries Qt loads, and the Debian packages that provide them.
+OFFSCREEN_LIBS = {
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+DISPLAY_LIBS = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+}
+
+
+def _say(message: str) -> None:
+    print(f"[tasks] {message}", flush=True)
+
+
+def _run(cmd: list[str], **kwargs) -> None:
+    subprocess.run(cmd, check=True, **kwargs)
+
+
+def _make_venv() -> None:
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        return
+    except (subprocess.CalledProcessError, OSError) as error:
+        _say(f"python -m venv failed ({error}); falling back to virtualenv")
+    tools = ROOT / ".venv-tools"
+    _run([sys.executable, "-m", "pip", "install", "-q", "--target", str(tools), "virtualenv"])
+    env = dict(os.environ, PYTHONPATH=str(tools))
+    _run([sys.executable, "-m", "virtualenv", "-q", str(VENV)], env=env)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create `.venv` and install the project into it when `pyproject.toml` changed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        _say("creating .venv")
+        _make_venv()
+    _say(f"installing the project into .venv ({extras or 'runtime only'})")
+    _run([str(PYTHON), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    target = f".[{extras}]" if extras else "."
+    _run([str(PYTHON), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
+    STAMP.write_text(wanted)
+
+
+def _has_library(name: str) -> bool:
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    except OSError:
+        return True  # no ldconfig (not Linux): let Qt itself report what is missing
+    return name in out
+
+
+def ensure_system_libraries(libs: dict[str, str]) -> None:
+    """Install the Debian packages Qt needs, or say how to, when a library is missing."""
+    if not sys.platform.startswith("linux"):
+        return
+    missing = sorted({pkg for lib, pkg in libs.items() if not _has_library(lib)})
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _say("installing Qt's system libraries: " + " ".join(missing))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        _run(["apt-get", "update", "-q"], env=env)
+        _run(command + ["-q"], env=env)
+    else:
+        _say("Qt needs these system libraries; install them and try again:")
+        _say("  sudo " + " ".join(command))
+        sys.exit(1)
+
+
+def test(args: list[str]) -> int:
+    ensure_system_libraries(OFFSCREEN_LIBS)
+    ensure_venv("test")
+    _say("ruff check")
+    lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT)
+    if lint.returncode != 0:
+        return lint.returncode
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    _say("pytest")
+    return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+
+
+def run(args: list[str]) -> int:
+    ensure_system_libraries(OFFSCREEN_LIBS)
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        ensure_system_libraries(DISPLAY_LIBS)
+    ensure_venv("")
+    return subprocess.run([str(BIN / "playground"), *args], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    task, rest = argv[0], argv[1:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    return test(rest) if task == "test" else run(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""Reading and writing image files, and the value-range conversions."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.images import ImageReadError, atomic_write, read_image, to_uint8, write_image
+from core.resources import resource_path
+
+
+def test_reads_grey_and_colour_samples():
+    grey = read_image(resource_path("images", "camera.png"))
+    colour = read_image(resource_path("images", "chelsea.png"))
+    assert grey.shape == (512, 512) and grey.dtype == np.uint8
+    assert colour.shape == (300, 451, 3) and colour.dtype == np.uint8
+
+
+def test_round_trip_png(tmp_path):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, size=(17, 23, 3), dtype=np.uint8)
+    write_image(tmp_path / "x.png", image)
+    np.testing.assert_array_equal(read_image(tmp_path / "x.png"), image)
+
+
+def test_alpha_is_composited_on_white(tmp_path):
+    rgba = np.zeros((4, 4, 4), dtype=np.uint8)
+    rgba[..., 0] = 255  # red, fully transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), np.full((4, 4, 3), 255))
+
+
+def test_sixteen_bit_is_scaled_to_eight(tmp_path):
+    data = np.array([[0, 65535]], dtype=np.uint16)
+    Image.fromarray(data).save(tmp_path / "deep.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "deep.png"), [[0, 255]])
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ImageReadError, match="no such file"):
+        read_image(tmp_path / "nope.png")
+
+
+def test_non_image_file(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("this is not a picture")
+    with pytest.raises(ImageReadError, match="notes.png: not an image"):
+        read_image(path)
+
+
+def test_truncated_file(tmp_path):
+    path = tmp_path / "cut.png"
+    Image.fromarray(np.arange(64 * 64, dtype=np.uint8).reshape(64, 64)).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageReadError, match="cut.png: the file is corrupt or truncated"):
+        read_image(path)
+
+
+def test_oversized_image_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "big.png"
+    Image.new("L", (300, 200)).save(path)
+    with pytest.raises(ImageReadError, match="300x200 .* over the limit"):
+        read_image(path, max_pixels=50_000)
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [("clip", [0, 0, 100, 255]), ("abs", [255, 50, 100, 255]), ("normalize", [0, 80, 128, 255])],
+)
+def test_to_uint8_scales(scale, expected):
+    data = np.array([-300.0, -50.0, 100.0, 500.0])
+    assert to_uint8(data, scale=scale).tolist() == expected
+
+
+def test_to_uint8_rejects_unknown_scale():
+    with pytest.raises(ValueError, match="scale must be"):
+        to_uint8(np.zeros(3), scale="log")
+
+
+def test_failed_write_leaves_the_old_file(tmp_path):
+    path = tmp_path / "keep.bin"
+    path.write_bytes(b"old")
+
+    def fail(handle):
+        handle.write(b"half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(path, fail)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]

@@ -1,0 +1,50 @@
+"""The main window opens with its title, menus, welcome page and status bar."""
+
+from PySide6.QtWidgets import QMessageBox
+
+from core.resources import resource_path
+from playground import WINDOW_TITLE
+
+
+def _menu_texts(menu):
+    return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
+
+
+def test_title_menus_and_status(main_window, screenshot_dir):
+    assert main_window.windowTitle() == WINDOW_TITLE
+    top = [a.text().replace("&", "") for a in main_window.menuBar().actions()]
+    assert top[0] == "File" and top[-1] == "Help"
+    assert _menu_texts(main_window.file_menu)[0] == "Open image…"
+    assert _menu_texts(main_window.file_menu)[-1] == "Quit"
+    assert "About Playground" in _menu_texts(main_window.help_menu)
+    assert main_window.statusBar().currentMessage()
+    assert "Filter studio" in main_window.welcome.text.text()
+    main_window.grab().save(str(screenshot_dir / "main_window.png"))
+
+
+def test_about_lists_data_licences(main_window, qtbot):
+    dialog = main_window.show_about()
+    qtbot.waitExposed(dialog)
+    text = dialog.browser.toPlainText()
+    assert "CC BY-SA 3.0" in text and "CC0" in text
+    dialog.close()
+
+
+def test_open_image_reports_size(main_window, qtbot):
+    with qtbot.waitSignal(main_window.image_opened):
+        assert main_window.open_image(str(resource_path("images", "camera.png")))
+    assert "512 x 512, grey" in main_window.statusBar().currentMessage()
+
+
+def test_corrupt_image_shows_a_message(main_window, tmp_path, qtbot):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    assert not main_window.open_image(str(bad))
+    box = main_window.findChild(QMessageBox, "errorBox")
+    assert box is not None and "broken.png" in box.text()
+    box.close()
+
+
+def test_quit_closes_the_window(main_window, qtbot):
+    main_window.quit_action.trigger()
+    qtbot.waitUntil(lambda: not main_window.isVisible())
