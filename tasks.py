@@ -91,11 +91,17 @@ def _has_library(name: str) -> bool:
     return name in out
 
 
-def ensure_system_libraries(libs: dict[str, str]) -> None:
+# Programs the tests use: the launch test opens the real window on a virtual X server.
+TEST_PROGRAMS = {"Xvfb": "xvfb"}
+
+
+def ensure_system_libraries(libs: dict[str, str], programs: dict[str, str] | None = None) -> None:
     """Install the Debian packages Qt needs, or say how to, when a library is missing."""
     if not sys.platform.startswith("linux"):
         return
-    missing = sorted({pkg for lib, pkg in libs.items() if not _has_library(lib)})
+    missing = {pkg for lib, pkg in libs.items() if not _has_library(lib)}
+    missing |= {pkg for prog, pkg in (programs or {}).items() if not shutil.which(prog)}
+    missing = sorted(missing)
     if not missing:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
@@ -111,7 +117,7 @@ def ensure_system_libraries(libs: dict[str, str]) -> None:
 
 
 def test(args: list[str]) -> int:
-    ensure_system_libraries(OFFSCREEN_LIBS)
+    ensure_system_libraries({**OFFSCREEN_LIBS, **DISPLAY_LIBS}, TEST_PROGRAMS)
     ensure_venv("test")
     _say("ruff check")
     lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT)

@@ -20,8 +20,12 @@ def make_application():
     return app
 
 
-def run_app(image: str | None = None) -> int:
-    """Open the main window and run the event loop until it closes."""
+def run_app(image: str | None = None, screenshot: str | None = None) -> int:
+    """Open the main window and run the event loop until it closes.
+
+    With `screenshot`, the whole screen is saved to that PNG once the window is exposed, and the
+    app quits: a check that a real window reaches the display (used under a virtual X server).
+    """
     app = make_application()
     from playground.main_window import MainWindow
 
@@ -29,4 +33,33 @@ def run_app(image: str | None = None) -> int:
     window.show()
     if image:
         window.open_image(image)
+    if screenshot:
+        _screenshot_when_exposed(app, window, screenshot)
     return app.exec()
+
+
+def _screenshot_when_exposed(app, window, path: str, attempts: int = 100) -> None:
+    from PySide6.QtCore import QTimer
+
+    def attempt(left: int) -> None:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed():
+            # Give the window one more moment to paint, then grab the screen itself.
+            QTimer.singleShot(300, lambda: _grab_and_quit(app, window, path))
+        elif left > 0:
+            QTimer.singleShot(100, lambda: attempt(left - 1))
+        else:
+            print("the window never became visible", file=sys.stderr)
+            app.exit(1)
+
+    attempt(attempts)
+
+
+def _grab_and_quit(app, window, path: str) -> None:
+    screen = window.screen()
+    pixmap = screen.grabWindow(0)
+    ok = pixmap.save(path)
+    geometry = window.frameGeometry()
+    print(f"platform {app.platformName()}")
+    print(f"window {geometry.x()} {geometry.y()} {geometry.width()} {geometry.height()}")
+    app.exit(0 if ok else 1)
