@@ -1,0 +1,115 @@
+"""Activation blocks: element-wise non-linearities and softmax, each with its derivative.
+
+They are registered in `core.layers.LAYERS` like every other block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core import functional as F
+from core.layers import Layer, Setting
+
+
+class _Activation(Layer):
+    KIND = "activation"
+
+    def _backward(self, grad_out, input_grad):
+        return grad_out * self._cache if input_grad else None
+
+
+class ReLU(_Activation):
+    HELP = "max(0, x): passes positives, zeroes negatives"
+    DESCRIPTION = (
+        "The rectified linear unit, max(0, x). Its gradient is 1 for positive inputs and 0 "
+        "otherwise, so in a deep network the error reaches the first layers undiminished, "
+        "where sigmoid's gradient (at most 0.25) shrinks it layer after layer (the vanishing "
+        "gradient). It also gives sparse activations: many units output exactly zero.")
+
+    def _forward(self, x, training):
+        out = np.maximum(x, 0)
+        self._cache = out > 0
+        return out
+
+    def _backward(self, grad_out, input_grad):
+        return np.where(self._cache, grad_out, 0).astype(grad_out.dtype, copy=False)
+
+
+class LeakyReLU(_Activation):
+    HELP = "x for positives, a small slope times x for negatives"
+    DESCRIPTION = (
+        "Like ReLU, but negative inputs are multiplied by a small slope instead of zeroed, so "
+        "a unit that only sees negative inputs still gets a gradient and can recover.")
+    SETTINGS = (Setting("negative_slope", "float", 0.01, 0.0, 1.0,
+                        help="Slope for negative inputs"),)
+
+    def _forward(self, x, training):
+        positive = x > 0
+        self._cache = positive
+        return np.where(positive, x, x * x.dtype.type(self.negative_slope))
+
+    def _backward(self, grad_out, input_grad):
+        slope = grad_out.dtype.type(self.negative_slope)
+        return np.where(self._cache, grad_out, grad_out * slope)
+
+    def __repr__(self):
+        return f"LeakyReLU({self.negative_slope:g})"
+
+
+class Sigmoid(_Activation):
+    HELP = "1 / (1 + e^-x): squashes into (0, 1)"
+    DESCRIPTION = (
+        "The logistic sigmoid 1 / (1 + e^-x) squashes any input into (0, 1). Its derivative "
+        "s(1 - s) is at most 0.25, so backprop multiplies the error by a quarter or less at "
+        "every sigmoid layer: in deep sigmoid networks the first layers barely learn (the "
+        "vanishing gradient), which is why ReLU replaced it.")
+
+    def _forward(self, x, training):
+        half = x.dtype.type(0.5)
+        out = half * (np.tanh(half * x) + 1)  # stable for large |x|
+        self._cache = out * (1 - out)
+        return out
+
+
+class Tanh(_Activation):
+    HELP = "tanh(x): squashes into (-1, 1)"
+    DESCRIPTION = (
+        "The hyperbolic tangent squashes inputs into (-1, 1) and is centred on zero. Its "
+        "derivative 1 - tanh^2 is at most 1 but tiny for large inputs, so deep tanh networks "
+        "also suffer from vanishing gradients, though less than sigmoid ones.")
+
+    def _forward(self, x, training):
+        out = np.tanh(x)
+        self._cache = 1 - out * out
+        return out
+
+
+class Softplus(_Activation):
+    HELP = "ln(1 + e^x): a smooth ReLU"
+    DESCRIPTION = (
+        "Softplus, ln(1 + e^x), is a smooth version of ReLU: close to 0 for very negative "
+        "inputs and close to x for large ones. Its derivative is exactly the sigmoid.")
+
+    def _forward(self, x, training):
+        out = np.logaddexp(x.dtype.type(0), x)
+        half = x.dtype.type(0.5)
+        self._cache = half * (np.tanh(half * x) + 1)
+        return out
+
+
+class Softmax(_Activation):
+    HELP = "Turns scores into probabilities that sum to 1"
+    DESCRIPTION = (
+        "Softmax turns the last layer's scores z into class probabilities O_i = exp(z_i) / "
+        "sum_k exp(z_k): all positive, summing to 1, the largest score getting the largest "
+        "share. Training fuses it with the cross-entropy loss, which is simpler and "
+        "numerically safer; at the end of a network it marks the output as probabilities.")
+
+    def _forward(self, x, training):
+        out = F.softmax(x, axis=1)
+        self._cache = out
+        return out
+
+    def _backward(self, grad_out, input_grad):
+        s = self._cache
+        return s * (grad_out - (grad_out * s).sum(axis=1, keepdims=True))

@@ -1,0 +1,226 @@
+"""Stateless array math of the engine: convolution, pooling, softmax and cross-entropy.
+
+Tensors are NCHW (batch, channels, height, width). The functions take and return plain arrays and
+keep no state; the layers in `core.layers` hold parameters and caches and delegate to them.
+
+Convolution is done the im2col way without Python loops over pixels: a strided view of the padded
+input lists every receptive field, one copy turns it into a column matrix and BLAS multiplies it by
+the weights. The backward pass adds the column gradients back onto the input one kernel tap at a
+time (kh * kw vectorised additions), which is where a shared weight's deltas are summed (item 11 of
+the course notes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Number of positions a `kernel` fits along `size` cells padded by `padding` on each side."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def pad2d(x: np.ndarray, padding: int) -> np.ndarray:
+    """Zero-pad the last two axes of (N, C, H, W) by `padding` cells on every side."""
+    if padding == 0:
+        return x
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=x.dtype)
+    out[:, :, padding:padding + h, padding:padding + w] = x
+    return out
+
+
+def _tap(array: np.ndarray, i: int, j: int, stride: int, out_h: int, out_w: int) -> np.ndarray:
+    """The (N, C, out_h, out_w) view of `array` seen by kernel tap (i, j)."""
+    return array[:, :, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
+
+
+def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Receptive fields of a padded (N, C, Hp, Wp) input as columns (N, C*kh*kw, Ho*Wo).
+
+    Rows are ordered (channel, tap row, tap column) like a flattened (C, kh, kw) weight.
+    """
+    n, c, hp, wp = xp.shape
+    out_h = (hp - kh) // stride + 1
+    out_w = (wp - kw) // stride + 1
+    sn, sc, sh, sw = xp.strides
+    windows = as_strided(
+        xp,
+        shape=(n, c, kh, kw, out_h, out_w),
+        strides=(sn, sc, sh, sw, sh * stride, sw * stride),
+        writeable=False,
+    )
+    return windows.reshape(n, c * kh * kw, out_h * out_w)
+
+
+def col2im(cols: np.ndarray, padded_shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Adjoint of `im2col`: add columns (N, C*kh*kw, Ho*Wo) back onto a padded (N, C, Hp, Wp)."""
+    n, c, hp, wp = padded_shape
+    out_h = (hp - kh) // stride + 1
+    out_w = (wp - kw) // stride + 1
+    taps = cols.reshape(n, c, kh, kw, out_h, out_w)
+    dxp = np.zeros(padded_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            _tap(dxp, i, j, stride, out_h, out_w)[...] += taps[:, :, i, j]
+    return dxp
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int,
+                   padding: int) -> tuple[np.ndarray, tuple]:
+    """Cross-correlate x (N, C, H, W) with weight (O, C, kh, kw), add bias (O,).
+
+    Returns the output (N, O, Ho, Wo) and the cache `conv2d_backward` needs.
+    """
+    n = x.shape[0]
+    out_c, in_c, kh, kw = weight.shape
+    xp = pad2d(x, padding)
+    out_h = (xp.shape[2] - kh) // stride + 1
+    out_w = (xp.shape[3] - kw) // stride + 1
+    cols = im2col(xp, kh, kw, stride)
+    out = np.matmul(weight.reshape(out_c, in_c * kh * kw), cols)
+    out += bias.reshape(1, out_c, 1)
+    return out.reshape(n, out_c, out_h, out_w), (cols, xp.shape, padding)
+
+
+def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stride: int, *,
+                    input_grad: bool = True, param_grads: bool = True):
+    """Gradients of a convolution from grad_out (N, O, Ho, Wo).
+
+    Returns (grad_x (N, C, H, W) or None, grad_weight (O, C, kh, kw) or None, grad_bias (O,) or
+    None). The weight gradient sums the contributions of every position the kernel visited.
+    """
+    cols, padded_shape, padding = cache
+    n, out_c = grad_out.shape[:2]
+    _, in_c, kh, kw = weight.shape
+    g = grad_out.reshape(n, out_c, -1)
+    grad_w = grad_b = grad_x = None
+    if param_grads:
+        grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+        grad_b = g.sum(axis=(0, 2))
+    if input_grad:
+        dcols = np.matmul(weight.reshape(out_c, -1).T, g)
+        dxp = col2im(dcols, padded_shape, kh, kw, stride)
+        if padding:
+            dxp = dxp[:, :, padding:-padding, padding:-padding]
+        grad_x = dxp
+    return grad_x, grad_w, grad_b
+
+
+def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
+    """Output (Ho, Wo) of a size x size pooling window moved by `stride` (no padding)."""
+    return (h - size) // stride + 1, (w - size) // stride + 1
+
+
+def _fast_pool(x: np.ndarray, size: int, stride: int) -> bool:
+    return size == stride and x.shape[2] % size == 0 and x.shape[3] % size == 0
+
+
+def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, tuple]:
+    """Max over size x size windows of x (N, C, H, W); returns (N, C, Ho, Wo) and a cache."""
+    n, c, h, w = x.shape
+    out_h, out_w = pool_output_shape(h, w, size, stride)
+    if _fast_pool(x, size, stride):
+        blocks = x.reshape(n, c, out_h, size, out_w, size)
+        out = blocks.max(axis=(3, 5))
+    else:
+        out = _tap(x, 0, 0, stride, out_h, out_w).copy()
+        for i in range(size):
+            for j in range(size):
+                if i or j:
+                    np.maximum(out, _tap(x, i, j, stride, out_h, out_w), out=out)
+    return out, (x, out, size, stride)
+
+
+def max_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
+    """Route grad_out (N, C, Ho, Wo) to the first arg-max cell of every window (item 12)."""
+    x, out, size, stride = cache
+    n, c, out_h, out_w = out.shape
+    grad_x = np.zeros(x.shape, dtype=x.dtype)
+    taken = np.zeros(out.shape, dtype=bool)
+    if _fast_pool(x, size, stride):
+        blocks = x.reshape(n, c, out_h, size, out_w, size)
+        grad_blocks = grad_x.reshape(n, c, out_h, size, out_w, size)
+
+        def tap(array, i, j):
+            return array[:, :, :, i, :, j]
+    else:
+        blocks, grad_blocks = x, grad_x
+
+        def tap(array, i, j):
+            return _tap(array, i, j, stride, out_h, out_w)
+
+    for i in range(size):
+        for j in range(size):
+            hit = tap(blocks, i, j) == out
+            hit &= ~taken
+            taken |= hit
+            tap(grad_blocks, i, j)[...] += np.where(hit, grad_out, 0)
+    return grad_x
+
+
+def avg_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, tuple]:
+    """Mean over size x size windows of x (N, C, H, W); returns (N, C, Ho, Wo) and a cache."""
+    n, c, h, w = x.shape
+    out_h, out_w = pool_output_shape(h, w, size, stride)
+    if _fast_pool(x, size, stride):
+        out = x.reshape(n, c, out_h, size, out_w, size).mean(axis=(3, 5))
+    else:
+        out = np.zeros((n, c, out_h, out_w), dtype=x.dtype)
+        for i in range(size):
+            for j in range(size):
+                out += _tap(x, i, j, stride, out_h, out_w)
+        out *= x.dtype.type(1.0 / (size * size))
+    return out, (x.shape, size, stride)
+
+
+def avg_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
+    """Share grad_out (N, C, Ho, Wo) equally among the cells of every window."""
+    shape, size, stride = cache
+    n, c, h, w = shape
+    out_h, out_w = grad_out.shape[2:]
+    share = grad_out * grad_out.dtype.type(1.0 / (size * size))
+    if size == stride and h % size == 0 and w % size == 0:
+        grad = np.broadcast_to(share[:, :, :, None, :, None], (n, c, out_h, size, out_w, size))
+        return grad.reshape(shape)
+    grad_x = np.zeros(shape, dtype=grad_out.dtype)
+    for i in range(size):
+        for j in range(size):
+            _tap(grad_x, i, j, stride, out_h, out_w)[...] += share
+    return grad_x
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax: exp(z_i - max z) / sum_k exp(z_k - max z); rows sum to 1."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(z)) without overflow or log(0)."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of softmax(logits (N, K)) against targets, and d(loss)/d(logits).
+
+    `targets` are class indices (N,) or probability rows (N, K). The fused gradient is
+    (softmax(logits) - one_hot) / N.
+    """
+    n = logits.shape[0]
+    logp = log_softmax(logits, axis=1)
+    probs = np.exp(logp)
+    if targets.ndim == 1:
+        rows = np.arange(n)
+        loss = -float(logp[rows, targets].sum()) / n
+        grad = probs
+        grad[rows, targets] -= 1
+    else:
+        loss = -float((targets * logp).sum()) / n
+        grad = probs - targets
+    grad /= n
+    return loss, grad.astype(logits.dtype, copy=False)

@@ -1,0 +1,359 @@
+"""Networks built from a JSON-able spec: shape inference, parameter counts, summary, save / load.
+
+A spec is `{"name", "input_shape": [C, H, W] or [F], "classes" (optional), "layers": [{"class":
+..., "config": {...}}, ...]}` (see the project's contracts). `analyse` and `fill_inputs` work on
+the spec alone, without allocating weights, so the builder can call them after every edit.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core import functional as F
+from core.images import atomic_write
+from core.layers import LAYERS, Layer, describe_shape
+
+INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
+
+
+class SpecError(ValueError):
+    """A spec that cannot become a network; `index` is the offending block (0-based) or None."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass
+class BlockReport:
+    """What `analyse` found about one block of a spec."""
+
+    index: int
+    class_name: str
+    output_shape: tuple | None
+    params: int
+    error: str | None
+    description: str = ""  # e.g. "Conv2D(1->8, 3x3, stride 1, pad 1)"
+    trainable: bool = True
+
+
+def _at(message: str, name: str, index: int, description: str) -> str:
+    """Insert 'at position i' after the block's name in an error message."""
+    for head in (description, name):
+        if head and message.startswith(head):
+            return f"{head} at position {index}{message[len(head):]}"
+    return f"{name} at position {index}: {message}"
+
+
+def check_spec(spec) -> tuple[tuple[int, ...], list]:
+    """Validate the spec's outline; return (input_shape, layers). Raises SpecError."""
+    if not isinstance(spec, dict):
+        raise SpecError(f"a network spec must be a JSON object; received {type(spec).__name__}")
+    shape = spec.get("input_shape")
+    if (not isinstance(shape, list | tuple) or len(shape) not in (1, 3)
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):
+        raise SpecError(f"input_shape must be [channels, height, width] or [features] of "
+                        f"positive integers; received {shape!r}")
+    layers = spec.get("layers")
+    if not isinstance(layers, list):
+        raise SpecError(f"layers must be a list of blocks; received {type(layers).__name__}")
+    for i, block in enumerate(layers):
+        if not isinstance(block, dict) or not isinstance(block.get("config", {}), dict):
+            raise SpecError(f'block at position {i} must be {{"class": ..., "config": {{...}}}}; '
+                            f"received {block!r}", i)
+        if block.get("class") not in LAYERS:
+            raise SpecError(f"block at position {i} has unknown class {block.get('class')!r}; "
+                            f"known: {', '.join(LAYERS)}", i)
+    return tuple(shape), layers
+
+
+def _input_setting(cls: type[Layer]) -> str | None:
+    names = {s.name for s in cls.SETTINGS}
+    return next((n for n in INPUT_SETTINGS if n in names), None)
+
+
+def _walk(spec, *, fill: str):
+    """Yield (index, block, layer or None, output shape or None, error) through the stack.
+
+    fill="missing" fills absent in_channels/in_features, "all" overwrites them.
+    """
+    shape, blocks = check_spec(spec)
+    failed = False
+    for i, block in enumerate(blocks):
+        cls = LAYERS[block["class"]]
+        config = dict(block.get("config", {}))
+        key = _input_setting(cls)
+        if key and not failed and len(shape) == INPUT_SETTINGS[key]:
+            if fill == "all" or key not in config:
+                config[key] = int(shape[0])
+        layer, error, out = None, None, None
+        try:
+            layer = cls.shape_only(config)
+        except (TypeError, ValueError) as exc:
+            error = _at(str(exc), cls.__name__, i, "")
+        if not failed and layer is not None:
+            try:
+                out = layer.output_shape(shape)
+            except ValueError as exc:
+                error = _at(str(exc), cls.__name__, i, repr(layer))
+        if failed:
+            error, out = None, None
+        elif error is not None:
+            failed = True
+        else:
+            shape = out
+        yield i, block, config, layer, out, error
+
+
+def analyse(spec) -> list[BlockReport]:
+    """One report per block: output shape, parameter count and the first error, if any.
+
+    Never raises for a stack that does not fit; raises SpecError only for a malformed spec.
+    """
+    reports = []
+    for i, block, _config, layer, out, error in _walk(spec, fill="missing"):
+        reports.append(BlockReport(
+            index=i, class_name=block["class"], output_shape=out,
+            params=layer.param_count() if layer is not None else 0, error=error,
+            description=repr(layer) if layer is not None else block["class"],
+            trainable=bool(layer.trainable) if layer is not None else True))
+    return reports
+
+
+def fill_inputs(spec) -> dict:
+    """A copy of `spec` with every in_channels / in_features set to what flows into its block."""
+    result = copy.deepcopy(spec)
+    for i, _block, config, _layer, _out, _error in list(_walk(spec, fill="all")):
+        key = _input_setting(LAYERS[result["layers"][i]["class"]])
+        if key and key in config:
+            result["layers"][i].setdefault("config", {})[key] = config[key]
+    return result
+
+
+def first_error(reports: list[BlockReport]) -> BlockReport | None:
+    return next((r for r in reports if r.error), None)
+
+
+def summary_table(spec) -> str:
+    """A Keras-like table of a spec: block, output shape, parameters, and any error."""
+    reports = analyse(spec)
+    name = spec.get("name", "network")
+    lines = [f'Network "{name}": input {"x".join(map(str, spec["input_shape"]))}']
+    width = max([len(r.description) for r in reports] + [5]) + 2
+    header = f"{'#':>3}  {'Block':<{width}}{'Output shape':<16}{'Params':>10}"
+    lines += [header, "-" * len(header)]
+    for r in reports:
+        shape = "x".join(map(str, r.output_shape)) if r.output_shape else "-"
+        frozen = " (frozen)" if r.params and not r.trainable else ""
+        lines.append(f"{r.index:>3}  {r.description:<{width}}{shape:<16}{r.params:>10,}{frozen}")
+        if r.error:
+            lines.append(f"     error: {r.error}")
+    total = sum(r.params for r in reports)
+    trainable = sum(r.params for r in reports if r.trainable)
+    lines += ["-" * len(header), f"Total params: {total:,} (trainable {trainable:,})"]
+    return "\n".join(lines)
+
+
+class Sequential:
+    """A stack of blocks applied in order. Build it with `Sequential.from_spec`."""
+
+    def __init__(self, layers: list[Layer], input_shape, *, name: str = "network",
+                 classes: list[str] | None = None):
+        self.layers = list(layers)
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.name = name
+        self.classes = list(classes) if classes is not None else None
+        self.dtype = self.layers[0].dtype if self.layers else np.dtype(np.float32)
+        self.output_shape = self.input_shape
+        for layer in self.layers:
+            self.output_shape = layer.output_shape(self.output_shape)
+
+    @classmethod
+    def from_spec(cls, spec, *, seed: int = 0, dtype=np.float32) -> Sequential:
+        """Build the network a spec describes, weights drawn from `seed`. Raises SpecError."""
+        reports = analyse(spec)
+        bad = first_error(reports)
+        if bad is not None:
+            raise SpecError(bad.error, bad.index)
+        if not reports:
+            raise SpecError("the network has no blocks; add at least one")
+        layers = []
+        for i, _block, config, _layer, _out, _error in _walk(spec, fill="missing"):
+            layer_cls = LAYERS[spec["layers"][i]["class"]]
+            rng = np.random.default_rng([seed, i])
+            layers.append(layer_cls.from_config(config, rng=rng, dtype=dtype))
+        return cls(layers, spec["input_shape"], name=str(spec.get("name", "network")),
+                   classes=spec.get("classes"))
+
+    def spec(self) -> dict:
+        """The JSON-able spec of this network (settings only, no weights)."""
+        spec = {"name": self.name, "input_shape": list(self.input_shape)}
+        if self.classes is not None:
+            spec["classes"] = list(self.classes)
+        spec["layers"] = [{"class": type(layer).__name__, "config": layer.config()}
+                          for layer in self.layers]
+        return spec
+
+    # ----- computation -------------------------------------------------------------------------
+    @property
+    def has_softmax_output(self) -> bool:
+        """True when the last block is a Softmax: forward then stops at its input (the logits)."""
+        return bool(self.layers) and type(self.layers[-1]).__name__ == "Softmax"
+
+    def _body(self) -> list[Layer]:
+        return self.layers[:-1] if self.has_softmax_output else self.layers
+
+    def check_input(self, x) -> np.ndarray:
+        """Validate a batch (N, *input_shape) and return it in the network's dtype."""
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            hint = " (divide uint8 pixels by 255 first)" if x.dtype == np.uint8 else ""
+            raise TypeError(f"network {self.name!r} expects floating-point input ({self.dtype});"
+                            f" received {x.dtype}{hint}")
+        if x.shape[1:] != self.input_shape:
+            first = self.layers[0] if self.layers else None
+            hint = " (add a batch axis: x[None])" if x.shape == self.input_shape else ""
+            raise ValueError(
+                f"network {self.name!r} takes batches of shape (N, "
+                f"{', '.join(map(str, self.input_shape))}) ({describe_shape(self.input_shape)} "
+                f"for block 0 {first!r}); received {x.shape}{hint}")
+        if not np.isfinite(x).all():
+            raise ValueError(f"network {self.name!r}: the input batch of shape {x.shape} "
+                             f"contains NaN or infinite values")
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x, training: bool = False) -> np.ndarray:
+        """Logits (N, ...) for a batch x (N, *input_shape).
+
+        A trailing Softmax block is left out (the loss fuses it; `predict` applies it).
+        """
+        out = self.check_input(x)
+        for layer in self._body():
+            out = layer._forward(out, training)
+        return out
+
+    def backward(self, grad: np.ndarray, *, input_grad: bool = False):
+        """Backpropagate dE/d(logits); fills every trainable block's `grads`.
+
+        Returns dE/d(input) (N, *input_shape) if `input_grad`, else None (skips that work).
+        """
+        body = self._body()
+        grad = np.asarray(grad, dtype=self.dtype)
+        for i in range(len(body) - 1, -1, -1):
+            if body[i]._cache is None:
+                raise RuntimeError(f"{body[i]!r}: call forward before backward")
+            grad = body[i]._backward(grad, input_grad=input_grad or i > 0)
+        return grad if input_grad else None
+
+    def feature_maps(self, x) -> list[np.ndarray]:
+        """The output of every block (Softmax included) for a batch x, in order."""
+        out = self.check_input(x)
+        outputs = []
+        for layer in self.layers:
+            out = layer._forward(out, False)
+            outputs.append(out)
+        return outputs
+
+    def predict(self, x, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities (N, K) for x (N, *input_shape), computed batch by batch."""
+        x = np.asarray(x)
+        if len(self.output_shape) != 1:
+            raise ValueError(f"network {self.name!r} ends in {describe_shape(self.output_shape)}"
+                             f", not class scores; end it with a Dense block")
+        if x.ndim == 0 or x.shape[0] == 0:
+            return np.zeros((0, self.output_shape[0]), dtype=self.dtype)
+        parts = [F.softmax(self.forward(x[i:i + batch_size]), axis=1)
+                 for i in range(0, x.shape[0], batch_size)]
+        return np.concatenate(parts)
+
+    # ----- parameters --------------------------------------------------------------------------
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, value, grad) for the trainable blocks, names like "0.weight"."""
+        return [(f"{i}.{key}", value, layer.grads[key])
+                for i, layer in enumerate(self.layers) if layer.trainable
+                for key, value in layer.params.items()]
+
+    def param_count(self) -> int:
+        return sum(layer.param_count() for layer in self.layers)
+
+    def summary(self) -> str:
+        return summary_table(self.spec())
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter (frozen ones too), names like "0.weight"."""
+        return {f"{i}.{key}": value.copy()
+                for i, layer in enumerate(self.layers) for key, value in layer.params.items()}
+
+    def set_weights(self, weights: dict, *, source: str = "weights") -> None:
+        """Copy `weights` (as from get_weights) into the network; ValueError if they do not fit."""
+        expected = {f"{i}.{key}": (i, layer, key)
+                    for i, layer in enumerate(self.layers) for key in layer.params}
+        missing = sorted(set(expected) - set(weights))
+        extra = sorted(set(weights) - set(expected))
+        if missing or extra:
+            raise ValueError(f"{source} do not fit network {self.name!r}: "
+                             + "; ".join(p for p in (
+                                 f"missing {', '.join(missing)}" if missing else "",
+                                 f"unexpected {', '.join(extra)}" if extra else "") if p))
+        for name, (i, layer, key) in expected.items():
+            value = np.asarray(weights[name])
+            target = layer.params[key]
+            if value.shape != target.shape:
+                raise ValueError(f"{source} do not fit network {self.name!r}: {name} has shape "
+                                 f"{value.shape} but block {i} {layer!r} needs {target.shape}")
+            if value.dtype.kind != "f" or not np.isfinite(value).all():
+                raise ValueError(f"{source}: {name} must hold finite floating-point numbers")
+        for name, (_i, layer, key) in expected.items():
+            np.copyto(layer.params[key], np.asarray(weights[name]), casting="same_kind")
+
+    # ----- files -------------------------------------------------------------------------------
+    @staticmethod
+    def _paths(prefix) -> tuple[Path, Path]:
+        prefix = Path(prefix)
+        if prefix.suffix in (".json", ".npz"):
+            prefix = prefix.with_suffix("")
+        return prefix.with_name(prefix.name + ".json"), prefix.with_name(prefix.name + ".npz")
+
+    def save(self, prefix) -> tuple[Path, Path]:
+        """Write prefix.json (spec) and prefix.npz (weights), each atomically."""
+        json_path, npz_path = self._paths(prefix)
+        weights = self.get_weights()
+        text = json.dumps(self.spec(), indent=2).encode()
+        atomic_write(npz_path, lambda f: np.savez(f, **weights))
+        atomic_write(json_path, lambda f: f.write(text))
+        return json_path, npz_path
+
+    @classmethod
+    def load(cls, prefix, *, dtype=np.float32) -> Sequential:
+        """Read a network saved by `save`; refuses weights that do not fit the spec."""
+        json_path, npz_path = cls._paths(prefix)
+        try:
+            spec = json.loads(json_path.read_text())
+        except OSError as error:
+            raise ValueError(f"cannot read {json_path}: {error.strerror or error}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise SpecError(f"{json_path} is not a JSON network spec: {error}") from None
+        model = cls.from_spec(spec, dtype=dtype)
+        model.load_weights(npz_path)
+        return model
+
+    def load_weights(self, path) -> None:
+        """Load an .npz of weights (no pickle) into this network; ValueError if they do not fit."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                weights = {key: data[key] for key in data.files}
+        except OSError as error:
+            raise ValueError(f"cannot read {path}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{path} is not a weights file (.npz without pickles): "
+                             f"{error}") from None
+        self.set_weights(weights, source=f"weights in {path.name}")
+
+    def __repr__(self):
+        return f"Sequential({self.name!r}, {len(self.layers)} blocks)"

@@ -1,0 +1,37 @@
+"""`playground summary SPEC.json`: print a network's blocks, output shapes and parameter counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "summary", help="print the blocks, output shapes and parameters of a network spec",
+        description="Print a Keras-like summary of a network spec (JSON). Blocks that cannot "
+        "take their input are reported with the reason; the exit code is then 1.")
+    parser.add_argument("spec", help="a network spec .json file (e.g. one saved by the builder)")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args) -> int:
+    from core.model import SpecError, analyse, first_error, summary_table
+    from playground.cli import CommandError
+
+    path = Path(args.spec)
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except OSError as error:
+        raise CommandError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CommandError(f"{path} is not a JSON network spec: {error}") from None
+    try:
+        table = summary_table(spec)
+        problem = first_error(analyse(spec))
+    except SpecError as error:
+        raise CommandError(f"{path}: {error}") from None
+    print(table)
+    return 1 if problem else 0
