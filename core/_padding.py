@@ -1,0 +1,137 @@
+"""Shared by the filters: image checks, padding geometry (modes, widths, stride) and padding.
+
+Geometry convention (the same for every filter): the padded image is the input with `top`,
+`bottom`, `left`, `right` extra cells, and output pixel (r, c) is computed from the window whose
+top-left corner is padded cell (r * stride, c * stride). By default the padding is the kernel's
+half size, split as ((k - 1) // 2 before, k // 2 after): an odd kernel is centred on its pixel, and
+an even kernel of size k has its anchor (the cell over the output pixel, at stride 1) at index
+(k - 1) // 2, i.e. one cell more of the window lies after the pixel than before it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PADDING_MODES = ("zero", "reflect", "edge", "wrap", "valid")
+
+_NUMPY_MODES = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
+
+
+def as_float_image(image) -> np.ndarray:
+    """Check `image` (H, W) or (H, W, C), numeric and finite; return float32 (H, W, C) (C >= 1)."""
+    array = np.asarray(image)
+    if array.dtype == object or array.dtype.kind in "bUSVMm" or np.iscomplexobj(array):
+        raise TypeError(f"image must hold real numbers; received {array.dtype} values")
+    if array.ndim not in (2, 3):
+        raise ValueError(
+            f"image must be (H, W) grey or (H, W, C) colour; received {array.ndim}-D shape "
+            f"{array.shape}"
+        )
+    if array.size == 0:
+        raise ValueError(f"image is empty (shape {array.shape})")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError("image contains NaN or infinite values; replace them before filtering")
+    array = array.astype(np.float32, copy=False)
+    return array if array.ndim == 3 else array[:, :, None]
+
+
+def check_stride(stride) -> int:
+    """`stride` as a positive int, or a ValueError naming it."""
+    if isinstance(stride, bool) or not isinstance(stride, int | np.integer) or stride < 1:
+        raise ValueError(f"stride must be a whole number >= 1; received {stride!r}")
+    return int(stride)
+
+
+def pad_amounts(kernel_hw, padding="zero", pad_width=None) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) padding for a (kh, kw) kernel.
+
+    pad_width: None (the kernel's half size, see the module docstring), an int for all sides,
+    (rows, cols), or ((top, bottom), (left, right)). "valid" means no padding at all.
+    """
+    if padding not in PADDING_MODES:
+        raise ValueError(f"padding must be one of {', '.join(PADDING_MODES)}; received {padding!r}")
+    kh, kw = kernel_hw
+    if padding == "valid":
+        if pad_width not in (None, 0):
+            raise ValueError('padding="valid" means no padding; leave pad_width unset')
+        return 0, 0, 0, 0
+    if pad_width is None:
+        return (kh - 1) // 2, kh // 2, (kw - 1) // 2, kw // 2
+    if _is_count(pad_width):
+        return (int(pad_width),) * 4
+    try:
+        rows, cols = pad_width
+    except (TypeError, ValueError):
+        raise ValueError(_pad_message(pad_width)) from None
+    if _is_count(rows) and _is_count(cols):
+        return int(rows), int(rows), int(cols), int(cols)
+    try:
+        (top, bottom), (left, right) = rows, cols
+    except (TypeError, ValueError):
+        raise ValueError(_pad_message(pad_width)) from None
+    if not all(_is_count(v) for v in (top, bottom, left, right)):
+        raise ValueError(_pad_message(pad_width))
+    return int(top), int(bottom), int(left), int(right)
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 0
+
+
+def _pad_message(pad_width) -> str:
+    return ("pad_width must be a whole number >= 0, (rows, cols) or ((top, bottom), "
+            f"(left, right)); received {pad_width!r}")
+
+
+def output_size(in_hw, kernel_hw, *, padding="zero", pad_width=None, stride=1) -> tuple[int, int]:
+    """(h, w) of the filtered image: (H + top + bottom - kh) // stride + 1, likewise for w.
+
+    Raises ValueError if the kernel does not fit in the padded image (e.g. "valid" with a kernel
+    larger than the image).
+    """
+    stride = check_stride(stride)
+    top, bottom, left, right = pad_amounts(kernel_hw, padding, pad_width)
+    height, width = in_hw[0] + top + bottom, in_hw[1] + left + right
+    kh, kw = kernel_hw
+    if kh > height or kw > width:
+        raise ValueError(
+            f"the {kh}x{kw} kernel does not fit in the {height}x{width} "
+            f"{'image' if padding == 'valid' else 'padded image'}; use a smaller kernel, "
+            "more padding or a larger image"
+        )
+    return (height - kh) // stride + 1, (width - kw) // stride + 1
+
+
+def describe_geometry(in_hw, kernel_hw, *, padding="zero", pad_width=None, stride=1) -> str:
+    """One line such as "9x9, pad 2, 3x3, stride 2 -> 6x6" (uneven: top,bottom,left,right)."""
+    top, bottom, left, right = pad_amounts(kernel_hw, padding, pad_width)
+    out_h, out_w = output_size(in_hw, kernel_hw, padding=padding, pad_width=pad_width,
+                               stride=stride)
+    if padding == "valid":
+        pad = "no padding"
+    elif top == bottom == left == right:
+        pad = f"pad {top}"
+    else:
+        pad = f"pad {top},{bottom},{left},{right}"
+    if padding not in ("zero", "valid"):
+        pad += f" ({padding})"
+    return (f"{in_hw[0]}x{in_hw[1]}, {pad}, {kernel_hw[0]}x{kernel_hw[1]}, stride {stride} "
+            f"-> {out_h}x{out_w}")
+
+
+def pad_image(image3: np.ndarray, amounts, padding) -> np.ndarray:
+    """Pad float32 (H, W, C) by (top, bottom, left, right) cells as `padding` fills them."""
+    top, bottom, left, right = amounts
+    if padding == "valid" or not any(amounts):
+        return image3
+    return np.pad(image3, ((top, bottom), (left, right), (0, 0)), mode=_NUMPY_MODES[padding])
+
+
+def padded_indices(length: int, before: int, after: int, padding) -> np.ndarray:
+    """Input index of each padded cell along one axis (-1 where zero padding puts a 0)."""
+    index = np.arange(length)
+    if padding == "valid" or before == after == 0:
+        return index
+    if padding == "zero":
+        return np.pad(index, (before, after), mode="constant", constant_values=-1)
+    return np.pad(index, (before, after), mode=_NUMPY_MODES[padding])

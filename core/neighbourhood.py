@@ -1,0 +1,52 @@
+"""Neighbourhood functions other than a weighted sum: median, min (erode), max (dilate).
+
+Same geometry as `core.filtering.apply_kernel` (padding modes, pad_width, stride, anchor of
+even sizes at (k - 1) // 2), computed with scipy.ndimage's rank filters on the padded image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.ndimage
+
+from core._padding import as_float_image, check_stride, output_size, pad_amounts, pad_image
+from core.kernels import MAX_KERNEL_SIZE
+
+FUNCTIONS = {
+    "median": scipy.ndimage.median_filter,
+    "min": scipy.ndimage.minimum_filter,
+    "max": scipy.ndimage.maximum_filter,
+}
+
+
+def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_width=None,
+                  stride: int = 1) -> np.ndarray:
+    """Median, min or max of each (h, w) window of `image` (H, W) or (H, W, C), per channel.
+
+    size: int or (h, w), 1..31. Returns float32 (Ho, Wo) or (Ho, Wo, C), Ho/Wo as `output_size`.
+    """
+    if function not in FUNCTIONS:
+        raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}; received {function!r}")
+    kh, kw = _size_pair(size)
+    stride = check_stride(stride)
+    grey = np.ndim(image) == 2
+    image3 = as_float_image(image)
+    out_h, out_w = output_size(image3.shape[:2], (kh, kw), padding=padding, pad_width=pad_width,
+                               stride=stride)
+    padded = pad_image(image3, pad_amounts((kh, kw), padding, pad_width), padding)
+    filtered = FUNCTIONS[function](padded, size=(kh, kw, 1), mode="nearest")
+    rows = slice(kh // 2, kh // 2 + (out_h - 1) * stride + 1, stride)
+    cols = slice(kw // 2, kw // 2 + (out_w - 1) * stride + 1, stride)
+    out = np.ascontiguousarray(filtered[rows, cols], dtype=np.float32)
+    return out[:, :, 0] if grey else out
+
+
+def _size_pair(size) -> tuple[int, int]:
+    pair = (size, size) if isinstance(size, int | np.integer) else tuple(size)
+    if len(pair) != 2 or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and 1 <= v <= MAX_KERNEL_SIZE
+        for v in pair
+    ):
+        raise ValueError(f"size must be an int or (h, w) from 1 to {MAX_KERNEL_SIZE}; "
+                         f"received {size!r}")
+    return int(pair[0]), int(pair[1])
