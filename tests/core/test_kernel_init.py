@@ -1,0 +1,101 @@
+"""Seed kernels in a spec are copied into the built Conv2D weights, and frozen ones stay put."""
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from core.kernel_init import apply_kernel_init, fit_kernel
+from core.kernels import make_preset
+from core.model import Sequential
+from core.resources import resource_path
+
+SOBEL_X = [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
+SOBEL_Y = [[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]
+
+
+def seeded_spec(trainable=True, kernels=None):
+    spec = json.loads(resource_path("models", "reference.json").read_text())
+    spec["layers"][3]["init"] = {"kernels": kernels or [
+        {"name": "Sobel x", "values": SOBEL_X}, {"name": "Sobel y", "values": SOBEL_Y}]}
+    if not trainable:
+        spec["layers"][3]["config"]["trainable"] = False
+    return spec
+
+
+def test_kernels_go_into_the_named_filters_on_every_channel():
+    spec = seeded_spec()
+    model = Sequential.from_spec(spec, seed=3)
+    untouched = copy.deepcopy(model.get_weights())
+    assert apply_kernel_init(model, spec) == 2
+    weight, bias = model.layers[3].params["weight"], model.layers[3].params["bias"]
+    assert weight.shape == (16, 8, 3, 3)
+    for channel in range(8):
+        np.testing.assert_array_equal(weight[0, channel], np.array(SOBEL_X, np.float32))
+        np.testing.assert_array_equal(weight[1, channel], np.array(SOBEL_Y, np.float32))
+    np.testing.assert_array_equal(bias[:2], 0)
+    np.testing.assert_array_equal(weight[2:], untouched["3.weight"][2:])
+    np.testing.assert_array_equal(model.layers[0].params["weight"], untouched["0.weight"])
+
+
+def test_seeded_filter_responds_like_the_kernel():
+    """A 1-channel Conv2D seeded with Sobel x computes the Sobel x correlation of the image."""
+    spec = {"input_shape": [1, 6, 6], "layers": [
+        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 1, "kernel_size": 3},
+         "init": {"kernels": [{"name": "Sobel x", "values": SOBEL_X}]}}]}
+    model = Sequential.from_spec(spec)
+    apply_kernel_init(model, spec)
+    image = np.random.default_rng(0).random((1, 1, 6, 6)).astype(np.float32)
+    out = model.forward(image)[0, 0]
+    windows = np.lib.stride_tricks.sliding_window_view(image[0, 0], (3, 3))
+    expected = np.einsum("ijkl,kl->ij", windows, np.array(SOBEL_X, np.float32))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_frozen_seeds_survive_a_training_step():
+    from core.losses import SoftmaxCrossEntropy
+    from core.optim import SGD
+
+    spec = seeded_spec(trainable=False)
+    model = Sequential.from_spec(spec)
+    apply_kernel_init(model, spec)
+    before = model.layers[3].params["weight"].copy()
+    x = np.random.default_rng(1).random((4, 1, 28, 28)).astype(np.float32)
+    loss = SoftmaxCrossEntropy()
+    loss.forward(model.forward(x, training=True), np.array([0, 1, 2, 3]))
+    model.backward(loss.backward())
+    SGD(0.5).step(model.named_parameters())
+    np.testing.assert_array_equal(model.layers[3].params["weight"], before)
+    assert not np.array_equal(model.layers[0].params["weight"],
+                              Sequential.from_spec(spec).layers[0].params["weight"])
+
+
+def test_fit_kernel_crops_and_pads_around_the_centre():
+    gaussian = make_preset("Gaussian", size=7).effective()
+    cropped = fit_kernel(gaussian, 3)
+    np.testing.assert_allclose(cropped, gaussian[2:5, 2:5], rtol=0, atol=0)
+    padded = fit_kernel(SOBEL_X, 5)
+    assert padded.shape == (5, 5)
+    np.testing.assert_array_equal(padded[1:4, 1:4], SOBEL_X)
+    assert padded.sum() == 0 and np.abs(padded).sum() == np.abs(SOBEL_X).sum()
+
+
+@pytest.mark.parametrize("kernels, message", [
+    ([{"name": "x", "values": SOBEL_X}] * 17, "17 seed kernels for 16 filters"),
+    ([{"name": "bad", "values": [[1.0, float("nan")]]}], "finite"),
+    ([{"name": "flat", "values": [1.0, 2.0]}], "2-D"),
+])
+def test_bad_seeds_are_refused_with_the_reason(kernels, message):
+    spec = seeded_spec(kernels=kernels)
+    model = Sequential.from_spec(spec)
+    with pytest.raises(ValueError, match=message) as info:
+        apply_kernel_init(model, spec)
+    assert "block 3 (Conv2D)" in str(info.value)
+
+
+def test_seeds_on_a_block_without_filters_are_refused():
+    spec = seeded_spec()
+    spec["layers"][7]["init"] = {"kernels": [{"name": "x", "values": SOBEL_X}]}
+    with pytest.raises(ValueError, match="only go on Conv2D"):
+        apply_kernel_init(Sequential.from_spec(spec), spec)

@@ -1,0 +1,118 @@
+"""The network document: every edit is one undoable command; the analysis follows core.model."""
+
+import json
+
+import pytest
+
+from core.model import Sequential, analyse
+from core.resources import resource_path
+from playground.builder.network_document import NetworkDocument
+
+
+@pytest.fixture
+def reference():
+    return json.loads(resource_path("models", "reference.json").read_text())
+
+
+@pytest.fixture
+def document(qapp):
+    return NetworkDocument()
+
+
+def classes_of(doc):
+    return [layer["class"] for layer in doc.spec()["layers"]]
+
+
+def test_insert_fills_inputs_and_defaults(document):
+    document.insert_block(0, "Conv2D")
+    document.insert_block(1, "Flatten")
+    document.insert_block(2, "Dense")
+    spec = document.spec()
+    assert spec["layers"][0]["config"] == {"in_channels": 1, "out_channels": 8, "kernel_size": 3,
+                                           "stride": 1, "padding": 0}
+    assert spec["layers"][2]["config"]["in_features"] == 8 * 26 * 26
+    assert document.total_params() == Sequential.from_spec(spec).param_count()
+    assert document.undo_stack.count() == 3
+
+
+def test_every_edit_undoes_and_redoes(document, qtbot):
+    steps = [
+        lambda: document.insert_block(0, "Conv2D"),
+        lambda: document.insert_block(1, "ReLU"),
+        lambda: document.insert_block(0, "Dropout"),
+        lambda: document.move_blocks([0], 3),
+        lambda: document.duplicate_blocks([1]),
+        lambda: document.set_setting(0, "out_channels", 4),
+        lambda: document.remove_blocks([1, 2]),
+        lambda: document.bind_dataset(3, 32, 32, ["cat", "dog"]),
+        lambda: document.set_kernel_init(0, [{"name": "a", "values": [[1.0]]}], False),
+    ]
+    states = [document.spec()]
+    for step in steps:
+        with qtbot.waitSignal(document.spec_changed):
+            step()
+        states.append(document.spec())
+    assert len({json.dumps(s, sort_keys=True) for s in states}) == len(states)
+    for expected in reversed(states[:-1]):
+        document.undo_stack.undo()
+        assert document.spec() == expected
+    for expected in states[1:]:
+        document.undo_stack.redo()
+        assert document.spec() == expected
+
+
+def test_move_blocks_to_a_gap(document):
+    for name in ("Conv2D", "ReLU", "MaxPool2D", "Flatten"):
+        document.insert_block(document.layer_count(), name)
+    assert document.move_blocks([2], 1) == [1]
+    assert classes_of(document) == ["Conv2D", "MaxPool2D", "ReLU", "Flatten"]
+    assert document.move_blocks([0, 1], 4) == [2, 3]
+    assert classes_of(document) == ["ReLU", "Flatten", "Conv2D", "MaxPool2D"]
+    count = document.undo_stack.count()
+    assert document.move_blocks([1], 1) == [1]  # onto itself: no command
+    assert document.undo_stack.count() == count
+
+
+def test_setting_steps_merge_into_one_undo(document):
+    document.insert_block(0, "Conv2D")
+    for value in (9, 10, 11):
+        document.set_setting(0, "out_channels", value)
+    assert document.layer(0)["config"]["out_channels"] == 11
+    document.undo_stack.undo()
+    assert document.layer(0)["config"]["out_channels"] == 8
+
+
+def test_optional_settings_only_appear_when_changed(document):
+    document.insert_block(0, "Conv2D")
+    document.set_setting(0, "trainable", False)
+    assert document.layer(0)["config"]["trainable"] is False
+    document.set_setting(0, "trainable", True)
+    assert "trainable" not in document.layer(0)["config"]
+
+
+def test_bind_dataset_sets_input_classes_and_last_dense(reference, qapp):
+    document = NetworkDocument(reference)
+    message = document.bind_dataset(3, 32, 32, ["a", "b", "c"])
+    spec = document.spec()
+    assert spec["input_shape"] == [3, 32, 32] and spec["classes"] == ["a", "b", "c"]
+    assert spec["layers"][0]["config"]["in_channels"] == 3
+    assert spec["layers"][-1]["config"]["out_features"] == 3
+    assert spec["layers"][-1]["config"]["in_features"] == 16 * 8 * 8
+    assert "3 outputs" in message and "3 x 32 x 32" in message
+    assert document.train_blocker() is None
+    document.undo_stack.undo()
+    assert document.spec() == reference
+
+
+def test_analysis_matches_core_and_blocker_reasons(reference, qapp):
+    document = NetworkDocument(reference)
+    assert [(r.output_shape, r.params) for r in document.analysis()] == [
+        (r.output_shape, r.params) for r in analyse(reference)]
+    assert document.train_blocker() is None
+    document.remove_blocks([6])  # Flatten
+    assert "Flatten" in document.train_blocker()
+    document.undo_stack.undo()
+    document.set_setting(7, "out_features", 4)
+    assert "10 classes" in document.train_blocker()
+    document.remove_blocks(range(8))
+    assert "empty" in document.train_blocker()
