@@ -1,0 +1,256 @@
+"""The Network builder tab: palette, canvas and inspector around one NetworkDocument, with
+templates, open / save, undo / redo and a Train button that says why it is disabled."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.builder.canvas import INPUT, NetworkCanvas
+from playground.builder.inspector import Inspector
+from playground.builder.network_document import EMPTY_SPEC, NetworkDocument
+from playground.builder.palette import PalettePanel
+from playground.builder.seed_kernels import SeedKernelsDialog
+from playground.builder.templates import (
+    SpecFileError,
+    load_spec_file,
+    save_spec_file,
+    shipped_templates,
+    template_title,
+)
+from playground.widgets.messages import show_error
+
+SPEC_FILTER = "Network specs (*.json);;All files (*)"
+
+
+def _starting_spec() -> dict:
+    for path in shipped_templates():
+        if path.stem == "reference":
+            try:
+                return load_spec_file(path)
+            except SpecFileError:
+                break
+    return copy.deepcopy(EMPTY_SPEC)
+
+
+class BuilderTab(QWidget):
+    """Build the network to train by drag and drop; emits `train_requested(spec)`."""
+
+    train_requested = Signal(dict)
+    show_learned_requested = Signal(int)
+    status_message = Signal(str)
+
+    def __init__(self, spec: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("builderTab")
+        self.document = NetworkDocument(spec if spec is not None else _starting_spec(), self)
+        self.current_path: Path | None = None
+        self.palette_panel = PalettePanel()
+        self.canvas = NetworkCanvas(self.document)
+        self.inspector = Inspector(self.document)
+        self.seed_dialog: SeedKernelsDialog | None = None
+        self.error_box = None
+
+        self.canvas_area = QScrollArea()
+        self.canvas_area.setWidgetResizable(True)
+        self.canvas_area.setWidget(self.canvas)
+        inspector_area = QScrollArea()
+        inspector_area.setWidgetResizable(True)
+        inspector_area.setWidget(self.inspector)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.palette_panel)
+        splitter.addWidget(self.canvas_area)
+        splitter.addWidget(inspector_area)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([240, 560, 360])
+
+        self.status = QLabel()
+        self.status.setObjectName("builderStatus")
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_toolbar())
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+        self.palette_panel.block_activated.connect(self._on_palette_block_activated)
+        self.canvas.selection_changed.connect(self._on_selection_changed)
+        self.canvas.seed_requested.connect(self.open_seed_dialog)
+        self.canvas.show_learned_requested.connect(self.show_learned_requested)
+        self.inspector.seed_requested.connect(self.open_seed_dialog)
+        self.inspector.status_message.connect(self.show_status)
+        self.document.spec_changed.connect(self._on_spec_changed)
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self._on_spec_changed()
+
+    # ---- toolbar -----------------------------------------------------------------------------
+    def _build_toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.templates_button = QToolButton()
+        self.templates_button.setText("Templates")
+        self.templates_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.templates_menu = QMenu(self.templates_button)
+        for path in shipped_templates():
+            action = self.templates_menu.addAction(template_title(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_spec_file(p, template=True))
+        self.templates_button.setMenu(self.templates_menu)
+        self.new_action = self._action("New", self.new_network, QKeySequence.StandardKey.New)
+        self.open_action = self._action("Open…", self._on_open_clicked)
+        self.save_action = self._action("Save…", self._on_save_clicked,
+                                        QKeySequence.StandardKey.Save)
+        stack = self.document.undo_stack
+        self.undo_action = self._action("Undo", stack.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("Redo", stack.redo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action, can, text, label in (
+                (self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+                (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo")):
+            action.setEnabled(False)
+            can.connect(action.setEnabled)
+            text.connect(lambda words, a=action, w=label: a.setToolTip(f"{w} {words}".strip()))
+        bar.addWidget(self.templates_button)
+        for action in (self.new_action, self.open_action, self.save_action, self.undo_action,
+                       self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+        self.title = QLabel()
+        bar.addWidget(self.title)
+        bar.addStretch(1)
+        self.train_reason = QLabel()
+        self.train_reason.setObjectName("trainReason")
+        self.train_reason.setWordWrap(True)
+        self.train_reason.setStyleSheet("color: #c62828;")
+        self.train_button = QPushButton("Train ▶")
+        self.train_button.setObjectName("trainButton")
+        self.train_button.clicked.connect(self._on_train_clicked)
+        bar.addWidget(self.train_reason, 2)
+        bar.addWidget(self.train_button)
+        return bar
+
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
+    # ---- public API --------------------------------------------------------------------------
+    def spec(self) -> dict:
+        return self.document.spec()
+
+    def bind_dataset(self, channels: int, height: int, width: int, class_names) -> str:
+        """Follow a data set: input (channels, height, width) and one output per class."""
+        message = self.document.bind_dataset(channels, height, width, class_names)
+        self.show_status(message)
+        return message
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+        self.status_message.emit(text)
+
+    def new_network(self) -> None:
+        spec = copy.deepcopy(EMPTY_SPEC)
+        spec["input_shape"] = list(self.document.input_shape)
+        spec["classes"] = self.document.classes
+        self.document.load_spec(spec, "New network")
+        self.current_path = None
+        self.canvas.set_selection([INPUT], INPUT)
+        self.show_status("New empty network: drag blocks from the palette.")
+
+    def open_spec_file(self, path, *, template: bool = False) -> bool:
+        """Open a JSON spec (undoable); a bad file gets a message, the network stays."""
+        try:
+            spec = load_spec_file(path)
+        except SpecFileError as error:
+            self.error_box = show_error(self, "Cannot open network", str(error))
+            self.show_status(f"Could not open {Path(path).name}.")
+            return False
+        self.document.load_spec(spec, f"Open {Path(path).name}")
+        self.current_path = None if template else Path(path)
+        self.canvas.set_selection([])
+        self.document.undo_stack.setClean()
+        problem = self.document.train_blocker()
+        self.show_status(f"Opened {Path(path).name}: {self.document.layer_count()} blocks."
+                         + (f" {problem}" if problem else ""))
+        return True
+
+    def save_spec_file(self, path) -> bool:
+        try:
+            written = save_spec_file(path, self.document.spec())
+        except OSError as error:
+            self.error_box = show_error(self, "Cannot save network",
+                                        f"{path}: {error.strerror or error}")
+            return False
+        self.current_path = written
+        self.document.undo_stack.setClean()
+        self.show_status(f"Saved {written.name}: train it with `playground train --model "
+                         f"{written}` or the Training tab.")
+        return True
+
+    def open_seed_dialog(self, index: int) -> SeedKernelsDialog | None:
+        if index is None or index < 0 or self.document.layer(index)["class"] != "Conv2D":
+            return None
+        self.seed_dialog = SeedKernelsDialog(self.document, index, self)
+        self.seed_dialog.open()
+        return self.seed_dialog
+
+    # ---- slots -------------------------------------------------------------------------------
+    def _on_spec_changed(self) -> None:
+        reason = self.document.train_blocker()
+        self.train_button.setEnabled(reason is None)
+        self.train_button.setToolTip(reason or "Train this network in the Training tab")
+        self.train_reason.setText(reason or "")
+        self._update_title()
+
+    def _update_title(self) -> None:
+        dirty = "" if self.document.undo_stack.isClean() else " *"
+        self.title.setText(f"<b>{self.document.name}</b>{dirty}")
+
+    def _on_selection_changed(self) -> None:
+        current = self.canvas.current_index()
+        self.inspector.show_block(current)
+        if current is not None:
+            name = "Input" if current < 0 else self.document.layer(current)["class"]
+            self.palette_panel.show_help(name)
+
+    def _on_palette_block_activated(self, class_name: str) -> None:
+        chosen = self.canvas.selected_indices()
+        gap = chosen[-1] + 1 if chosen else (0 if self.canvas.current_index() == INPUT
+                                              else self.document.layer_count())
+        new = self.document.insert_block(gap, class_name)
+        self.canvas.set_selection([new], new)
+        self.show_status(f"Added {class_name} at position {new}.")
+
+    def _on_train_clicked(self) -> None:
+        if self.document.train_blocker() is None:
+            self.train_requested.emit(self.document.spec())
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open network", "", SPEC_FILTER)
+        if path:
+            self.open_spec_file(path)
+
+    def _on_save_clicked(self) -> None:
+        start = str(self.current_path or f"{self.document.name}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save network", start, SPEC_FILTER)
+        if path:
+            self.save_spec_file(path)

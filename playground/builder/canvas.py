@@ -1,0 +1,491 @@
+"""The network canvas: the Input card then one card per block, top to bottom, each with its short
+settings, output shape and parameter count; a total at the bottom.
+
+Blocks are dropped from the palette (`BLOCK_MIME`, a class name) or dragged within the canvas
+(`MOVE_MIME`) into a gap, shown by an insertion marker. Every change goes through the document.
+Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0..n.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QDrag, QFont, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
+
+from playground.builder.block_text import count_text, params_text, shape_text, short_label
+from playground.builder.icons import paint_block
+from playground.builder.network_document import NetworkDocument
+from playground.builder.palette import BLOCK_MIME, block_kind
+
+MOVE_MIME = "application/x-playground-block-move"
+INPUT = -1
+
+CARD_HEIGHT = 52
+GAP = 14
+MARGIN = 14
+FOOTER = 44
+ERROR_FILL = QColor("#fde3e3")
+ERROR_EDGE = QColor("#c62828")
+SELECTED_FILL = QColor("#dbe8fb")
+SELECTED_EDGE = QColor("#1e63c6")
+
+
+class NetworkCanvas(QWidget):
+    """Cards for the blocks of a `NetworkDocument`, with selection, drag and drop and keys."""
+
+    selection_changed = Signal()
+    show_learned_requested = Signal(int)
+    seed_requested = Signal(int)
+
+    def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkCanvas")
+        self.document = document
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(False)
+        self.setMinimumWidth(340)
+        self._selected: list[int] = []
+        self._current: int | None = None
+        self._anchor: int | None = None
+        self._marker_gap: int | None = None
+        self._press_pos: QPoint | None = None
+        self._press_index: int | None = None
+        self.document.spec_changed.connect(self._on_spec_changed)
+        self.setMinimumHeight(self.sizeHint().height())
+
+    # ---- geometry ----------------------------------------------------------------------------
+    def _count(self) -> int:
+        return self.document.layer_count()
+
+    def card_rect(self, index: int) -> QRect:
+        """The card of block `index` (-1 = Input) in widget coordinates."""
+        row = index + 1
+        return QRect(MARGIN, MARGIN + row * (CARD_HEIGHT + GAP),
+                     max(100, self.width() - 2 * MARGIN), CARD_HEIGHT)
+
+    def gap_y(self, gap: int) -> int:
+        """The y of the middle of the space above block `gap` (below the last block for n)."""
+        return MARGIN + (gap + 1) * (CARD_HEIGHT + GAP) - GAP // 2
+
+    def gap_point(self, gap: int) -> QPoint:
+        """A point inside gap `gap`: dropping there inserts at that position."""
+        return QPoint(self.width() // 2, self.gap_y(gap))
+
+    def gap_at(self, pos: QPoint) -> int:
+        """The insertion point nearest to `pos`: before the first block whose centre is below."""
+        for index in range(self._count()):
+            if pos.y() < self.card_rect(index).center().y():
+                return index
+        return self._count()
+
+    def index_at(self, pos: QPoint) -> int | None:
+        for index in range(-1, self._count()):
+            if self.card_rect(index).contains(pos):
+                return index
+        return None
+
+    def sizeHint(self) -> QSize:
+        height = MARGIN * 2 + (self._count() + 1) * (CARD_HEIGHT + GAP) + FOOTER
+        return QSize(420, height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(340, self.sizeHint().height())
+
+    # ---- selection ---------------------------------------------------------------------------
+    def selected_indices(self) -> list[int]:
+        """Selected blocks (not the Input card), ascending."""
+        return [i for i in self._selected if i >= 0]
+
+    def current_index(self) -> int | None:
+        return self._current
+
+    def set_selection(self, indices, current: int | None = None) -> None:
+        chosen = sorted({int(i) for i in indices if -1 <= int(i) < self._count()})
+        if current is None and chosen:
+            current = chosen[-1]
+        if chosen == self._selected and current == self._current:
+            return
+        self._selected, self._current = chosen, current
+        self._anchor = current
+        self._ensure_visible(current)
+        self.update()
+        self.selection_changed.emit()
+
+    def _ensure_visible(self, index: int | None) -> None:
+        parent = self.parentWidget()
+        area = parent.parentWidget() if parent is not None else None
+        if index is not None and isinstance(area, QScrollArea):
+            rect = self.card_rect(index)
+            area.ensureVisible(rect.center().x(), rect.center().y(), 10, CARD_HEIGHT)
+
+    def _on_spec_changed(self) -> None:
+        n = self._count()
+        kept = [i for i in self._selected if i < n]
+        current = self._current if self._current is not None and self._current < n else None
+        if current is None and kept:
+            current = kept[-1]
+        if (kept, current) != (self._selected, self._current):
+            self._selected, self._current = kept, current
+            self.selection_changed.emit()
+        self.setMinimumHeight(self.sizeHint().height())
+        self.update()
+
+    # ---- what a card says --------------------------------------------------------------------
+    def card_texts(self, index: int) -> dict:
+        """The texts drawn on a card: label, shape, params, error (None when fine), tags."""
+        if index == INPUT:
+            classes = self.document.classes
+            return {"label": "Input", "shape": shape_text(self.document.input_shape),
+                    "params": f"{len(classes)} classes" if classes else "",
+                    "error": None, "tags": ""}
+        layer = self.document.layer(index)
+        report = self.document.analysis()[index]
+        tags = []
+        if layer.get("init", {}).get("kernels"):
+            tags.append("seeded: " + ", ".join(k.get("name", "?")
+                                               for k in layer["init"]["kernels"]))
+        if layer["config"].get("trainable") is False:
+            tags.append("frozen")
+        return {"label": short_label(layer["class"], layer["config"]),
+                "shape": shape_text(report.output_shape),
+                "params": params_text(report.params) if report.error is None else "",
+                "error": report.error, "tags": "; ".join(tags)}
+
+    def total_text(self) -> str:
+        reports = self.document.analysis()
+        total = sum(r.params for r in reports)
+        frozen = sum(r.params for r, la in zip(reports, self.document.spec()["layers"],
+                                                   strict=True)
+                     if la["config"].get("trainable") is False)
+        text = f"Total: {count_text(total)} parameters"
+        if frozen:
+            text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"
+        return text
+
+    def tooltip_for(self, index: int | None) -> str:
+        if index is None:
+            return ""
+        if index == INPUT:
+            return "Input: set by the data set. Select it to change its shape."
+        texts = self.card_texts(index)
+        if texts["error"]:
+            return f"Cannot take its input: {texts['error']}"
+        return f"{texts['label']}: output {texts['shape']}, {texts['params']}"
+
+    # ---- painting ----------------------------------------------------------------------------
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        for index in range(-1, self._count()):
+            self._paint_card(painter, index)
+        if self._marker_gap is not None:
+            y = self.gap_y(self._marker_gap)
+            painter.setPen(QPen(SELECTED_EDGE, 3))
+            painter.drawLine(MARGIN - 6, y, self.width() - MARGIN + 6, y)
+            painter.setBrush(SELECTED_EDGE)
+            painter.drawEllipse(QPoint(MARGIN - 6, y), 5, 5)
+            painter.drawEllipse(QPoint(self.width() - MARGIN + 6, y), 5, 5)
+        footer = QRect(MARGIN, self.gap_y(self._count()) + GAP, self.width() - 2 * MARGIN, FOOTER)
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(self.palette().text().color())
+        painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         self.total_text())
+        painter.end()
+
+    def _paint_card(self, painter: QPainter, index: int) -> None:
+        rect = self.card_rect(index)
+        texts = self.card_texts(index)
+        selected = index in self._selected
+        fill = ERROR_FILL if texts["error"] else (SELECTED_FILL if selected else QColor("#ffffff"))
+        edge = ERROR_EDGE if texts["error"] else (SELECTED_EDGE if selected else QColor("#b8bec7"))
+        painter.setPen(QPen(edge, 2.5 if selected or texts["error"] else 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(rect), 7, 7)
+        if index >= 0 and index + 1 < self._count() + 1:
+            centre_x = rect.left() + 30
+            painter.setPen(QPen(QColor("#8a93a0"), 1.5))
+            painter.drawLine(centre_x, rect.top() - GAP, centre_x, rect.top())
+        name = "Input" if index == INPUT else self.document.layer(index)["class"]
+        paint_block(painter, QRectF(rect.left() + 12, rect.top() + 8, 36, 36), name,
+                    block_kind(name))
+        text_left = rect.left() + 60
+        bold = QFont(self.font())
+        bold.setBold(True)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        dark = QColor("#1d2430")
+        muted = QColor("#596273")
+        title = texts["label"] if index == INPUT else f"{index}   {texts['label']}"
+        painter.setFont(bold)
+        painter.setPen(dark)
+        painter.drawText(QRect(text_left, rect.top() + 6, rect.width() - 230, 20),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        second = texts["error"] or texts["tags"]
+        if second:
+            painter.setFont(small)
+            painter.setPen(ERROR_EDGE if texts["error"] else muted)
+            line = QRect(text_left, rect.top() + 27, rect.width() - 80, 18)
+            elided = painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight,
+                                                      line.width())
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             elided)
+        right = QRect(rect.right() - 170, rect.top() + 6, 160, 20)
+        painter.setFont(bold)
+        painter.setPen(ERROR_EDGE if texts["error"] else dark)
+        painter.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         "cannot fit" if texts["error"] else texts["shape"])
+        if not texts["error"] and texts["params"]:
+            painter.setFont(small)
+            painter.setPen(muted)
+            painter.drawText(QRect(rect.right() - 170, rect.top() + 27, 160, 18),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             texts["params"])
+
+    # ---- mouse -------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        pos = event.position().toPoint()
+        index = self.index_at(pos)
+        self._press_pos, self._press_index = pos, index
+        if event.button() != Qt.MouseButton.LeftButton:
+            if index is not None and index not in self._selected:
+                self.set_selection([index], index)
+            return
+        mods = event.modifiers()
+        if index is None:
+            self.set_selection([])
+        elif mods & Qt.KeyboardModifier.ControlModifier:
+            chosen = set(self._selected) ^ {index}
+            self.set_selection(chosen, index if index in chosen else None)
+        elif mods & Qt.KeyboardModifier.ShiftModifier and self._anchor is not None:
+            low, high = sorted((self._anchor, index))
+            anchor = self._anchor
+            self.set_selection(range(low, high + 1), index)
+            self._anchor = anchor
+        elif index not in self._selected:
+            self.set_selection([index], index)
+
+    def mouseMoveEvent(self, event) -> None:
+        if (self._press_pos is None or not event.buttons() & Qt.MouseButton.LeftButton
+                or self._press_index is None or self._press_index < 0):
+            return
+        distance = (event.position().toPoint() - self._press_pos).manhattanLength()
+        if distance < QApplication.startDragDistance():
+            return
+        self._press_pos = None
+        drag = QDrag(self)
+        drag.setMimeData(self.selection_mime_data())
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def mouseReleaseEvent(self, event) -> None:
+        index = self._press_index
+        plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier
+                                         | Qt.KeyboardModifier.ShiftModifier)
+        if (self._press_pos is not None and plain and index is not None
+                and event.button() == Qt.MouseButton.LeftButton and len(self._selected) > 1):
+            self.set_selection([index], index)
+        self._press_pos = None
+
+    def selection_mime_data(self) -> QMimeData:
+        """The payload of a drag of the selected blocks within this canvas."""
+        data = QMimeData()
+        payload = {"document": id(self.document), "indices": self.selected_indices()}
+        data.setData(MOVE_MIME, QByteArray(json.dumps(payload).encode("utf-8")))
+        return data
+
+    # ---- drag and drop -----------------------------------------------------------------------
+    def _moving_indices(self, mime: QMimeData) -> list[int] | None:
+        if not mime.hasFormat(MOVE_MIME):
+            return None
+        try:
+            payload = json.loads(bytes(mime.data(MOVE_MIME)).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if payload.get("document") != id(self.document):
+            return None
+        return [int(i) for i in payload.get("indices", [])]
+
+    def _block_name(self, mime: QMimeData) -> str | None:
+        if not mime.hasFormat(BLOCK_MIME):
+            return None
+        from core.layers import LAYERS
+
+        name = bytes(mime.data(BLOCK_MIME)).decode("utf-8", "replace").strip()
+        return name if name in LAYERS else None
+
+    def _accepts(self, mime: QMimeData) -> bool:
+        return self._block_name(mime) is not None or bool(self._moving_indices(mime))
+
+    def dragEnterEvent(self, event) -> None:
+        if self._accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        if not self._accepts(event.mimeData()):
+            event.ignore()
+            return
+        gap = self.gap_at(event.position().toPoint())
+        if gap != self._marker_gap:
+            self._marker_gap = gap
+            self.update()
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, _event) -> None:
+        self._marker_gap = None
+        self.update()
+
+    def marker_gap(self) -> int | None:
+        """Where the insertion marker is shown during a drag (None when not dragging)."""
+        return self._marker_gap
+
+    def dropEvent(self, event) -> None:
+        self._marker_gap = None
+        mime = event.mimeData()
+        gap = self.gap_at(event.position().toPoint())
+        name = self._block_name(mime)
+        moving = self._moving_indices(mime)
+        if name is not None:
+            new = self.document.insert_block(gap, name)
+            self.set_selection([new], new)
+        elif moving:
+            new = self.document.move_blocks(moving, gap)
+            self.set_selection(new, new[-1] if new else None)
+        else:
+            event.ignore()
+            self.update()
+            return
+        event.acceptProposedAction()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.update()
+
+    # ---- keyboard and commands ---------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        if event.matches(QKeySequence.StandardKey.Undo):
+            self.document.undo_stack.undo()
+        elif event.matches(QKeySequence.StandardKey.Redo) or (
+                ctrl and shift and key == Qt.Key.Key_Z):
+            self.document.undo_stack.redo()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and ctrl:
+            self.move_selection(-1 if key == Qt.Key.Key_Up else 1)
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home, Qt.Key.Key_End):
+            self._step_current(key, shift)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.remove_selected()
+        elif ctrl and key == Qt.Key.Key_D:
+            self.duplicate_selected()
+        elif ctrl and key == Qt.Key.Key_A:
+            self.set_selection(range(self._count()), self._current)
+        elif key == Qt.Key.Key_Menu or (shift and key == Qt.Key.Key_F10):
+            if self._current is not None:
+                rect = self.card_rect(self._current)
+                self.context_menu(self._current).popup(self.mapToGlobal(rect.center()))
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _step_current(self, key, extend: bool) -> None:
+        n = self._count()
+        current = self._current
+        if key == Qt.Key.Key_Home:
+            target = INPUT
+        elif key == Qt.Key.Key_End:
+            target = n - 1
+        elif current is None:
+            target = INPUT if key == Qt.Key.Key_Down else n - 1
+        else:
+            target = current + (1 if key == Qt.Key.Key_Down else -1)
+        target = max(INPUT, min(n - 1, target))
+        if extend and self._anchor is not None:
+            anchor = self._anchor
+            low, high = sorted((anchor, target))
+            self.set_selection(range(low, high + 1), target)
+            self._anchor = anchor
+        else:
+            self.set_selection([target], target)
+
+    def move_selection(self, step: int) -> None:
+        """Move the selected blocks one place up (-1) or down (+1)."""
+        chosen = self.selected_indices()
+        if not chosen:
+            return
+        if step < 0 and chosen[0] == 0 or step > 0 and chosen[-1] == self._count() - 1:
+            return
+        gap = chosen[0] - 1 if step < 0 else chosen[-1] + 2
+        new = self.document.move_blocks(chosen, gap)
+        self.set_selection(new, new[-1] if step > 0 else new[0])
+
+    def remove_selected(self) -> None:
+        chosen = self.selected_indices()
+        if not chosen:
+            return
+        self.document.remove_blocks(chosen)
+        n = self._count()
+        nxt = min(chosen[0], n - 1)
+        self.set_selection([nxt] if nxt >= 0 else [INPUT], nxt if nxt >= 0 else INPUT)
+
+    def duplicate_selected(self) -> None:
+        new = self.document.duplicate_blocks(self.selected_indices())
+        if new:
+            self.set_selection(new, new[-1])
+
+    def context_menu(self, index: int) -> QMenu:
+        """The menu of a card (shown by right-click, the Menu key or Shift+F10)."""
+        menu = QMenu(self)
+        menu.setObjectName("blockMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if index == INPUT:
+            note = menu.addAction("The input follows the data set chosen for training")
+            note.setEnabled(False)
+            return menu
+        count = len(self.selected_indices())
+        plural = f" {count} blocks" if count > 1 else ""
+        actions = [
+            (f"Duplicate{plural}", "Ctrl+D", self.duplicate_selected),
+            (f"Remove{plural}", "Del", self.remove_selected),
+            ("Move up", "Ctrl+Up", lambda: self.move_selection(-1)),
+            ("Move down", "Ctrl+Down", lambda: self.move_selection(1)),
+        ]
+        for text, keys, slot in actions:
+            action = QAction(f"{text}\t{keys}", menu)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+        menu.addSeparator()
+        if self.document.layer(index)["class"] == "Conv2D":
+            seed = menu.addAction("Seed filters from kernels…")
+            seed.triggered.connect(lambda: self.seed_requested.emit(index))
+        learned = menu.addAction("Show what it learned")
+        learned.triggered.connect(lambda: self.show_learned_requested.emit(index))
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        index = self.index_at(event.pos())
+        if index is None:
+            return
+        if index not in self._selected:
+            self.set_selection([index], index)
+        self.context_menu(index).popup(event.globalPos())
+
+    def event(self, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_for(self.index_at(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)

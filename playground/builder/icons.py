@@ -1,0 +1,133 @@
+"""Block icons drawn with QPainter (no image files): a small picture of what each block does."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+
+KIND_COLOURS = {
+    "input": QColor("#6d7f99"),
+    "convolution": QColor("#2f6fb3"),
+    "pooling": QColor("#2f9e8f"),
+    "fully connected": QColor("#7a4fb3"),
+    "activation": QColor("#d08a1e"),
+    "shape": QColor("#7d8a5a"),
+    "regularisation": QColor("#a05a7a"),
+}
+
+
+def kind_colour(kind: str) -> QColor:
+    return QColor(KIND_COLOURS.get(kind, QColor("#777777")))
+
+
+def _curve(p: QPainter, fn, rect: QRectF) -> None:
+    path = QPainterPath()
+    for i in range(41):
+        x = -3 + 6 * i / 40
+        y = fn(x)
+        point = QPointF(rect.left() + rect.width() * i / 40,
+                        rect.bottom() - rect.height() * (y + 0.5) / 4)
+        if i == 0:
+            path.moveTo(point)
+        else:
+            path.lineTo(point)
+    p.drawPath(path)
+
+
+def _draw_grid(p: QPainter, rect: QRectF, n: int, fill: QColor | None = None) -> None:
+    step = rect.width() / n
+    for i in range(n):
+        for j in range(n):
+            cell = QRectF(rect.left() + i * step, rect.top() + j * step, step, step)
+            if fill is not None and (i + j) % 2 == 0:
+                p.fillRect(cell, fill)
+            p.drawRect(cell)
+
+
+ACTIVATIONS = {
+    "ReLU": lambda x: max(0.0, x),
+    "LeakyReLU": lambda x: x if x > 0 else 0.15 * x,
+    "Sigmoid": lambda x: 3.0 / (1 + math.exp(-2 * x)),
+    "Tanh": lambda x: 1.5 + 1.5 * math.tanh(1.5 * x),
+    "Softplus": lambda x: math.log1p(math.exp(x)),
+}
+
+
+def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
+    """Draw the symbol of `class_name` inside `rect` (any size)."""
+    colour = kind_colour(kind)
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(colour.lighter(175))
+    p.setPen(QPen(colour, max(1.0, rect.width() / 24)))
+    p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), rect.width() / 6, rect.width() / 6)
+    inner = rect.adjusted(rect.width() * 0.2, rect.height() * 0.2,
+                          -rect.width() * 0.2, -rect.height() * 0.2)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    pen = QPen(colour.darker(140), max(1.0, rect.width() / 16))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    p.setPen(pen)
+    if class_name == "Input":
+        p.drawRect(inner)
+        p.drawLine(inner.topLeft(), inner.bottomRight())
+    elif class_name == "Conv2D":
+        thin = QPen(colour.darker(140), max(1.0, rect.width() / 32))
+        p.setPen(thin)
+        _draw_grid(p, inner, 3, colour.lighter(130))
+    elif class_name in ("MaxPool2D", "AvgPool2D"):
+        p.setPen(QPen(colour.darker(140), max(1.0, rect.width() / 32)))
+        _draw_grid(p, inner, 2)
+        centre = inner.center()
+        p.setBrush(colour.darker(140))
+        r = inner.width() / (5 if class_name == "MaxPool2D" else 8)
+        p.drawEllipse(centre, r, r)
+    elif class_name == "Dense":
+        left = [QPointF(inner.left(), inner.top() + inner.height() * t) for t in (0, 0.5, 1)]
+        right = [QPointF(inner.right(), inner.top() + inner.height() * t) for t in (0.25, 0.75)]
+        p.setPen(QPen(colour.darker(140), max(1.0, rect.width() / 40)))
+        for a in left:
+            for b in right:
+                p.drawLine(a, b)
+        p.setBrush(colour.darker(140))
+        for point in left + right:
+            p.drawEllipse(point, rect.width() / 18, rect.width() / 18)
+    elif class_name == "Flatten":
+        p.drawRect(QRectF(inner.left(), inner.top(), inner.width() * 0.45, inner.height() * 0.45))
+        p.drawLine(QPointF(inner.left(), inner.bottom()), QPointF(inner.right(), inner.bottom()))
+        p.drawLine(QPointF(inner.center().x(), inner.top() + inner.height() * 0.25),
+                   QPointF(inner.right(), inner.top() + inner.height() * 0.25))
+    elif class_name == "Dropout":
+        p.setBrush(colour.darker(140))
+        step = inner.width() / 2
+        for i in range(3):
+            for j in range(3):
+                centre = QPointF(inner.left() + i * step, inner.top() + j * step)
+                if (i * 3 + j) % 3 == 1:
+                    p.setBrush(Qt.BrushStyle.NoBrush)
+                else:
+                    p.setBrush(colour.darker(140))
+                p.drawEllipse(centre, rect.width() / 16, rect.width() / 16)
+    elif class_name == "Softmax":
+        heights = (0.2, 0.9, 0.4, 0.15)
+        width = inner.width() / len(heights)
+        for i, h in enumerate(heights):
+            bar = QRectF(inner.left() + i * width + width * 0.15,
+                         inner.bottom() - inner.height() * h, width * 0.7, inner.height() * h)
+            p.fillRect(bar, colour.darker(140))
+    elif class_name in ACTIVATIONS:
+        _curve(p, ACTIVATIONS[class_name], inner)
+    else:
+        p.drawEllipse(inner)
+    p.restore()
+
+
+def block_icon(class_name: str, kind: str, size: int = 32) -> QIcon:
+    """An icon for the palette and the cards."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    paint_block(painter, QRectF(0, 0, size, size), class_name, kind)
+    painter.end()
+    return QIcon(pixmap)

@@ -1,0 +1,307 @@
+"""The inspector: the settings of the selected block as widgets generated from its SETTINGS, with
+validation, and the formulas of its output size and parameter count filled in with the numbers.
+in_channels / in_features are shown read-only: they are filled from the block before."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.builder.block_text import (
+    output_formula,
+    params_formula,
+    shape_text,
+    short_label,
+)
+from playground.builder.network_document import NetworkDocument
+
+FILLED_SETTINGS = ("in_channels", "in_features")
+NONE_TEXT = {"stride": "= size"}
+
+
+def _int_bound(value, fallback: int) -> int:
+    return int(value) if value is not None else fallback
+
+
+def _spin_to_value(setting, box: QSpinBox, value: int):
+    """The setting value of a spin box; its lowest step stands for "same" or None."""
+    if value == box.minimum() and (setting.type == "int_or_same" or setting.default is None):
+        return "same" if setting.type == "int_or_same" else None
+    return int(value)
+
+
+class Inspector(QWidget):
+    """Edits one block (or the Input) of a document; every edit is a document command."""
+
+    seed_requested = Signal(int)
+    status_message = Signal(str)
+
+    def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.document = document
+        self.index: int | None = None
+        self._shown_class: tuple | None = None
+        self.editors: dict[str, QWidget] = {}
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.problem = QLabel()
+        self.problem.setObjectName("settingProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c62828;")
+        self.output_formula = QLabel()
+        self.output_formula.setObjectName("outputFormula")
+        self.params_formula = QLabel()
+        self.params_formula.setObjectName("paramsFormula")
+        for label in (self.output_formula, self.params_formula):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.seeds = QLabel()
+        self.seeds.setWordWrap(True)
+        self.seed_button = QPushButton("Seed filters from kernels…")
+        self.seed_button.setToolTip("Start some filters as Sobel, Gaussian or your own kernels")
+        self.seed_button.clicked.connect(lambda: self.seed_requested.emit(self.index))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.form_host)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.output_formula)
+        layout.addWidget(self.params_formula)
+        layout.addWidget(self.seeds)
+        layout.addWidget(self.seed_button)
+        layout.addStretch(1)
+        self.document.spec_changed.connect(self.refresh)
+        self.show_block(None)
+
+    # ---- which block ---------------------------------------------------------------------------
+    def show_block(self, index: int | None) -> None:
+        """Inspect block `index` (-1 = Input, None = nothing)."""
+        self.index = index
+        self.problem.clear()
+        self.refresh()
+
+    def refresh(self) -> None:
+        index = self.index
+        if index is not None and index >= self.document.layer_count():
+            index = self.index = None
+        if index is None:
+            key = None
+        elif index < 0:
+            key = ("Input", len(self.document.input_shape))
+        else:
+            key = (index, self.document.layer(index)["class"])
+        if key != self._shown_class:
+            self._rebuild_form(key)
+        self._update_values()
+
+    def _clear_form(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+
+    def _rebuild_form(self, key) -> None:
+        self._clear_form()
+        self._shown_class = key
+        if key is None:
+            return
+        if key[0] == "Input":
+            self._build_input_form()
+            return
+        from core.layers import LAYERS
+
+        cls = LAYERS[self.document.layer(self.index)["class"]]
+        for setting in cls.SETTINGS:
+            editor = self._make_editor(setting)
+            editor.setToolTip(setting.help)
+            editor.setObjectName(f"setting_{setting.name}")
+            label = QLabel(setting.name.replace("_", " "))
+            label.setToolTip(setting.help)
+            self.form.addRow(label, editor)
+            self.editors[setting.name] = editor
+
+    def _make_editor(self, setting) -> QWidget:
+        name = setting.name
+        if name in FILLED_SETTINGS:
+            label = QLabel()
+            label.setToolTip(setting.help)
+            return label
+        if setting.type in ("int", "int_or_same"):
+            box = QSpinBox()
+            low = _int_bound(setting.minimum, 0)
+            special = setting.type == "int_or_same" or setting.default is None
+            box.setRange(low - 1 if special else low, _int_bound(setting.maximum, 1_000_000))
+            if special:
+                box.setSpecialValueText("same" if setting.type == "int_or_same"
+                                        else NONE_TEXT.get(name, "default"))
+            box.setKeyboardTracking(False)
+            box.valueChanged.connect(lambda value, s=setting, b=box: self._commit(
+                s.name, _spin_to_value(s, b, value)))
+            return box
+        if setting.type == "float":
+            box = QDoubleSpinBox()
+            box.setDecimals(3)
+            box.setSingleStep(0.05)
+            box.setRange(setting.minimum if setting.minimum is not None else -1e9,
+                         setting.maximum if setting.maximum is not None else 1e9)
+            box.setKeyboardTracking(False)
+            box.valueChanged.connect(lambda value, s=setting: self._commit(s.name, float(value)))
+            return box
+        if setting.type == "bool":
+            box = QCheckBox()
+            box.toggled.connect(lambda value, s=setting: self._commit(s.name, bool(value)))
+            return box
+        box = QComboBox()
+        box.addItems([str(c) for c in setting.choices])
+        box.currentIndexChanged.connect(
+            lambda i, s=setting: self._commit(s.name, s.choices[i]) if i >= 0 else None)
+        return box
+
+    def _build_input_form(self) -> None:
+        shape = self.document.input_shape
+        names = ("channels", "height", "width") if len(shape) == 3 else ("features",)
+        for name in names:
+            box = QSpinBox()
+            box.setRange(1, 4096 if name != "features" else 10_000_000)
+            box.setKeyboardTracking(False)
+            box.setObjectName(f"input_{name}")
+            box.valueChanged.connect(self._commit_input_shape)
+            self.form.addRow(name, box)
+            self.editors[name] = box
+        classes = QLineEdit()
+        classes.setObjectName("input_classes")
+        classes.setPlaceholderText("class names, separated by commas")
+        classes.editingFinished.connect(self._commit_classes)
+        self.form.addRow("classes", classes)
+        self.editors["classes"] = classes
+
+    # ---- values ------------------------------------------------------------------------------
+    def _update_values(self) -> None:
+        index = self.index
+        self.seeds.setVisible(False)
+        self.seed_button.setVisible(False)
+        if index is None:
+            self.title.setText("<b>Select a block</b> to see and change its settings.")
+            self.output_formula.clear()
+            self.params_formula.clear()
+            return
+        if index < 0:
+            self._update_input_values()
+            return
+        layer = self.document.layer(index)
+        report = self.document.analysis()[index]
+        in_shape = self.document.input_of(index)
+        from core.layers import LAYERS
+
+        cls = LAYERS[layer["class"]]
+        label = html.escape(short_label(layer["class"], layer["config"]))
+        self.title.setText(f"<b>{index}. {label}</b><br><i>{html.escape(cls.HELP)}</i>")
+        for setting in cls.SETTINGS:
+            editor = self.editors.get(setting.name)
+            value = layer["config"].get(setting.name, setting.default)
+            self._set_editor(editor, setting, value, in_shape)
+        if report.error:
+            self.output_formula.setText(
+                f"<b>Output size</b><br><span style='color:#c62828'>Cannot take its input: "
+                f"{html.escape(report.error)}</span>")
+            self.params_formula.setText("")
+        else:
+            self.output_formula.setText(
+                f"<b>Output size</b> (input {shape_text(in_shape)})<br>"
+                + html.escape(output_formula(layer["class"], layer["config"], in_shape,
+                                             report.output_shape)).replace("\n", "<br>"))
+            self.params_formula.setText(
+                "<b>Parameters</b><br>" + html.escape(
+                    params_formula(layer["class"], layer["config"], in_shape, report.params)))
+        if layer["class"] == "Conv2D":
+            kernels = layer.get("init", {}).get("kernels", [])
+            self.seeds.setVisible(True)
+            self.seed_button.setVisible(True)
+            self.seeds.setText("Seeded filters: " + ", ".join(k.get("name", "?") for k in kernels)
+                               if kernels else "Filters start random (He initialisation).")
+
+    def _set_editor(self, editor, setting, value, in_shape) -> None:
+        if editor is None:
+            return
+        editor.blockSignals(True)
+        try:
+            if isinstance(editor, QLabel):
+                source = "from the input" if self.index == 0 else "from the block before"
+                editor.setText(f"{value}  ({source})")
+            elif isinstance(editor, QSpinBox):
+                editor.setValue(editor.minimum() if value in (None, "same") else int(value))
+            elif isinstance(editor, QDoubleSpinBox):
+                editor.setValue(float(value))
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QComboBox):
+                editor.setCurrentText(str(value))
+        finally:
+            editor.blockSignals(False)
+
+    def _update_input_values(self) -> None:
+        shape = self.document.input_shape
+        classes = self.document.classes
+        self.title.setText("<b>Input</b><br><i>The data going in; picking a data set for "
+                           "training sets it.</i>")
+        names = ("channels", "height", "width") if len(shape) == 3 else ("features",)
+        for name, value in zip(names, shape, strict=False):
+            box = self.editors.get(name)
+            if box is not None:
+                box.blockSignals(True)
+                box.setValue(int(value))
+                box.blockSignals(False)
+        line = self.editors.get("classes")
+        if line is not None and not line.hasFocus():
+            line.setText(", ".join(classes))
+        self.output_formula.setText(f"<b>Output</b><br>{shape_text(shape)}, "
+                                    f"{len(classes) or 'no'} classes")
+        self.params_formula.setText("<b>Parameters</b><br>0: the input has no weights")
+
+    # ---- commits -----------------------------------------------------------------------------
+    def _commit(self, name: str, value) -> None:
+        index = self.index
+        if index is None or index < 0:
+            return
+        layer = self.document.layer(index)
+        config = dict(layer["config"], **{name: value})
+        from core.layers import LAYERS
+
+        try:
+            LAYERS[layer["class"]].shape_only(config)
+        except (TypeError, ValueError) as error:
+            self.problem.setText(str(error))
+            self._update_values()
+            return
+        self.problem.clear()
+        self.document.set_setting(index, name, value)
+
+    def _commit_input_shape(self) -> None:
+        names = ("channels", "height", "width") if "channels" in self.editors else ("features",)
+        self.document.set_input_shape([self.editors[n].value() for n in names])
+
+    def _commit_classes(self) -> None:
+        text = self.editors["classes"].text()
+        names = [part.strip() for part in text.split(",") if part.strip()]
+        if names == self.document.classes:
+            return
+        shape = self.document.input_shape
+        if len(shape) == 3:
+            self.status_message.emit(self.document.bind_dataset(*shape, names))
