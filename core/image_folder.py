@@ -148,6 +148,38 @@ def _read_all(files, shape, counter: _Counter) -> np.ndarray:
     return out
 
 
+def prepare_image(pixels: np.ndarray, input_shape, *, invert="auto") -> np.ndarray:
+    """Turn a uint8 image (H, W) or (H, W, 3) into a network input float32 (C, H', W') in 0..1.
+
+    It is converted to grey or colour and resized (stretched) to `input_shape` (C, H', W') the
+    way the data sets are. invert: True, False or "auto"; for grey inputs, "auto" inverts
+    dark-on-light images (the mean of the border is above half) into MNIST's light-on-dark.
+    """
+    channels, height, width = (int(s) for s in input_shape)
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
+        raise ValueError(f"expected uint8 pixels (H, W) or (H, W, 3); received {pixels.dtype} "
+                         f"{pixels.shape}")
+    if channels == 1 and pixels.ndim == 3:
+        pixels = np.asarray(Image.fromarray(pixels[..., :3]).convert("L"))
+    if pixels.shape[:2] != (height, width):
+        pixels = np.asarray(Image.fromarray(pixels).resize((width, height), Image.BILINEAR))
+    image = pixels.astype(np.float32) / np.float32(255.0)
+    if channels == 1:
+        image = image[None, :, :]
+        if invert == "auto":
+            border = np.concatenate([image[0, 0], image[0, -1], image[0, :, 0], image[0, :, -1]])
+            invert = float(border.mean()) > 0.5
+        if invert:
+            image = 1.0 - image
+        return image
+    if channels != 3:
+        raise ValueError(f"network inputs must have 1 or 3 channels; the network takes {channels}")
+    if image.ndim == 2:
+        return np.broadcast_to(image, (3, height, width)).copy()
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
+
+
 def _load_one(path: Path, channels: int, height: int, width: int) -> np.ndarray:
     """One image file as uint8 (C, H, W)."""
     try:

@@ -15,6 +15,8 @@ import sys
 COMMAND_MODULES: list[str] = [
     "playground.cli.gui_cmd",
     "playground.cli.summary_cmd",
+    "playground.cli.train_cmd",
+    "playground.cli.predict_cmd",
 ]
 
 

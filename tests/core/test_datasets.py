@@ -412,3 +412,35 @@ def test_unknown_source_and_option_are_clear_errors():
 def test_cancel_raises_cancelled(source):
     with pytest.raises(Cancelled):
         load_dataset(source, should_stop=lambda: True)
+
+
+# ------------------------------------------------------------------------------ new images
+
+
+def test_prepare_image_inverts_dark_on_light_grey_and_resizes():
+    from core.image_folder import prepare_image
+
+    paper = np.full((56, 56), 250, dtype=np.uint8)
+    paper[10:46, 26:30] = 10  # a dark stroke on light paper
+    digit = prepare_image(paper, (1, 28, 28))
+    assert digit.shape == (1, 28, 28) and digit.dtype == np.float32
+    assert digit[0, 0, 0] == pytest.approx(1 - 250 / 255, abs=1e-6)  # background now dark
+    assert digit[0, 8:20, 13:15].min() > 0.8  # stroke now bright
+    kept = prepare_image(paper, (1, 28, 28), invert=False)
+    np.testing.assert_allclose(kept, 1.0 - digit, rtol=0, atol=1e-6)
+    light_on_dark = 255 - paper
+    np.testing.assert_allclose(prepare_image(light_on_dark, (1, 56, 56))[0],
+                               light_on_dark / 255.0, rtol=0, atol=1e-6)
+
+
+def test_prepare_image_colour_and_grey_conversions():
+    from core.image_folder import prepare_image
+
+    rgb = np.zeros((8, 8, 3), dtype=np.uint8)
+    rgb[..., 0] = 255
+    colour = prepare_image(rgb, (3, 8, 8))
+    np.testing.assert_array_equal(colour[:, 0, 0], [1.0, 0.0, 0.0])
+    grey = prepare_image(rgb, (1, 8, 8), invert=False)
+    assert grey[0, 0, 0] == pytest.approx(76 / 255, abs=2 / 255)  # ITU-R 601 luma of red
+    as_colour = prepare_image(np.full((4, 4), 128, np.uint8), (3, 4, 4))
+    assert as_colour.shape == (3, 4, 4) and np.all(as_colour == np.float32(128 / 255))

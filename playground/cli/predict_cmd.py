@@ -1,0 +1,97 @@
+"""`playground predict MODEL IMAGE...`: classify image files with a trained model.
+
+Each image is converted the way the training data was: grey or colour, resized to the network's
+input size, scaled to 0..1, inverted when it is dark-on-light and the network is grey (MNIST's
+digits are light on black), and standardised if the model was trained with --normalize.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "predict", help="print the most likely classes of images for a trained model",
+        description="Classify images with a model saved by `playground train` (MODEL.json + "
+        "MODEL.npz) and print the top classes with their probabilities.")
+    parser.add_argument("model", help="the model's prefix (or its .json file)")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    parser.add_argument("--top", type=int, default=3, metavar="K",
+                        help="how many classes to print per image (default 3)")
+    parser.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
+                        help="invert grey images: auto (when dark-on-light), yes or no")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per image")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args) -> int:
+    import numpy as np
+
+    from core.image_folder import prepare_image
+    from core.images import ImageReadError, read_image
+    from playground.cli import CommandError
+
+    model = _load(args.model)
+    mean, std = _normalisation(args.model)
+    if len(model.input_shape) != 3:
+        raise CommandError(f"{args.model}: the network takes vectors "
+                           f"{model.input_shape}, not images")
+    invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    inputs = []
+    for name in args.images:
+        try:
+            pixels = read_image(name)
+        except ImageReadError as error:
+            raise CommandError(str(error)) from None
+        inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
+    batch = np.stack(inputs).astype(np.float32)
+    if mean is not None:
+        batch = (batch - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(
+            std, np.float32)[:, None, None]
+    probabilities = model.predict(batch)
+    classes = list(model.classes or [])
+    classes += [str(i) for i in range(len(classes), probabilities.shape[1])]
+    top = max(1, min(args.top, probabilities.shape[1]))
+    for name, row in zip(args.images, probabilities, strict=True):
+        order = np.argsort(-row, kind="stable")[:top]
+        if args.json:
+            print(json.dumps({"image": name, "top": [
+                {"class": classes[k], "probability": float(row[k])} for k in order]}))
+        else:
+            ranked = ", ".join(f"{classes[k]} {100 * row[k]:.1f}%" for k in order)
+            print(f"{name}: {ranked}")
+    return 0
+
+
+def _load(prefix):
+    from core.model import Sequential
+    from playground.cli import CommandError
+
+    path = Path(prefix)
+    if path.suffix in (".json", ".npz"):
+        path = path.with_suffix("")
+    if not path.with_name(path.name + ".json").is_file():
+        raise CommandError(f"{path}.json: no such model (train one with `playground train`)")
+    try:
+        return Sequential.load(path)
+    except (ValueError, KeyError, TypeError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _normalisation(prefix):
+    """mean, std recorded in PREFIX.history.json by a --normalize run (else None, None)."""
+    from core.history import History
+
+    path = Path(prefix)
+    if path.suffix in (".json", ".npz"):
+        path = path.with_suffix("")
+    history_path = path.with_name(path.name + ".history.json")
+    if not history_path.is_file():
+        return None, None
+    try:
+        meta = History.from_json(history_path).meta
+    except ValueError:
+        return None, None
+    return meta.get("mean"), meta.get("std")

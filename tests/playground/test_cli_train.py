@@ -1,0 +1,149 @@
+"""`playground train` and `playground predict` run headless, end to end."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from core.datasets import load_dataset
+from core.history import History
+from core.images import write_image
+from core.model import Sequential
+from playground.cli import run_cli
+from playground.cli.train_cmd import ProgressBar, data_options
+
+SPEC = {
+    "name": "tiny",
+    "input_shape": [1, 16, 16],
+    "layers": [
+        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 4, "kernel_size": 3,
+                                       "stride": 1, "padding": 1}},
+        {"class": "ReLU", "config": {}},
+        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
+        {"class": "Flatten", "config": {}},
+        {"class": "Dense", "config": {"in_features": 256, "out_features": 4}},
+    ],
+}
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(SPEC))
+    return path
+
+
+def test_train_writes_model_and_history_and_prints_epoch_lines(spec_file, tmp_path, capsys):
+    prefix = tmp_path / "out" / "tiny"
+    prefix.parent.mkdir()
+    code = run_cli(["train", str(spec_file), "--data", "shapes", "--epochs", "2",
+                    "--batch-size", "32", "--seed", "3", "--out", str(prefix)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("epoch ")]
+    assert len(lines) == 2 and "test loss" in lines[1] and "samples/s" in lines[1]
+    assert f"saved {prefix}.json" in err
+    model = Sequential.load(prefix)
+    assert model.classes == ["circle", "square", "triangle", "cross"]
+    history = History.from_json(f"{prefix}.history.json")
+    assert history.stop_reason == "finished" and len(history.epochs) == 2
+    assert history.meta["batch_size"] == 32 and history.meta["seed"] == 3
+    # The saved weights are the trained ones: they score what the last epoch reported.
+    _, test = load_dataset("shapes", size=16)
+    accuracy = float(np.mean(np.argmax(model.predict(test.images), axis=1) == test.labels))
+    assert accuracy == pytest.approx(history.epochs[-1]["test_accuracy"], abs=1e-12)
+
+
+def test_train_json_prints_one_object_per_epoch(spec_file, tmp_path, capsys):
+    code = run_cli(["train", str(spec_file), "--data", "shapes", "--epochs", "3", "--json",
+                    "--optimizer", "adam", "--lr", "0.01", "--out", str(tmp_path / "m")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["epoch"] for e in events] == [1, 2, 3]
+    assert all(e["lr"] == 0.01 and 0 <= e["test_accuracy"] <= 1 for e in events)
+    assert History.from_json(tmp_path / "m.history.json").epochs == events
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--data", "mnist-5k"], "takes inputs 1x16x16 but MNIST 5k"),
+        (["--data", "idx:/no/such/folder"], "/no/such/folder: no such folder"),
+        (["--data", "nonsense"], "unknown data source 'nonsense'"),
+        (["--epochs", "0", "--data", "shapes"], "--epochs must be at least 1"),
+        (["--lr", "-1", "--data", "shapes"], "learning rate must be a positive number"),
+    ],
+)
+def test_train_reports_bad_input_in_one_line(spec_file, tmp_path, capsys, arguments, message):
+    code = run_cli(["train", str(spec_file), "--out", str(tmp_path / "m"), *arguments])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_train_refuses_a_missing_spec(tmp_path, capsys):
+    assert run_cli(["train", str(tmp_path / "none.json")]) == 1
+    assert "none.json: no such file" in capsys.readouterr().err
+
+
+def test_predict_prints_top_classes_like_the_model(spec_file, tmp_path, capsys):
+    prefix = tmp_path / "tiny"
+    assert run_cli(["train", str(spec_file), "--data", "shapes", "--epochs", "1",
+                    "--out", str(prefix)]) == 0
+    _, test = load_dataset("shapes", size=16)
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"shape{i}.png")
+        write_image(paths[-1], np.rint(test.images[i, 0] * 255).astype(np.uint8))
+    capsys.readouterr()
+    assert run_cli(["predict", str(prefix), *map(str, paths), "--json"]) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    probabilities = Sequential.load(prefix).predict(test.images[:3])
+    names = ["circle", "square", "triangle", "cross"]
+    for result, row in zip(results, probabilities, strict=True):
+        assert len(result["top"]) == 3
+        assert result["top"][0]["class"] == names[int(np.argmax(row))]
+        assert result["top"][0]["probability"] == pytest.approx(float(row.max()), abs=5e-3)
+    assert run_cli(["predict", str(prefix), str(paths[0]), "--top", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{paths[0]}: ") and line.count("%") == 2
+
+
+def test_predict_names_a_bad_image_and_a_missing_model(tmp_path, capsys, spec_file):
+    assert run_cli(["predict", str(tmp_path / "nope"), "x.png"]) == 1
+    assert "nope.json: no such model" in capsys.readouterr().err
+    prefix = tmp_path / "tiny"
+    run_cli(["train", str(spec_file), "--data", "shapes", "--epochs", "1", "--out", str(prefix)])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png")
+    capsys.readouterr()
+    assert run_cli(["predict", str(prefix), str(bad)]) == 1
+    assert str(bad) in capsys.readouterr().err
+
+
+def test_data_options_fit_the_network_input():
+    assert data_options("folder:/x", (3, 32, 24), 5) == {"size": (32, 24), "grey": False}
+    assert data_options("cifar10:/x", (1, 32, 32), 10) == {"grey": True}
+    shapes = data_options("shapes", (3, 20, 20), 6)
+    assert shapes["size"] == 20 and shapes["colour"] and len(shapes["kinds"]) == 6
+    assert data_options("shapes", (1, 28, 28), 3, ["ring", "star", "circle"])["kinds"] == [
+        "ring", "star", "circle"]
+    assert data_options("mnist-5k", (1, 28, 28), 10) == {}
+
+
+def test_progress_bar_draws_in_place_and_clears():
+    stream = io.StringIO()
+    bar = ProgressBar("epoch 1/2", stream=stream, width=10)
+    bar.update(5, 10, "loss 0.5")
+    bar.update(10, 10)
+    text = stream.getvalue()
+    assert "\repoch 1/2 [#####.....] 5/10 loss 0.5" in text
+    assert "[##########] 10/10" in text
+    bar.close()
+    assert stream.getvalue().endswith("\r\033[K")
+    silent = io.StringIO()
+    ProgressBar("x", enabled=False, stream=silent).update(1, 2)
+    assert silent.getvalue() == ""
