@@ -38,12 +38,13 @@ _PARALLEL_MIN_WORK = 2_000_000
 _RANK_RTOL = 1e-5
 """Singular values below this fraction of the largest are dropped by the separable path."""
 
-# Cost model, in nanoseconds (measured on a 2-core x86 machine, numpy 2 / scipy 1.17).
-_NS_PER_TAP_VALUE = 0.35 / _THREADS ** 0.8
-_NS_PER_TAP_CALL = 3_000.0
-_NS_CORRELATE1D_VALUE = 0.7
-_NS_CORRELATE1D_TAP_VALUE = 0.25
-_NS_FFT_VALUE_LOG = 0.55
+# Cost model, in nanoseconds, measured on a 2-core x86 machine (numpy 2.4, scipy 1.17) with
+# 1024x1024 and 2048x2048 RGB float32 images (see benchmarks/bench_filtering.py).
+_NS_PER_TAP_VALUE = 0.38 / _THREADS
+_NS_PER_TAP_CALL = 1_000.0
+_NS_CORRELATE1D_VALUE = 1.5
+_NS_CORRELATE1D_TAP_VALUE = 0.18
+_NS_FFT_VALUE_LOG = 0.3
 _NS_FFT_CALL = 100_000.0
 
 _pool: ThreadPoolExecutor | None = None

@@ -23,7 +23,8 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
                   stride: int = 1) -> np.ndarray:
     """Median, min or max of each (h, w) window of `image` (H, W) or (H, W, C), per channel.
 
-    size: int or (h, w), 1..31. Returns float32 (Ho, Wo) or (Ho, Wo, C), Ho/Wo as `output_size`.
+    size: int or (h, w), 1..31. With an even number of cells the median is the mean of the two
+    middle values (as numpy.median). Returns float32 (Ho, Wo) or (Ho, Wo, C) (see `output_size`).
     """
     if function not in FUNCTIONS:
         raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}; received {function!r}")
@@ -34,7 +35,13 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
     out_h, out_w = output_size(image3.shape[:2], (kh, kw), padding=padding, pad_width=pad_width,
                                stride=stride)
     padded = pad_image(image3, pad_amounts((kh, kw), padding, pad_width), padding)
-    filtered = FUNCTIONS[function](padded, size=(kh, kw, 1), mode="nearest")
+    if function == "median" and (kh * kw) % 2 == 0:
+        # An even count of cells: the mean of the two middle values (as numpy.median).
+        below = scipy.ndimage.rank_filter(padded, kh * kw // 2 - 1, size=(kh, kw, 1))
+        above = scipy.ndimage.rank_filter(padded, kh * kw // 2, size=(kh, kw, 1))
+        filtered = (below + above) * np.float32(0.5)
+    else:
+        filtered = FUNCTIONS[function](padded, size=(kh, kw, 1), mode="nearest")
     rows = slice(kh // 2, kh // 2 + (out_h - 1) * stride + 1, stride)
     cols = slice(kw // 2, kw // 2 + (out_w - 1) * stride + 1, stride)
     out = np.ascontiguousarray(filtered[rows, cols], dtype=np.float32)
