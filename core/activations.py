@@ -32,7 +32,7 @@ class ReLU(_Activation):
         return out
 
     def _backward(self, grad_out, input_grad):
-        return np.where(self._cache, grad_out, 0).astype(grad_out.dtype, copy=False)
+        return grad_out * self._cache if input_grad else None
 
 
 class LeakyReLU(_Activation):
@@ -44,13 +44,18 @@ class LeakyReLU(_Activation):
                         help="Slope for negative inputs"),)
 
     def _forward(self, x, training):
-        positive = x > 0
-        self._cache = positive
-        return np.where(positive, x, x * x.dtype.type(self.negative_slope))
+        self._cache = x > 0
+        slope = x.dtype.type(self.negative_slope)
+        return np.maximum(x, x * slope) if slope <= 1 else np.minimum(x, x * slope)
 
     def _backward(self, grad_out, input_grad):
+        if not input_grad:
+            return None
         slope = grad_out.dtype.type(self.negative_slope)
-        return np.where(self._cache, grad_out, grad_out * slope)
+        grad = grad_out * self._cache
+        grad *= 1 - slope
+        grad += grad_out * slope
+        return grad
 
     def __repr__(self):
         return f"LeakyReLU({self.negative_slope:g})"
@@ -91,7 +96,8 @@ class Softplus(_Activation):
         "inputs and close to x for large ones. Its derivative is exactly the sigmoid.")
 
     def _forward(self, x, training):
-        out = np.logaddexp(x.dtype.type(0), x)
+        out = np.maximum(x, 0)
+        out += np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^x) without overflow
         half = x.dtype.type(0.5)
         self._cache = half * (np.tanh(half * x) + 1)
         return out

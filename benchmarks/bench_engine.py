@@ -1,0 +1,201 @@
+"""Training speed of the NumPy engine on the reference network, against PyTorch on the CPU.
+
+    python benchmarks/bench_engine.py [--threads N] [--seconds S] [--batch 64]
+
+Trains the issue's reference network (1x28x28 -> Conv 8 -> ReLU -> MaxPool -> Conv 16 -> ReLU ->
+MaxPool -> Flatten -> Dense 10, softmax cross-entropy, SGD momentum 0.9, batch 64) and prints
+training samples per second. When PyTorch is importable, the same network with the same initial
+weights is trained in the same run with the same number of threads; the ratio and the first
+losses of both are printed. Then the time of one forward + backward of each block type.
+PyTorch is optional: without it the comparison is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS / PyTorch threads (default: the machine's cores)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    return parser.parse_args()
+
+
+ARGS = parse_args() if __name__ == "__main__" else None
+THREADS = (ARGS.threads if ARGS and ARGS.threads else None) or os.cpu_count() or 1
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(THREADS)  # before numpy is imported
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from core.layers import LAYERS  # noqa: E402
+from core.losses import SoftmaxCrossEntropy  # noqa: E402
+from core.model import Sequential  # noqa: E402
+from core.optim import SGD  # noqa: E402
+
+REFERENCE = {
+    "name": "reference",
+    "input_shape": [1, 28, 28],
+    "layers": [
+        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 8, "kernel_size": 3,
+                                       "stride": 1, "padding": 1}},
+        {"class": "ReLU", "config": {}},
+        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
+        {"class": "Conv2D", "config": {"in_channels": 8, "out_channels": 16, "kernel_size": 3,
+                                       "stride": 1, "padding": 1}},
+        {"class": "ReLU", "config": {}},
+        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
+        {"class": "Flatten", "config": {}},
+        {"class": "Dense", "config": {"in_features": 784, "out_features": 10}},
+    ],
+}
+LR, MOMENTUM = 0.01, 0.9
+
+
+def make_data(batch: int, batches: int = 16, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    images = rng.random((batches, batch, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, size=(batches, batch))
+    return images, labels
+
+
+def timed_loop(step, batches: int, seconds: float) -> float:
+    """Run step(i) repeatedly for about `seconds` (after a warm-up); return steps per second."""
+    for i in range(3):
+        step(i % batches)
+    count, start = 0, time.perf_counter()
+    while True:
+        step(count % batches)
+        count += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and count >= 5:
+            return count / elapsed
+
+
+def engine_trainer(model):
+    loss = SoftmaxCrossEntropy()
+    optimizer = SGD(LR, momentum=MOMENTUM)
+
+    def step(x, y):
+        value = loss.forward(model.forward(x, training=True), y)
+        model.backward(loss.backward())
+        optimizer.step(model.named_parameters())
+        return value
+
+    return step
+
+
+def torch_model(model):
+    """The same network in PyTorch with the engine's initial weights."""
+    import torch
+    from torch import nn
+
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(784, 10))
+    with torch.no_grad():
+        for i, layer in enumerate(model.layers):
+            for key, value in layer.params.items():
+                getattr(net[i], key).copy_(torch.from_numpy(value))
+    return net
+
+
+def torch_trainer(net):
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
+
+    def step(x, y):
+        optimizer.zero_grad(set_to_none=True)
+        value = loss_fn(net(x), y)
+        value.backward()
+        optimizer.step()
+        return value.item()
+
+    return step
+
+
+def bench_training(seconds: float, batch: int, use_torch: bool) -> None:
+    images, labels = make_data(batch)
+    model = Sequential.from_spec(REFERENCE, seed=0)
+    step = engine_trainer(model)
+    torch = None
+    if use_torch:
+        try:
+            import torch
+        except ImportError:
+            print("PyTorch is not installed: skipping the comparison "
+                  "(pip install torch to measure it)")
+    if torch is not None:
+        torch.set_num_threads(THREADS)
+        net = torch_model(model)  # before the engine trains: same initial weights
+        tstep = torch_trainer(net)
+        timages = [torch.from_numpy(b) for b in images]
+        tlabels = [torch.from_numpy(b) for b in labels]
+        ours = [step(images[i], labels[i]) for i in range(5)]
+        theirs = [tstep(timages[i], tlabels[i]) for i in range(5)]
+        print("first 5 losses, engine :", " ".join(f"{v:.6f}" for v in ours))
+        print("first 5 losses, PyTorch:", " ".join(f"{v:.6f}" for v in theirs))
+        largest = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))
+        print(f"largest difference: {largest:.2e}")
+
+    rate = batch * timed_loop(lambda i: step(images[i], labels[i]), len(images), seconds)
+    print(f"\nengine : {rate:9.0f} training samples/s  (batch {batch}, {THREADS} threads)")
+    if torch is not None:
+        trate = batch * timed_loop(lambda i: tstep(timages[i], tlabels[i]), len(images), seconds)
+        print(f"PyTorch: {trate:9.0f} training samples/s  (torch {torch.__version__}, "
+              f"{torch.get_num_threads()} threads)")
+        print(f"ratio engine / PyTorch: {rate / trate:.2f}x  (target >= 0.5x)")
+
+
+def bench_layers(seconds: float, batch: int) -> None:
+    """Forward + backward time of every block type, on the shapes of the reference network."""
+    cases = [
+        ("Conv2D", {"in_channels": 1, "out_channels": 8, "kernel_size": 3, "padding": 1},
+         (1, 28, 28)),
+        ("Conv2D", {"in_channels": 8, "out_channels": 16, "kernel_size": 3, "padding": 1},
+         (8, 14, 14)),
+        ("MaxPool2D", {"size": 2}, (8, 28, 28)),
+        ("MaxPool2D", {"size": 3, "stride": 2}, (8, 28, 28)),
+        ("AvgPool2D", {"size": 2}, (8, 28, 28)),
+        ("Dense", {"in_features": 784, "out_features": 10}, (784,)),
+        ("Flatten", {}, (16, 7, 7)),
+        ("Dropout", {"p": 0.5}, (8, 28, 28)),
+    ] + [(name, {}, (8, 28, 28)) for name in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+                                              "Softplus")] + [("Softmax", {}, (10,))]
+    rng = np.random.default_rng(0)
+    print(f"\nforward + backward per block, batch {batch}:")
+    for name, config, shape in cases:
+        layer = LAYERS[name](**config)
+        x = rng.standard_normal((batch, *shape), dtype=np.float32)
+        grad = rng.standard_normal((batch, *layer.output_shape(shape)), dtype=np.float32)
+
+        def run(_i, layer=layer, x=x, grad=grad):
+            layer._forward(x, True)
+            layer._backward(grad, True)
+
+        per_second = timed_loop(run, 1, seconds / 6)
+        shape_text = "x".join(map(str, shape))
+        print(f"  {layer!r:<38} on {shape_text:<9} {1e3 / per_second:8.3f} ms")
+
+
+def main() -> int:
+    print(f"numpy {np.__version__}, {THREADS} threads")
+    bench_training(ARGS.seconds, ARGS.batch, not ARGS.no_torch)
+    bench_layers(ARGS.seconds, ARGS.batch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
