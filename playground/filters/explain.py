@@ -1,0 +1,166 @@
+"""Explain mode: the arithmetic behind one output pixel.
+
+Hover or click an output pixel: the input neighbourhood is outlined on the original with the
+kernel's weights laid over it, and a table lists each input value, weight and product, then the
+sum, the divisor and the offset. Numbers come from `core.filtering.explain_pixel`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGraphicsRectItem,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.filtering import PixelExplanation
+from playground.filters.kernel_grid import diverging_colour, format_weight
+
+MAX_LABELLED_CELLS = 81
+"""Above this many cells the overlay shows only the outline (text would not be readable)."""
+
+
+class WindowOverlay:
+    """Outline of the kernel window on the original view, with the weights written in its cells."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        self.view_box = view_box
+        self.outline = QGraphicsRectItem()
+        self.outline.setPen(QPen(QColor(255, 200, 0), 0))
+        self.outline.setZValue(20)
+        self.outline.hide()
+        view_box.addItem(self.outline)
+        self.cells: list[QGraphicsRectItem] = []
+        self.texts: list[pg.TextItem] = []
+
+    def show(self, explanation: PixelExplanation) -> None:
+        self.clear()
+        weights = explanation.weights
+        flat = weights if weights.ndim == 2 else weights.sum(axis=2)
+        kh, kw = flat.shape
+        top, left = explanation.top_left
+        self.outline.setRect(QRectF(left, top, kw, kh))
+        self.outline.show()
+        scale = float(np.abs(flat).max()) or 1.0
+        labelled = kh * kw <= MAX_LABELLED_CELLS
+        font = QFont()
+        font.setPixelSize(11)
+        for i in range(kh):
+            for j in range(kw):
+                cell = QGraphicsRectItem(QRectF(left + j, top + i, 1, 1))
+                colour = diverging_colour(float(flat[i, j]), scale)
+                colour.setAlpha(110)
+                cell.setBrush(QBrush(colour))
+                cell.setPen(QPen(QColor(255, 200, 0, 160), 0))
+                cell.setZValue(15)
+                self.view_box.addItem(cell)
+                self.cells.append(cell)
+                if labelled:
+                    text = pg.TextItem(format_weight(float(flat[i, j])), color=(255, 255, 255),
+                                       anchor=(0.5, 0.5), fill=pg.mkBrush(0, 0, 0, 120))
+                    text.setFont(font)
+                    text.setPos(left + j + 0.5, top + i + 0.5)
+                    text.setZValue(21)
+                    self.view_box.addItem(text)
+                    self.texts.append(text)
+
+    def zoom_to(self, explanation: PixelExplanation, margin: int = 4) -> None:
+        """Zoom the view so that the window and a few pixels around it fill it."""
+        kh, kw = explanation.weights.shape[:2]
+        top, left = explanation.top_left
+        self.view_box.setRange(QRectF(left - margin, top - margin, kw + 2 * margin,
+                                      kh + 2 * margin), padding=0)
+
+    def clear(self) -> None:
+        for item in self.cells + self.texts:
+            self.view_box.removeItem(item)
+        self.cells, self.texts = [], []
+        self.outline.hide()
+
+
+class ExplainPanel(QWidget):
+    """The table of products and the sum for one output pixel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.explanation: PixelExplanation | None = None
+        self.headline = QLabel("Explain mode: hover over or click a pixel of the result.")
+        self.headline.setObjectName("explainHeadline")
+        self.headline.setWordWrap(True)
+        self.table = QTableWidget()
+        self.table.setObjectName("explainTable")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Each cell: input value × weight = product (grey: padding)")
+        self.formula = QLabel()
+        self.formula.setObjectName("explainFormula")
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.formula)
+
+    def show_explanation(self, explanation: PixelExplanation, row: int, col: int,
+                         channel_text: str = "") -> None:
+        """Fill the table for output pixel (row, col)."""
+        self.explanation = explanation
+        window, weights, products = explanation.window, explanation.weights, explanation.products
+        if window.ndim == 3:  # a per-channel kernel: show the channels' sums per cell
+            window_text = [[", ".join(f"{v:.4g}" for v in cell) for cell in r] for r in window]
+            weight_text = [[", ".join(format_weight(float(v)) for v in cell) for cell in r]
+                           for r in weights]
+            products = products.sum(axis=2)
+        else:
+            window_text = [[f"{v:.4g}" for v in r] for r in window]
+            weight_text = [[format_weight(float(v)) for v in r] for r in weights]
+        kh, kw = products.shape
+        self.table.clear()
+        self.table.setRowCount(kh)
+        self.table.setColumnCount(kw)
+        top, left = explanation.top_left
+        self.table.setHorizontalHeaderLabels([str(left + j) for j in range(kw)])
+        self.table.setVerticalHeaderLabels([str(top + i) for i in range(kh)])
+        scale = float(np.abs(products).max()) or 1.0
+        for i in range(kh):
+            for j in range(kw):
+                product = float(products[i, j]) + 0.0  # no "-0"
+                text = f"{window_text[i][j]} × {weight_text[i][j]}\n= {product:.4g}"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                colour = (QColor(200, 200, 200) if explanation.in_padding[i, j]
+                          else diverging_colour(float(products[i, j]), scale))
+                item.setBackground(QBrush(colour))
+                item.setForeground(QBrush(QColor(20, 20, 20)))
+                if explanation.in_padding[i, j]:
+                    item.setToolTip("padding: outside the image")
+                self.table.setItem(i, j, item)
+        self.headline.setText(
+            f"<b>Output pixel (row {row}, col {col}){channel_text} = {explanation.value:.6g}</b>"
+            f" — window's top-left on the input: row {top}, col {left}"
+        )
+        count = int(np.size(explanation.products))
+        self.formula.setText(
+            f"Sum of the {count} products = {explanation.total:.6g};  "
+            f"÷ divisor {explanation.divisor:g} + offset {explanation.offset:g} "
+            f"= <b>{explanation.value:.6g}</b>"
+        )
+
+    def show_message(self, text: str) -> None:
+        self.explanation = None
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.headline.setText(text)
+        self.formula.setText("")

@@ -1,0 +1,116 @@
+"""What one filtering run computes, as a plain function of its request (runs on a worker thread).
+
+`run_filter(request, progress, should_stop)` calls `core` (apply_kernel, neighbourhood or sobel)
+and prepares what the views show: the raw float32 result, a uint8 display image at full
+resolution (for saving and copying) and a possibly subsampled one for the screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core._padding import pad_amounts
+from core.filtering import (
+    Cancelled,
+    angle_to_rgb,
+    apply_kernel,
+    neighbourhood,
+    output_size,
+    sobel,
+)
+from core.images import to_uint8
+from core.kernels import Kernel
+
+DISPLAY_MAX = 2048
+"""Longest side drawn on screen; bigger results are subsampled for display only."""
+
+
+@dataclass(frozen=True)
+class FilterRequest:
+    """Everything a run needs; `view` is "kernel", "magnitude" or "angle" (Sobel views)."""
+
+    image: np.ndarray
+    kernel: Kernel
+    padding: str = "zero"
+    pad_width: int | None = None
+    stride: int = 1
+    mode: str = "correlate"
+    function: str = "sum"
+    view: str = "kernel"
+    scale: str = "clip"
+
+    def check(self) -> tuple[int, int]:
+        """The output (h, w); raises ValueError (a message for the user) if it cannot be made."""
+        kh, kw = self.kernel.values.shape[:2]
+        if self.kernel.values.ndim == 3 and (self.image.ndim != 3
+                                             or self.image.shape[2] != self.kernel.values.shape[2]):
+            raise ValueError(
+                "A per-channel kernel needs a colour (RGB) image; this image is grey. "
+                "Untick 'Per channel' or open a colour image."
+            )
+        if self.view != "kernel":
+            return self.image.shape[:2]
+        return output_size(self.image.shape[:2], (kh, kw), padding=self.padding,
+                           pad_width=self.pad_width, stride=self.stride)
+
+
+@dataclass
+class FilterOutput:
+    """raw: float32 (h, w[, C]); full_display: uint8 same (h, w[, 3]); display: for the screen.
+
+    (y0, x0, stride) place output pixels on the input (see `image_views.ResultPlacement`).
+    """
+
+    request: FilterRequest
+    raw: np.ndarray
+    full_display: np.ndarray
+    display: np.ndarray
+    title: str
+    y0: float
+    x0: float
+    stride: int
+
+
+def subsample_step(shape: tuple[int, ...], limit: int = DISPLAY_MAX) -> int:
+    """Every how many pixels to keep so that the longest side is at most `limit`."""
+    return max(1, math.ceil(max(shape[:2]) / limit))
+
+
+def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
+    """Compute the request's result; raises `core.filtering.Cancelled` when stopped."""
+    image, kernel = request.image, request.kernel
+    kh, kw = kernel.values.shape[:2]
+    stride = request.stride
+    if request.view in ("magnitude", "angle"):
+        magnitude, angle = sobel(image)
+        progress(0.9)
+        if request.view == "magnitude":
+            raw, full = magnitude, to_uint8(magnitude, scale=request.scale)
+            title = "Sobel magnitude √(Gx²+Gy²)"
+        else:
+            raw, full = angle, angle_to_rgb(magnitude, angle)
+            title = "Sobel angle atan2(Gy, Gx), radians"
+        y0 = x0 = 0.0
+        stride = 1
+    else:
+        options = {"padding": request.padding, "pad_width": request.pad_width, "stride": stride}
+        if request.function == "sum":
+            raw = apply_kernel(image, kernel, mode=request.mode, progress=progress,
+                               should_stop=should_stop, **options)
+            kind = "convolution" if request.mode == "convolve" else "correlation"
+            title = f"{kernel.name} ({kind})"
+        else:
+            raw = neighbourhood(image, (kh, kw), request.function, **options)
+            title = f"{request.function} of {kh}x{kw} neighbourhood"
+        if should_stop():
+            raise Cancelled("superseded")
+        full = to_uint8(raw, scale=request.scale)
+        top, _, left, _ = pad_amounts((kh, kw), request.padding, request.pad_width)
+        y0 = kh / 2 - top - stride / 2
+        x0 = kw / 2 - left - stride / 2
+    step = subsample_step(full.shape)
+    display = full if step == 1 else np.ascontiguousarray(full[::step, ::step])
+    return FilterOutput(request, raw, full, display, title, y0, x0, stride)

@@ -1,0 +1,249 @@
+"""Original and filtered images side by side (pyqtgraph), zoom and pan locked together.
+
+The result is placed in the original's coordinates: with stride s each output pixel covers s x s
+input pixels centred on its window, so the two views stay aligned whatever the geometry. Shows the
+value under the cursor in both, a histogram/levels control for the result, a display scaling
+choice (clip / normalise / absolute value) and a per-channel view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+SCALES = {"clip": "Clip to 0..255", "normalize": "Normalise min..max", "abs": "Absolute value"}
+CHANNELS = ("All channels", "Red", "Green", "Blue")
+
+
+class ResultPlacement:
+    """Where the output grid sits on the input: output (r, c) covers input rows/cols from
+    `y0 + r * stride` and `x0 + c * stride` over `stride` pixels."""
+
+    def __init__(self, stride: int = 1, y0: float = 0.0, x0: float = 0.0) -> None:
+        self.stride = stride
+        self.y0 = y0
+        self.x0 = x0
+
+    def rect(self, out_h: int, out_w: int) -> QRectF:
+        return QRectF(self.x0, self.y0, out_w * self.stride, out_h * self.stride)
+
+    def output_index(self, x: float, y: float) -> tuple[int, int]:
+        row = int(np.floor((y - self.y0) / self.stride))
+        return row, int(np.floor((x - self.x0) / self.stride))
+
+
+class ImagePair(QWidget):
+    """Two linked image views. `set_original(uint8)`, `set_result(raw float32, display uint8)`.
+
+    Signals: `result_hovered(row, col)` / `result_clicked(row, col)` for output pixels,
+    `scale_changed(str)` (the studio recomputes the display image off the GUI thread),
+    `channel_changed(int)` (-1 for all).
+    """
+
+    result_hovered = Signal(int, int)
+    result_clicked = Signal(int, int)
+    scale_changed = Signal(str)
+    channel_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.original: np.ndarray | None = None
+        self.original_display: np.ndarray | None = None
+        self.result: np.ndarray | None = None
+        self.result_display: np.ndarray | None = None
+        self.placement = ResultPlacement()
+        self.channel = -1
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(QColor(40, 40, 40))
+        self.graphics.ci.setSpacing(6)
+        self.original_title = self.graphics.addLabel("Original", row=0, col=0)
+        self.result_title = self.graphics.addLabel("Result", row=0, col=1)
+        self.original_box = self.graphics.addViewBox(row=1, col=0, lockAspect=True, invertY=True)
+        self.result_box = self.graphics.addViewBox(row=1, col=1, lockAspect=True, invertY=True)
+        self.result_box.setXLink(self.original_box)
+        self.result_box.setYLink(self.original_box)
+        self.original_item = pg.ImageItem()
+        self.result_item = pg.ImageItem()
+        self.original_box.addItem(self.original_item)
+        self.result_box.addItem(self.result_item)
+        self.histogram = pg.HistogramLUTItem(image=self.result_item)
+        self.histogram.setMaximumWidth(110)
+        self.graphics.addItem(self.histogram, row=1, col=2)
+        self.histogram.setLevels(0, 255)
+        self._cursor_pen = QPen(QColor(255, 200, 0), 0)
+        self.result_marker = pg.QtWidgets.QGraphicsRectItem()
+        self.result_marker.setPen(self._cursor_pen)
+        self.result_marker.setZValue(10)
+        self.result_marker.hide()
+        self.result_box.addItem(self.result_marker)
+
+        self.scale_combo = QComboBox()
+        self.scale_combo.setObjectName("scaleCombo")
+        for key, text in SCALES.items():
+            self.scale_combo.addItem(text, key)
+        self.scale_combo.setToolTip("How float results map to screen grey levels")
+        self.scale_combo.currentIndexChanged.connect(
+            lambda _: self.scale_changed.emit(self.scale))
+        self.channel_combo = QComboBox()
+        self.channel_combo.setObjectName("channelCombo")
+        self.channel_combo.addItems(CHANNELS)
+        self.channel_combo.setEnabled(False)
+        self.channel_combo.currentIndexChanged.connect(self._on_channel_changed)
+        self.value_label = QLabel("Move the mouse over an image to read pixel values.")
+        self.value_label.setObjectName("valueLabel")
+        self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Show result:"))
+        controls.addWidget(self.scale_combo)
+        controls.addWidget(QLabel("Channel:"))
+        controls.addWidget(self.channel_combo)
+        controls.addWidget(self.value_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics, 1)
+        layout.addLayout(controls)
+
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # ---- state ---------------------------------------------------------------------------
+    @property
+    def scale(self) -> str:
+        return self.scale_combo.currentData()
+
+    def set_scale(self, scale: str) -> None:
+        self.scale_combo.setCurrentIndex(list(SCALES).index(scale))
+
+    def set_original(self, image: np.ndarray, display: np.ndarray | None = None) -> None:
+        """Show the input (H, W) or (H, W, 3); `display` is a smaller uint8 copy for big images."""
+        first = self.original is None or self.original.shape[:2] != image.shape[:2]
+        self.original = image
+        self.original_display = image if display is None else display
+        colour = image.ndim == 3
+        self.channel_combo.setEnabled(colour)
+        if not colour and self.channel_combo.currentIndex() != 0:
+            self.channel_combo.setCurrentIndex(0)
+        self._show_original()
+        height, width = image.shape[:2]
+        self.original_title.setText(f"Original {width}x{height}")
+        if first:
+            self.original_box.autoRange(padding=0.02)
+
+    def set_result(self, raw: np.ndarray | None, display: np.ndarray | None,
+                   placement: ResultPlacement | None = None, title: str = "Result") -> None:
+        """Show a filter output: raw float32 (h, w[, C]) and its uint8 display (maybe smaller)."""
+        self.result = raw
+        self.result_display = display
+        if placement is not None:
+            self.placement = placement
+        if raw is None:
+            self.result_item.clear()
+            self.result_title.setText(title)
+            return
+        self._show_result()
+        height, width = raw.shape[:2]
+        self.result_title.setText(f"{title} {width}x{height}")
+
+    def set_result_display(self, display: np.ndarray) -> None:
+        self.result_display = display
+        self._show_result()
+
+    def _pick_channel(self, image: np.ndarray) -> np.ndarray:
+        if image.ndim == 3 and self.channel >= 0 and image.shape[2] > self.channel:
+            return image[..., self.channel]
+        return image
+
+    def _show_original(self) -> None:
+        if self.original_display is None:
+            return
+        shown = self._pick_channel(self.original_display)
+        self.original_item.setImage(shown, autoLevels=False, levels=(0, 255))
+        height, width = self.original.shape[:2]
+        self.original_item.setRect(QRectF(0, 0, width, height))
+
+    def _show_result(self) -> None:
+        if self.result_display is None or self.result is None:
+            return
+        shown = self._pick_channel(self.result_display)
+        self.result_item.setImage(shown, autoLevels=False, levels=self.histogram.getLevels())
+        height, width = self.result.shape[:2]
+        self.result_item.setRect(self.placement.rect(height, width))
+
+    def reset_levels(self) -> None:
+        self.histogram.setLevels(0, 255)
+
+    def _on_channel_changed(self, index: int) -> None:
+        self.channel = index - 1
+        self._show_original()
+        self._show_result()
+        self.channel_changed.emit(self.channel)
+
+    # ---- cursor --------------------------------------------------------------------------
+    def _image_point(self, scene_pos) -> tuple[QPointF | None, str]:
+        for box, name in ((self.original_box, "original"), (self.result_box, "result")):
+            if box.sceneBoundingRect().contains(scene_pos):
+                return box.mapSceneToView(scene_pos), name
+        return None, ""
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        point, _ = self._image_point(scene_pos)
+        if point is None or self.original is None:
+            return
+        self.describe_point(point.x(), point.y())
+        out = self._output_at(point.x(), point.y())
+        if out is not None:
+            self.result_hovered.emit(*out)
+
+    def _on_mouse_clicked(self, event) -> None:
+        point, _ = self._image_point(event.scenePos())
+        if point is None:
+            return
+        out = self._output_at(point.x(), point.y())
+        if out is not None:
+            self.result_clicked.emit(*out)
+
+    def _output_at(self, x: float, y: float) -> tuple[int, int] | None:
+        if self.result is None:
+            return None
+        row, col = self.placement.output_index(x, y)
+        height, width = self.result.shape[:2]
+        if 0 <= row < height and 0 <= col < width:
+            return row, col
+        return None
+
+    def describe_point(self, x: float, y: float) -> str:
+        """Text for the values under view position (x, y) in both images; also shown below."""
+        parts = []
+        row, col = int(np.floor(y)), int(np.floor(x))
+        if self.original is not None:
+            height, width = self.original.shape[:2]
+            if 0 <= row < height and 0 <= col < width:
+                parts.append(f"original (x {col}, y {row}) = {_format(self.original[row, col])}")
+        out = self._output_at(x, y)
+        if out is not None:
+            parts.append(f"result ({out[1]}, {out[0]}) = {_format(self.result[out])}")
+        text = " · ".join(parts) or "outside the images"
+        self.value_label.setText(text)
+        return text
+
+    def mark_output(self, row: int | None, col: int | None = None) -> None:
+        """Outline output pixel (row, col) on the result view (None hides the outline)."""
+        if row is None or self.result is None:
+            self.result_marker.hide()
+            return
+        stride = self.placement.stride
+        self.result_marker.setRect(QRectF(self.placement.x0 + col * stride,
+                                          self.placement.y0 + row * stride, stride, stride))
+        self.result_marker.show()
+
+
+def _format(value) -> str:
+    data = np.asarray(value)
+    if data.ndim == 0:
+        return f"{float(data):.4g}"
+    return "(" + ", ".join(f"{float(v):.4g}" for v in data) + ")"

@@ -1,0 +1,268 @@
+"""The kernel being edited: values, divisor, offset and per-channel mode, with undo.
+
+A plain QObject (no widgets): the grid editor, the facts panel and the studio observe `changed`
+and edit it only through its methods, each of which pushes a QUndoCommand on `undo_stack`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+MIN_SIZE = 1
+MAX_SIZE = 15
+RGB_CHANNELS = 3
+
+_STROKE_ID = 4201
+
+
+class KernelState:
+    """One snapshot of the kernel: values (kh, kw, C) float32 with C 1 or 3, divisor, offset."""
+
+    __slots__ = ("values", "divisor", "offset", "name")
+
+    def __init__(self, values: np.ndarray, divisor: float, offset: float, name: str) -> None:
+        self.values = values
+        self.divisor = divisor
+        self.offset = offset
+        self.name = name
+
+    def copy(self) -> KernelState:
+        return KernelState(self.values.copy(), self.divisor, self.offset, self.name)
+
+
+class _SnapshotCommand(QUndoCommand):
+    """Replace the whole state (resize, preset, divisor, per-channel...): small arrays, so cheap."""
+
+    def __init__(self, document: KernelDocument, before: KernelState, after: KernelState,
+                 text: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._before = before
+        self._after = after
+
+    def redo(self) -> None:
+        self._document._restore(self._after)
+
+    def undo(self) -> None:
+        self._document._restore(self._before)
+
+
+class _CellsCommand(QUndoCommand):
+    """Set some cells; commands of one brush stroke merge into a single undo step."""
+
+    def __init__(self, document: KernelDocument, changes: dict, text: str,
+                 stroke: int | None) -> None:
+        super().__init__(text)
+        self._document = document
+        self._changes = changes  # (row, col, channel) -> (old, new)
+        self._stroke = stroke
+
+    def id(self) -> int:
+        return _STROKE_ID if self._stroke is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _CellsCommand) or other._stroke != self._stroke:
+            return False
+        for key, (old, new) in other._changes.items():
+            first = self._changes.get(key, (old, new))[0]
+            self._changes[key] = (first, new)
+        return True
+
+    def redo(self) -> None:
+        self._document._write_cells({k: new for k, (_, new) in self._changes.items()})
+
+    def undo(self) -> None:
+        self._document._write_cells({k: old for k, (old, _) in self._changes.items()})
+
+
+class KernelDocument(QObject):
+    """The edited kernel. `values` is (kh, kw) for one kernel or (kh, kw, 3) per channel."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        values = np.zeros((3, 3, 1), np.float32)
+        values[1, 1, 0] = 1.0
+        self._state = KernelState(values, 1.0, 0.0, "Identity")
+        self.undo_stack = QUndoStack(self)
+        self._next_stroke = 0
+
+    # ---- reading -------------------------------------------------------------------------
+    @property
+    def values(self) -> np.ndarray:
+        """A copy of the weights: (kh, kw) float32, or (kh, kw, 3) in per-channel mode."""
+        data = self._state.values
+        return data[..., 0].copy() if data.shape[2] == 1 else data.copy()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._state.values.shape[:2]
+
+    @property
+    def channels(self) -> int:
+        return self._state.values.shape[2]
+
+    @property
+    def per_channel(self) -> bool:
+        return self.channels == RGB_CHANNELS
+
+    @property
+    def divisor(self) -> float:
+        return self._state.divisor
+
+    @property
+    def offset(self) -> float:
+        return self._state.offset
+
+    @property
+    def name(self) -> str:
+        return self._state.name
+
+    def cell(self, row: int, col: int, channel: int = 0) -> float:
+        return float(self._state.values[row, col, channel])
+
+    def total(self) -> float:
+        """Sum of the weights divided by the divisor (what the kernel does to brightness)."""
+        return float(self._state.values.sum(dtype=np.float64) / self._state.divisor)
+
+    def to_kernel(self):
+        """The kernel as `core.kernels.Kernel` (values, divisor, offset)."""
+        from core.kernels import Kernel
+
+        divisor = None if self.divisor == 1.0 else self.divisor
+        return Kernel(self.name or "Custom", self.values, divisor=divisor, offset=self.offset)
+
+    def new_stroke(self) -> int:
+        """An id grouping the cell edits of one mouse drag into one undo step."""
+        self._next_stroke += 1
+        return self._next_stroke
+
+    # ---- editing (each method is one undoable command) -----------------------------------
+    def set_cells(self, cells: Iterable[tuple[int, int, int]], value: float, *,
+                  stroke: int | None = None, text: str = "Edit cell") -> None:
+        """Set the cells (row, col, channel) to `value`; the same `stroke` merges into one undo."""
+        if not np.isfinite(value):
+            raise ValueError(f"a kernel weight must be a finite number; received {value}")
+        height, width = self.shape
+        changes = {}
+        for row, col, channel in cells:
+            if not (0 <= row < height and 0 <= col < width and 0 <= channel < self.channels):
+                continue
+            old = self.cell(row, col, channel)
+            if old != float(np.float32(value)):
+                changes[(row, col, channel)] = (old, float(np.float32(value)))
+        if changes:
+            self.undo_stack.push(_CellsCommand(self, changes, text, stroke))
+
+    def nudge(self, row: int, col: int, channel: int, step: float) -> None:
+        """Add `step` to one cell (mouse wheel)."""
+        self.set_cells([(row, col, channel)], round(self.cell(row, col, channel) + step, 6),
+                       text="Nudge cell")
+
+    def resize(self, height: int, width: int) -> None:
+        """Change the grid size, keeping the weights centred; new cells are 0."""
+        for name, size in (("height", height), ("width", width)):
+            if not MIN_SIZE <= size <= MAX_SIZE:
+                raise ValueError(f"kernel {name} must be {MIN_SIZE} to {MAX_SIZE}; received {size}")
+        old = self._state.values
+        if old.shape[:2] == (height, width):
+            return
+        new = np.zeros((height, width, old.shape[2]), np.float32)
+        (src_r, dst_r), (src_c, dst_c) = (_centred_slices(old.shape[0], height),
+                                          _centred_slices(old.shape[1], width))
+        new[dst_r, dst_c] = old[src_r, src_c]
+        after = self._state.copy()
+        after.values = new
+        self._push_snapshot(after, f"Resize to {height}x{width}")
+
+    def set_kernel(self, values, *, divisor: float | None = 1.0, offset: float = 0.0,
+                   name: str = "Custom") -> None:
+        """Replace the whole kernel (a preset or a loaded file); (kh, kw) or (kh, kw, 3)."""
+        data = np.asarray(values, dtype=np.float32)
+        if data.ndim == 2:
+            data = data[..., None]
+        if data.ndim != 3 or data.shape[2] not in (1, RGB_CHANNELS):
+            raise ValueError(f"kernel must be (kh, kw) or (kh, kw, 3); received {data.shape}")
+        if not (MIN_SIZE <= data.shape[0] <= MAX_SIZE and MIN_SIZE <= data.shape[1] <= MAX_SIZE):
+            raise ValueError(
+                f"the grid holds kernels of {MIN_SIZE}x{MIN_SIZE} to {MAX_SIZE}x{MAX_SIZE}; "
+                f"received {data.shape[0]}x{data.shape[1]}"
+            )
+        if not np.all(np.isfinite(data)):
+            raise ValueError("kernel weights must be finite numbers (no NaN or infinity)")
+        divisor = 1.0 if divisor is None else float(divisor)
+        _check_divisor(divisor)
+        self._push_snapshot(KernelState(data.copy(), divisor, float(offset), name),
+                            f"Load {name}")
+
+    def set_divisor(self, divisor: float) -> None:
+        _check_divisor(divisor)
+        if divisor != self.divisor:
+            after = self._state.copy()
+            after.divisor = float(divisor)
+            self._push_snapshot(after, "Change divisor")
+
+    def set_offset(self, offset: float) -> None:
+        if not np.isfinite(offset):
+            raise ValueError(f"offset must be a finite number; received {offset}")
+        if offset != self.offset:
+            after = self._state.copy()
+            after.offset = float(offset)
+            self._push_snapshot(after, "Change offset")
+
+    def normalise(self) -> None:
+        """Set the divisor to the sum of the weights (GIMP's Normalise) so the kernel sums to 1."""
+        raw_sum = float(self._state.values.sum(dtype=np.float64))
+        if abs(raw_sum) < 1e-12:
+            raise ValueError(
+                "The weights add up to 0, so the kernel cannot be normalised to sum 1 "
+                "(edge detectors do that on purpose). Change some weights or set the divisor."
+            )
+        self.set_divisor(raw_sum)
+
+    def set_per_channel(self, enabled: bool) -> None:
+        """Switch between one kernel for every channel and three (R, G, B summed: 27 weights)."""
+        if enabled == self.per_channel:
+            return
+        after = self._state.copy()
+        if enabled:
+            after.values = np.repeat(after.values, RGB_CHANNELS, axis=2)
+            after.divisor = after.divisor * RGB_CHANNELS
+            text = "Per-channel kernel"
+        else:
+            after.values = after.values[..., :1].copy()
+            after.divisor = after.divisor / RGB_CHANNELS
+            text = "One kernel for all channels"
+        self._push_snapshot(after, text)
+
+    # ---- used by the commands ------------------------------------------------------------
+    def _push_snapshot(self, after: KernelState, text: str) -> None:
+        self.undo_stack.push(_SnapshotCommand(self, self._state.copy(), after, text))
+
+    def _restore(self, state: KernelState) -> None:
+        self._state = state.copy()
+        self.changed.emit()
+
+    def _write_cells(self, values: dict) -> None:
+        for (row, col, channel), value in values.items():
+            self._state.values[row, col, channel] = value
+        self.changed.emit()
+
+
+def _check_divisor(divisor: float) -> None:
+    if not np.isfinite(divisor) or divisor == 0:
+        raise ValueError(f"the divisor must be a non-zero number; received {divisor}")
+
+
+def _centred_slices(old: int, new: int) -> tuple[slice, slice]:
+    """Slices (source, destination) keeping the middle of a size-`old` axis in a size-`new` one."""
+    if new >= old:
+        start = (new - old) // 2
+        return slice(0, old), slice(start, start + old)
+    start = (old - new) // 2
+    return slice(start, start + new), slice(0, new)

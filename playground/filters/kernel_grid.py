@@ -1,0 +1,297 @@
+"""The kernel grid editor: cells coloured by value, typed into, painted with a brush.
+
+Gestures: double-click (or start typing) to type a value; left-drag paints the brush value;
+right-drag erases to 0; the wheel nudges a cell (Shift for a tenth); arrow keys move the current
+cell, Delete zeroes it. Symmetry modes paint the mirrored cells too. All edits go through the
+`KernelDocument`, so each is one undo step (one per drag).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
+
+from playground.filters.kernel_document import KernelDocument
+
+SYMMETRIES = {
+    "none": "No symmetry",
+    "horizontal": "Mirror left-right",
+    "vertical": "Mirror top-bottom",
+    "both": "Mirror both ways",
+    "rot180": "Rotational (180°)",
+    "rot90": "Rotational (90°, square)",
+}
+
+_NEGATIVE = (33, 102, 172)
+_ZERO = (247, 247, 247)
+_POSITIVE = (178, 24, 43)
+
+
+def diverging_colour(value: float, scale: float) -> QColor:
+    """Blue for negative, white for 0, red for positive; |value| = scale is full colour."""
+    t = 0.0 if scale <= 0 else max(-1.0, min(1.0, value / scale))
+    end = _POSITIVE if t >= 0 else _NEGATIVE
+    a = abs(t)
+    return QColor(*(round(z + (e - z) * a) for z, e in zip(_ZERO, end, strict=True)))
+
+
+def format_weight(value: float) -> str:
+    """Short text for a cell (at most ~5 characters): 2, -1, .225, -.055, 7e-7."""
+    if value == int(value) and abs(value) < 1e5:
+        return str(int(value))
+    if abs(value) >= 0.01:
+        text = f"{value:.3g}"
+        return text.replace("0.", ".", 1) if abs(value) < 1 else text
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def symmetric_cells(row: int, col: int, height: int, width: int, mode: str) -> set[tuple]:
+    """The cell and its mirror images under a symmetry mode (see `SYMMETRIES`)."""
+    cells = {(row, col)}
+    mirror_r, mirror_c = height - 1 - row, width - 1 - col
+    if mode in ("horizontal", "both"):
+        cells.add((row, mirror_c))
+    if mode in ("vertical", "both"):
+        cells.add((mirror_r, col))
+    if mode == "both" or mode == "rot180" or (mode == "rot90" and height != width):
+        cells.add((mirror_r, mirror_c))
+    if mode == "rot90" and height == width:
+        n = height - 1
+        cells.update({(col, n - row), (n - row, n - col), (n - col, row)})
+    return cells
+
+
+class KernelGrid(QWidget):
+    """Paints one channel of a `KernelDocument` as a grid and edits it with mouse and keys."""
+
+    error = Signal(str)
+    current_changed = Signal(int, int)
+
+    MARGIN = 6
+
+    def __init__(self, document: KernelDocument, channel: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.channel = channel
+        self.brush_value = 1.0
+        self.symmetry = "none"
+        self.nudge_step = 1.0
+        self.current = (0, 0)
+        self._stroke: int | None = None
+        self._stroke_value = 0.0
+        self._last_cell: tuple[int, int] | None = None
+        self.editor = QLineEdit(self)
+        self.editor.setObjectName("cellEditor")
+        self.editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.editor.hide()
+        self.editor.returnPressed.connect(self._commit_editor)
+        self.editor.editingFinished.connect(self._on_editor_finished)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setMinimumSize(120, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setToolTip(
+            "Left-drag: paint the brush value · right-drag: erase to 0 · wheel: nudge "
+            "(Shift: ±0.1) · double-click or type: enter a value"
+        )
+        document.changed.connect(self._on_document_changed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 300)
+
+    # ---- geometry ------------------------------------------------------------------------
+    def cell_size(self) -> float:
+        height, width = self.document.shape
+        usable_w = self.width() - 2 * self.MARGIN
+        usable_h = self.height() - 2 * self.MARGIN
+        return max(8.0, min(72.0, usable_w / width, usable_h / height))
+
+    def _origin(self) -> tuple[float, float]:
+        height, width = self.document.shape
+        size = self.cell_size()
+        return (self.width() - size * width) / 2, (self.height() - size * height) / 2
+
+    def cell_rect(self, row: int, col: int) -> QRectF:
+        size = self.cell_size()
+        x0, y0 = self._origin()
+        return QRectF(x0 + col * size, y0 + row * size, size, size)
+
+    def cell_center(self, row: int, col: int) -> QPoint:
+        """Widget position of a cell's centre (what tests click on)."""
+        return self.cell_rect(row, col).center().toPoint()
+
+    def cell_at(self, pos: QPoint) -> tuple[int, int] | None:
+        size = self.cell_size()
+        x0, y0 = self._origin()
+        col = int((pos.x() - x0) // size)
+        row = int((pos.y() - y0) // size)
+        height, width = self.document.shape
+        if 0 <= row < height and 0 <= col < width:
+            return row, col
+        return None
+
+    # ---- painting ------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        values = self.document.values
+        data = values if values.ndim == 2 else values[..., self.channel]
+        scale = float(abs(values).max()) if values.size else 0.0
+        height, width = data.shape
+        size = self.cell_size()
+        font = QFont(self.font())
+        font.setPixelSize(max(7, min(15, int(size / 3.4))))
+        painter.setFont(font)
+        grid_pen = QPen(QColor(150, 150, 150), 1)
+        for row in range(height):
+            for col in range(width):
+                value = float(data[row, col])
+                rect = self.cell_rect(row, col)
+                colour = diverging_colour(value, scale)
+                painter.fillRect(rect, colour)
+                painter.setPen(grid_pen)
+                painter.drawRect(rect)
+                if size >= 18:
+                    light = colour.lightness() > 140
+                    painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, format_weight(value))
+        centre = self.cell_rect(height // 2, width // 2) if height % 2 and width % 2 else None
+        if centre is not None:
+            painter.setPen(QPen(QColor(60, 60, 60), 2, Qt.PenStyle.DotLine))
+            painter.drawRect(centre.adjusted(2, 2, -2, -2))
+        row, col = self.current
+        if row < height and col < width:
+            painter.setPen(QPen(QColor(255, 170, 0) if self.hasFocus() else QColor(90, 90, 90), 2))
+            painter.drawRect(self.cell_rect(row, col).adjusted(1, 1, -1, -1))
+        painter.end()
+
+    # ---- mouse ---------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        cell = self.cell_at(event.position().toPoint())
+        self.setFocus()
+        if cell is None:
+            return
+        self._set_current(*cell)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._start_stroke(self.brush_value)
+        elif event.button() == Qt.MouseButton.RightButton:
+            self._start_stroke(0.0)
+        else:
+            return
+        self._paint_at(cell)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._stroke is None:
+            return
+        cell = self.cell_at(event.position().toPoint())
+        if cell is not None and cell != self._last_cell:
+            self._set_current(*cell)
+            self._paint_at(cell)
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._stroke = None
+        self._last_cell = None
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        cell = self.cell_at(event.position().toPoint())
+        if cell is not None:
+            self._set_current(*cell)
+            self.edit_current()
+
+    def wheelEvent(self, event) -> None:
+        cell = self.cell_at(event.position().toPoint())
+        delta = event.angleDelta().y()
+        if cell is None or delta == 0:
+            return
+        step = self.nudge_step / 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier \
+            else self.nudge_step
+        self._set_current(*cell)
+        self.document.nudge(cell[0], cell[1], self.channel, step if delta > 0 else -step)
+        event.accept()
+
+    def _start_stroke(self, value: float) -> None:
+        self._stroke = self.document.new_stroke()
+        self._stroke_value = value
+        self._last_cell = None
+
+    def _paint_at(self, cell: tuple[int, int]) -> None:
+        self._last_cell = cell
+        height, width = self.document.shape
+        cells = symmetric_cells(cell[0], cell[1], height, width, self.symmetry)
+        text = "Erase cells" if self._stroke_value == 0 else "Paint cells"
+        self.document.set_cells([(r, c, self.channel) for r, c in cells], self._stroke_value,
+                                stroke=self._stroke, text=text)
+
+    # ---- keys and typing -----------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        height, width = self.document.shape
+        row, col = self.current
+        moves = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1),
+                 Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}
+        if key in moves:
+            dr, dc = moves[key]
+            self._set_current(min(max(row + dr, 0), height - 1), min(max(col + dc, 0), width - 1))
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self._set_cell_value(0.0)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
+            self.edit_current()
+        elif event.text() and event.text() in "0123456789-+.":
+            self.edit_current(event.text())
+        else:
+            super().keyPressEvent(event)
+
+    def edit_current(self, initial: str | None = None) -> None:
+        """Open the in-place editor over the current cell."""
+        row, col = self.current
+        value = self.document.cell(row, col, self.channel)
+        self.editor.setGeometry(self.cell_rect(row, col).toRect().adjusted(1, 1, -1, -1))
+        self.editor.setText(initial if initial is not None else f"{value:g}")
+        self.editor.show()
+        self.editor.setFocus()
+        if initial is None:
+            self.editor.selectAll()
+
+    def _commit_editor(self) -> None:
+        if not self.editor.isVisible():
+            return
+        text = self.editor.text().strip()
+        self.editor.hide()
+        self.setFocus()
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            self.error.emit(
+                f"“{text}” is not a number. Type a weight such as 2, -1, 0.25 or 1e-3."
+            )
+            return
+        self._set_cell_value(value)
+
+    def _on_editor_finished(self) -> None:
+        if self.editor.isVisible() and not self.editor.hasFocus():
+            self._commit_editor()
+
+    def _set_cell_value(self, value: float) -> None:
+        row, col = self.current
+        try:
+            self.document.set_cells([(row, col, self.channel)], value, text="Type value")
+        except ValueError as error:
+            self.error.emit(str(error))
+
+    def _set_current(self, row: int, col: int) -> None:
+        if (row, col) != self.current:
+            self.current = (row, col)
+            self.current_changed.emit(row, col)
+            self.update()
+
+    def _on_document_changed(self) -> None:
+        height, width = self.document.shape
+        row, col = self.current
+        self.current = (min(row, height - 1), min(col, width - 1))
+        self.update()
+
+    def grid_rect(self) -> QRect:
+        height, width = self.document.shape
+        return self.cell_rect(0, 0).united(self.cell_rect(height - 1, width - 1)).toRect()

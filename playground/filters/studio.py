@@ -1,0 +1,371 @@
+"""The Filter studio tab: composes the panels and runs the live filter.
+
+Data flows one way: image -> kernel document + geometry -> worker (`run_filter`) -> views.
+Every edit schedules a run; a newer run supersedes an older one, so the window never waits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.filtering import explain_pixel
+from core.kernels import Kernel
+from playground.filters.explain import ExplainPanel, WindowOverlay
+from playground.filters.filter_jobs import FilterOutput, FilterRequest, run_filter, subsample_step
+from playground.filters.filter_worker import FilterRunner
+from playground.filters.geometry_panel import Geometry, GeometryPanel
+from playground.filters.image_loading import ImageLoader, image_paths_from_urls
+from playground.filters.image_views import ImagePair, ResultPlacement
+from playground.filters.kernel_document import KernelDocument
+from playground.filters.kernel_editor import KernelEditor
+from playground.filters.kernel_facts import KernelFactsPanel
+from playground.filters.presets_panel import PresetsPanel
+from playground.filters.studio_files import StudioFiles
+from playground.filters.worked_example import WorkedExample
+from playground.widgets import pyside_workarounds
+from playground.widgets.message_bar import MessageBar
+
+PROGRESS_DELAY_MS = 150
+
+pyside_workarounds.apply()
+HOVER_EXPLAIN_MAX_PIXELS = 1_500_000
+THUMBNAIL_SIDE = 64
+
+
+class FilterStudio(QWidget):
+    """Load an image, edit a kernel, see the filtered result live, and explain any pixel.
+
+    Signals: `image_changed(name, width, height, colour)`, `result_changed()`,
+    `message_shown(str)`.
+    """
+
+    image_changed = Signal(str, int, int, bool)
+    result_changed = Signal()
+    message_shown = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None,
+                 kernel_folder: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.image: np.ndarray | None = None
+        self.image_name = ""
+        self.is_preview = False
+        self.output: FilterOutput | None = None
+        self.sobel_view = "kernel"
+        self.document = KernelDocument(self)
+        self.runner = FilterRunner(self)
+        self.loader = ImageLoader(self, settings)
+        self.files = StudioFiles(self)
+
+        self.messages = MessageBar()
+        self.views = ImagePair()
+        self.editor = KernelEditor(self.document)
+        self.geometry_panel = GeometryPanel()
+        self.facts = KernelFactsPanel(self.document)
+        self.presets = PresetsPanel(kernel_folder)
+        self.explain_panel = ExplainPanel()
+        self.example = WorkedExample()
+        self.overlay = WindowOverlay(self.views.original_box)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("filterProgress")
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setFormat("filtering… %p%")
+        self.progress_bar.hide()
+        self._progress_timer = QTimer(self, singleShot=True, interval=PROGRESS_DELAY_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
+        self._filter_timer = QTimer(self, singleShot=True, interval=0)
+        self._filter_timer.timeout.connect(self.run_now)
+
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.explain_action = QAction("Explain", self, checkable=True)
+        self.explain_action.setToolTip("Hover over or click a result pixel to see its arithmetic")
+        self.explain_action.toggled.connect(self._on_explain_toggled)
+        self._build_layout()
+        self._connect()
+        self.document.set_kernel([[0, 0, 0], [0, 1, 0], [0, 0, 0]], name="Identity")
+        self.document.undo_stack.clear()
+
+    # ---- layout --------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        toolbar = QHBoxLayout()
+        open_button = QPushButton("Open image…")
+        open_button.clicked.connect(self.files.ask_open)
+        self.samples_button = QToolButton()
+        self.samples_button.setText("Samples")
+        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.samples_button.setMenu(self.files.make_samples_menu(self))
+        paste_button = QPushButton("Paste")
+        paste_button.clicked.connect(self.paste_image)
+        toolbar.addWidget(open_button)
+        toolbar.addWidget(self.samples_button)
+        toolbar.addWidget(paste_button)
+        for action, text in ((self.undo_action, "Undo"), (self.redo_action, "Redo"),
+                             (self.explain_action, "Explain")):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setText(text)
+            action.changed.connect(lambda b=button, t=text: b.setText(t))
+            toolbar.addWidget(button)
+        self.explain_button = button
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.progress_bar)
+
+        bottom = QTabWidget()
+        bottom.addTab(self.explain_panel, "Explain a pixel")
+        bottom.addTab(self.example, "Worked example (9x9)")
+        self.bottom_tabs = bottom
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.views)
+        centre.addWidget(bottom)
+        centre.setStretchFactor(0, 3)
+        centre.setStretchFactor(1, 1)
+        centre.setSizes([560, 220])
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 4, 0)
+        for title, widget in (("Kernel", self.editor), ("Kernel facts", self.facts),
+                              ("Padding, stride and function", self.geometry_panel)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(widget)
+            right_layout.addWidget(box, 3 if widget is self.editor else 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(right)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(380)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.presets)
+        splitter.addWidget(centre)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([210, 760, 400])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.messages)
+        layout.addWidget(splitter, 1)
+
+    def _connect(self) -> None:
+        self.document.changed.connect(self._on_kernel_changed)
+        self.geometry_panel.changed.connect(self._on_geometry_changed)
+        self.presets.kernel_chosen.connect(self._on_kernel_chosen)
+        self.presets.sobel_view_changed.connect(self._on_sobel_view_changed)
+        self.presets.save_button.clicked.connect(self.save_kernel)
+        for source in (self.presets.error, self.editor.error):
+            source.connect(self.show_message)
+        self.presets.saved.connect(lambda path: self.show_message(f"Saved {path}", "info"))
+        self.views.scale_changed.connect(lambda _: self.schedule_filter())
+        self.views.result_hovered.connect(self._on_result_hovered)
+        self.views.result_clicked.connect(self._on_result_clicked)
+        self.runner.result_ready.connect(self._on_result)
+        self.runner.failed.connect(lambda text: self.show_message(f"Filtering failed: {text}"))
+        self.runner.progress.connect(self.progress_bar.setValue)
+        self.runner.busy_changed.connect(self._on_busy_changed)
+        self.loader.image_loaded.connect(self._on_image_loaded)
+        self.loader.failed.connect(self.show_message)
+
+    # ---- images in -----------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> bool:
+        """Open an image file (large ones load on a worker, preview first)."""
+        return self.loader.open_path(path)
+
+    def paste_image(self) -> bool:
+        from PySide6.QtWidgets import QApplication
+
+        return self.loader.paste(QApplication.clipboard())
+
+    def set_image(self, image: np.ndarray, name: str = "image") -> bool:
+        """Use an in-memory uint8 image (H, W) or (H, W, 3)."""
+        return self.loader.open_array(np.asarray(image), name)
+
+    def _on_image_loaded(self, image: np.ndarray, name: str, preview: bool) -> None:
+        self.image, self.image_name, self.is_preview = image, name, preview
+        step = subsample_step(image.shape)
+        display = image if step == 1 else np.ascontiguousarray(image[::step, ::step])
+        self.views.set_original(image, display)
+        self.overlay.clear()
+        self.facts.set_image_shape(image.shape)
+        thumb_step = max(1, max(image.shape[:2]) // THUMBNAIL_SIDE)
+        self.presets.set_preview_source(np.ascontiguousarray(image[::thumb_step, ::thumb_step]))
+        height, width = image.shape[:2]
+        if not preview:
+            self.messages.clear()
+            self.image_changed.emit(name, width, height, image.ndim == 3)
+        self.schedule_filter()
+
+    # ---- edits ---------------------------------------------------------------------------
+    def _on_kernel_chosen(self, kernel: Kernel) -> None:
+        try:
+            self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
+                                     name=kernel.name)
+        except ValueError as error:
+            self.show_message(str(error))
+
+    def _on_sobel_view_changed(self, view: str) -> None:
+        self.sobel_view = view
+        self.schedule_filter()
+
+    def _on_kernel_changed(self) -> None:
+        values = self.document.values
+        divisor = None if self.document.divisor == 1.0 else self.document.divisor
+        self.example.set_kernel(values, divisor, self.document.offset)
+        self.schedule_filter()
+
+    def _on_geometry_changed(self, _geometry: Geometry) -> None:
+        self.schedule_filter()
+
+    def schedule_filter(self) -> None:
+        """Run the filter as soon as the current burst of edits is over."""
+        self._update_geometry_text()
+        self._filter_timer.start()
+
+    def _update_geometry_text(self) -> None:
+        image_hw = None if self.image is None else self.image.shape[:2]
+        self.geometry_panel.describe(image_hw, self.document.shape)
+
+    def request(self) -> FilterRequest | None:
+        """The run the current settings ask for (None without an image)."""
+        if self.image is None:
+            return None
+        geometry = self.geometry_panel.geometry_settings
+        return FilterRequest(self.image, self.document.to_kernel(), geometry.padding,
+                             geometry.pad_width, geometry.stride, geometry.mode,
+                             geometry.function, self.sobel_view, self.views.scale)
+
+    def run_now(self) -> None:
+        """Check the settings and hand the run to the worker (bad settings give a message)."""
+        self._filter_timer.stop()
+        try:
+            request = self.request()
+            if request is None:
+                return
+            request.check()
+        except (ValueError, TypeError) as error:
+            self.runner.cancel()
+            self.output = None
+            self.views.set_result(None, None, title="No result")
+            self.show_message(f"Cannot filter: {error}")
+            return
+        if self.messages.kind == "warning" and self.messages.text().startswith("Cannot filter"):
+            self.messages.clear()
+        self.runner.submit(lambda progress, should_stop: run_filter(request, progress,
+                                                                    should_stop))
+
+    def _on_result(self, output: FilterOutput) -> None:
+        self.output = output
+        placement = ResultPlacement(output.stride, output.y0, output.x0)
+        title = output.title + (" — preview" if self.is_preview else "")
+        self.views.set_result(output.raw, output.display, placement, title)
+        self.overlay.clear()
+        self.views.mark_output(None)
+        self.result_changed.emit()
+
+    def _on_busy_changed(self, busy: bool) -> None:
+        if busy:
+            self.progress_bar.setValue(0)
+            self._progress_timer.start()
+        else:
+            self._progress_timer.stop()
+            self.progress_bar.hide()
+
+    def _show_progress(self) -> None:
+        if self.runner.busy:
+            self.progress_bar.show()
+
+    def save_kernel(self) -> Path | None:
+        """Save the grid's kernel under the name typed in the presets panel."""
+        return self.presets.save_current(self.document.to_kernel())
+
+    # ---- explain -------------------------------------------------------------------------
+    def _on_explain_toggled(self, on: bool) -> None:
+        if on:
+            self.bottom_tabs.setCurrentWidget(self.explain_panel)
+        else:
+            self.overlay.clear()
+            self.views.mark_output(None)
+
+    def _on_result_hovered(self, row: int, col: int) -> None:
+        small = self.image is not None and self.image.shape[0] * self.image.shape[1] \
+            <= HOVER_EXPLAIN_MAX_PIXELS
+        if self.explain_action.isChecked() and small:
+            self.explain(row, col)
+
+    def _on_result_clicked(self, row: int, col: int) -> None:
+        if self.explain_action.isChecked():
+            self.explain(row, col, zoom=True)
+
+    def explain(self, row: int, col: int, *, zoom: bool = False):
+        """Show how output pixel (row, col) was computed; returns the `PixelExplanation`."""
+        request = self.request()
+        if request is None or self.output is None:
+            return None
+        if request.view != "kernel" or request.function != "sum":
+            self.explain_panel.show_message(
+                "Explain mode shows the weighted sum of the grid's kernel; switch the function "
+                "to 'Weighted sum' and the Sobel view to Gx or Gy.")
+            return None
+        channel = max(self.views.channel, 0) if request.image.ndim == 3 else None
+        try:
+            explanation = explain_pixel(request.image, request.kernel, row, col,
+                                        padding=request.padding, pad_width=request.pad_width,
+                                        stride=request.stride, mode=request.mode, channel=channel)
+        except ValueError as error:
+            self.explain_panel.show_message(str(error))
+            return None
+        channel_text = ""
+        if channel is not None and request.kernel.values.ndim == 2:
+            channel_text = f", channel {'RGB'[channel]}"
+        self.explain_panel.show_explanation(explanation, row, col, channel_text)
+        self.overlay.show(explanation)
+        self.views.mark_output(row, col)
+        if zoom:
+            self.overlay.zoom_to(explanation)
+        return explanation
+
+    # ---- messages, drops, shutdown -------------------------------------------------------
+    def show_message(self, text: str, kind: str = "warning") -> None:
+        self.messages.show_message(text, kind)
+        self.message_shown.emit(text)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        self.files.open_dropped(event.mimeData().urls())
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop and wait for the workers (the window is closing)."""
+        self.example.timer.stop()
+        self.runner.shutdown()
+        self.loader.shutdown()
+        self.presets.shutdown()
+
+
+__all__ = ["FilterStudio", "image_paths_from_urls"]

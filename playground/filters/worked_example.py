@@ -1,0 +1,216 @@
+"""A worked example: the kernel walks over a 9x9 array cell by cell, padding and stride drawn.
+
+The defaults are the course notes' example: 9x9 input, zero padding of 2, a 3x3 kernel, stride 2
+-> 6x6 outputs that all share the same 9 weights. Numbers come from `core.filtering`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.filtering import apply_kernel, explain_pixel, output_size
+from playground.filters.kernel_grid import diverging_colour, format_weight
+
+EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)
+"""The 9x9 array stepped through: digits 0..9 in a pattern that is easy to follow."""
+
+PADDING_COLOUR = QColor(215, 215, 215)
+STEP_MS = 700
+
+
+class _Canvas(QWidget):
+    """Paints the padded input with the window, and the output filled up to the current step."""
+
+    def __init__(self, example: WorkedExample) -> None:
+        super().__init__(example)
+        self.example = example
+        self.setMinimumSize(360, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def paintEvent(self, event) -> None:
+        ex = self.example
+        painter = QPainter(self)
+        pad, n = ex.pad, EXAMPLE_INPUT.shape[0]
+        side = n + 2 * pad
+        out_h, out_w = ex.output.shape if ex.output is not None else (0, 0)
+        columns = side + 1 + max(out_w, 1)
+        rows = max(side, out_h) + 1
+        cell = max(8.0, min(40.0, self.width() / columns, self.height() / rows))
+        font = QFont(self.font())
+        font.setPixelSize(max(7, int(cell / 2.6)))
+        painter.setFont(font)
+        y0 = cell
+        painter.drawText(QRectF(0, 0, side * cell, cell), Qt.AlignmentFlag.AlignCenter,
+                         f"input 9x9, pad {pad} (grey)")
+        for i in range(side):
+            for j in range(side):
+                r, c = i - pad, j - pad
+                inside = 0 <= r < n and 0 <= c < n
+                rect = QRectF(j * cell, y0 + i * cell, cell, cell)
+                painter.fillRect(rect, QColor(250, 250, 250) if inside else PADDING_COLOUR)
+                painter.setPen(QPen(QColor(170, 170, 170), 1))
+                painter.drawRect(rect)
+                painter.setPen(QColor(30, 30, 30) if inside else QColor(110, 110, 110))
+                value = EXAMPLE_INPUT[r, c] if inside else 0.0
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{value:g}")
+        explanation = ex.explanation
+        if explanation is not None:
+            kh, kw = explanation.weights.shape[:2]
+            top, left = explanation.top_left
+            window = QRectF((left + pad) * cell, y0 + (top + pad) * cell, kw * cell, kh * cell)
+            painter.fillRect(window, QColor(255, 170, 0, 60))
+            painter.setPen(QPen(QColor(230, 120, 0), 3))
+            painter.drawRect(window)
+        x_out = (side + 1) * cell
+        painter.setPen(QColor(30, 30, 30))
+        painter.drawText(QRectF(x_out, 0, max(out_w, 4) * cell, cell),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         f"output {out_h}x{out_w}")
+        if ex.output is not None:
+            scale = float(np.abs(ex.output).max()) or 1.0
+            for r in range(out_h):
+                for c in range(out_w):
+                    rect = QRectF(x_out + c * cell, y0 + r * cell, cell, cell)
+                    index = r * out_w + c
+                    done = index <= ex.step
+                    colour = diverging_colour(float(ex.output[r, c]), scale) if done \
+                        else QColor(255, 255, 255)
+                    painter.fillRect(rect, colour)
+                    painter.setPen(QPen(QColor(170, 170, 170), 1))
+                    painter.drawRect(rect)
+                    if done:
+                        painter.setPen(QColor(20, 20, 20))
+                        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
+                                         format_weight(round(float(ex.output[r, c]), 2)))
+                    if index == ex.step:
+                        painter.setPen(QPen(QColor(230, 120, 0), 3))
+                        painter.drawRect(rect)
+        painter.end()
+
+
+class WorkedExample(QWidget):
+    """Steps a 2-D kernel over `EXAMPLE_INPUT` with zero padding `pad` and `stride`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.weights = np.ones((3, 3), np.float32)
+        self.divisor: float | None = None
+        self.offset = 0.0
+        self.pad, self.stride, self.step = 2, 2, 0
+        self.output: np.ndarray | None = None
+        self.explanation = None
+        self.canvas = _Canvas(self)
+        self.pad_spin = QSpinBox()
+        self.pad_spin.setObjectName("examplePad")
+        self.pad_spin.setRange(0, 4)
+        self.pad_spin.setValue(self.pad)
+        self.stride_spin = QSpinBox()
+        self.stride_spin.setObjectName("exampleStride")
+        self.stride_spin.setRange(1, 4)
+        self.stride_spin.setValue(self.stride)
+        for spin in (self.pad_spin, self.stride_spin):
+            spin.valueChanged.connect(self._on_geometry_changed)
+        self.back_button = QPushButton("◀ Back")
+        self.step_button = QPushButton("Step ▶")
+        self.step_button.setObjectName("exampleStep")
+        self.play_button = QPushButton("Play")
+        self.play_button.setCheckable(True)
+        self.back_button.clicked.connect(lambda: self.go_to(self.step - 1))
+        self.step_button.clicked.connect(lambda: self.go_to(self.step + 1))
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.timer = QTimer(self)
+        self.timer.setInterval(STEP_MS)
+        self.timer.timeout.connect(self._on_tick)
+        self.arithmetic = QLabel()
+        self.arithmetic.setObjectName("exampleArithmetic")
+        self.arithmetic.setWordWrap(True)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("pad"))
+        controls.addWidget(self.pad_spin)
+        controls.addWidget(QLabel("stride"))
+        controls.addWidget(self.stride_spin)
+        controls.addStretch(1)
+        for button in (self.back_button, self.step_button, self.play_button):
+            controls.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(controls)
+        layout.addWidget(self.arithmetic)
+        self._recompute()
+
+    def set_kernel(self, values: np.ndarray, divisor: float | None, offset: float) -> None:
+        """Use the studio's kernel (a per-channel kernel contributes its first channel)."""
+        values = np.asarray(values, np.float32)
+        self.weights = values[..., 0] if values.ndim == 3 else values
+        self.divisor, self.offset = divisor, offset
+        self._recompute()
+
+    def go_to(self, step: int) -> None:
+        """Show step `step` (0 = first output cell), clamped to the output."""
+        if self.output is None:
+            return
+        self.step = min(max(step, 0), self.output.size - 1)
+        row, col = divmod(self.step, self.output.shape[1])
+        self.explanation = explain_pixel(EXAMPLE_INPUT, self.weights, row, col, padding="zero",
+                                         pad_width=self.pad, stride=self.stride,
+                                         divisor=self.divisor, offset=self.offset)
+        terms = " + ".join(
+            f"{x:g}×{format_weight(float(w))}"
+            for x, w in zip(self.explanation.window.ravel(), self.explanation.weights.ravel(),
+                            strict=True) if w != 0
+        ) or "0"
+        self.arithmetic.setText(
+            f"Step {self.step + 1} of {self.output.size}: output (row {row}, col {col}) = "
+            f"{terms} = {self.explanation.total:g}"
+            + (f" ÷ {self.explanation.divisor:g}" if self.explanation.divisor != 1 else "")
+            + (f" + {self.explanation.offset:g}" if self.explanation.offset else "")
+            + f" → <b>{self.explanation.value:.4g}</b>. All {self.output.size} outputs share the "
+            f"same {self.weights.size} weights."
+        )
+        self.canvas.update()
+
+    def _on_geometry_changed(self) -> None:
+        self.pad, self.stride = self.pad_spin.value(), self.stride_spin.value()
+        self._recompute()
+
+    def _recompute(self) -> None:
+        kh, kw = self.weights.shape
+        try:
+            output_size(EXAMPLE_INPUT.shape, (kh, kw), padding="zero", pad_width=self.pad,
+                        stride=self.stride)
+            self.output = apply_kernel(EXAMPLE_INPUT, self.weights, padding="zero",
+                                       pad_width=self.pad, stride=self.stride,
+                                       divisor=self.divisor, offset=self.offset)
+        except ValueError as error:
+            self.output, self.explanation = None, None
+            self.arithmetic.setText(f"The {kh}x{kw} kernel does not fit this example: {error}")
+            self.canvas.update()
+            return
+        self.go_to(min(self.step, self.output.size - 1))
+
+    def _on_play_toggled(self, playing: bool) -> None:
+        self.play_button.setText("Pause" if playing else "Play")
+        if playing:
+            if self.output is not None and self.step >= self.output.size - 1:
+                self.go_to(0)
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def _on_tick(self) -> None:
+        if self.output is None or self.step >= self.output.size - 1:
+            self.play_button.setChecked(False)
+            return
+        self.go_to(self.step + 1)

@@ -1,0 +1,256 @@
+"""The filter studio driven as a person would; every result is checked against `core` directly."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from test_filter_helpers import (
+    drag_cells,
+    make_studio,
+    random_image_file,
+    view_point_to_widget,
+    wait_result,
+)
+
+from core.filtering import (
+    angle_to_rgb,
+    apply_kernel,
+    describe_geometry,
+    explain_pixel,
+    neighbourhood,
+    sobel,
+)
+from core.images import read_image, to_uint8
+from core.kernels import make_preset
+from core.resources import resource_path
+
+RTOL, ATOL = 1e-5, 1e-3
+
+
+@pytest.fixture
+def studio(qtbot, tmp_path):
+    return make_studio(qtbot, tmp_path)
+
+
+@pytest.fixture
+def loaded(qtbot, studio, tmp_path):
+    path, image = random_image_file(tmp_path)
+    assert studio.open_path(path)
+    wait_result(qtbot, studio)
+    return studio, image
+
+
+def test_load_pick_gaussian_and_change_sigma(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Gaussian")
+    sigma = studio.presets.parameter_controls["sigma"]
+    sigma.spin.setValue(1.5)
+    studio.presets.parameter_controls["size"].spin.setValue(5)
+    output = wait_result(qtbot, studio)
+    expected = apply_kernel(image, make_preset("Gaussian", size=5, sigma=1.5), padding="zero")
+    np.testing.assert_allclose(output.raw, expected, rtol=RTOL, atol=ATOL)
+    assert studio.document.shape == (5, 5)
+    assert studio.facts.facts.separable
+    assert "keeps brightness" in studio.facts.sum_label.text()
+
+
+def test_paint_cells_then_undo(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Identity")
+    wait_result(qtbot, studio)
+    studio.editor.brush_spin.setValue(1.0)
+    drag_cells(qtbot, studio.editor.grid, [(0, 0), (0, 1), (0, 2)])
+    painted = np.array([[1, 1, 1], [0, 1, 0], [0, 0, 0]], np.float32)
+    np.testing.assert_array_equal(studio.document.values, painted)
+    output = wait_result(qtbot, studio)
+    np.testing.assert_allclose(output.raw, apply_kernel(image, painted), rtol=RTOL, atol=ATOL)
+    assert "Sum: <b>4</b>" in studio.editor.sum_label.text()
+
+    studio.undo_action.trigger()
+    np.testing.assert_array_equal(studio.document.values, np.eye(3)[1:2].T @ np.eye(3)[1:2])
+    output = wait_result(qtbot, studio)
+    np.testing.assert_allclose(output.raw, image.astype(np.float32), atol=ATOL)
+    studio.redo_action.trigger()
+    np.testing.assert_array_equal(studio.document.values, painted)
+
+
+def test_padding_stride_and_convolution(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Sobel y")
+    panel = studio.geometry_panel
+    panel.padding_combo.setCurrentIndex(panel.padding_combo.findData("reflect"))
+    panel.stride_spin.setValue(2)
+    panel.pad_spin.setValue(2)
+    panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("convolve"))
+    output = wait_result(qtbot, studio)
+    expected = apply_kernel(image, make_preset("Sobel y"), padding="reflect", pad_width=2,
+                            stride=2, mode="convolve")
+    assert output.raw.shape == expected.shape
+    np.testing.assert_allclose(output.raw, expected, rtol=RTOL, atol=ATOL)
+    assert panel.size_label.text() == describe_geometry((40, 52), (3, 3), padding="reflect",
+                                                        pad_width=2, stride=2)
+    panel.padding_combo.setCurrentIndex(panel.padding_combo.findData("valid"))
+    output = wait_result(qtbot, studio)
+    assert output.raw.shape[:2] == (19, 25)
+    assert not panel.pad_spin.isEnabled()
+
+
+def test_neighbourhood_functions(qtbot, loaded):
+    studio, image = loaded
+    studio.document.resize(3, 5)
+    combo = studio.geometry_panel.function_combo
+    for function in ("median", "max"):
+        combo.setCurrentIndex(combo.findData(function))
+        output = wait_result(qtbot, studio)
+        expected = neighbourhood(image, (3, 5), function, padding="zero")
+        np.testing.assert_allclose(output.raw, expected, atol=ATOL)
+
+
+def test_per_channel_kernel_sums_channels(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Box blur")
+    studio.editor.per_channel_check.setChecked(True)
+    grid_g = studio.editor.grids[1]
+    assert grid_g.isVisible()
+    studio.editor.brush_spin.setValue(-1.0)
+    qtbot.mouseClick(grid_g, Qt.MouseButton.LeftButton, pos=grid_g.cell_center(1, 1))
+    output = wait_result(qtbot, studio)
+    kernel = studio.document.to_kernel()
+    assert kernel.values.shape == (3, 3, 3) and kernel.values[1, 1, 1] == -1.0
+    assert output.raw.ndim == 2
+    np.testing.assert_allclose(output.raw, apply_kernel(image, kernel), rtol=RTOL, atol=ATOL)
+
+
+def test_display_scaling_and_channel_view(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Laplacian (4-neighbour)")
+    wait_result(qtbot, studio)
+    studio.views.set_scale("abs")
+    output = wait_result(qtbot, studio)
+    np.testing.assert_array_equal(output.full_display, to_uint8(output.raw, scale="abs"))
+    studio.views.channel_combo.setCurrentIndex(2)  # green
+    np.testing.assert_array_equal(studio.views.result_item.image, output.display[..., 1])
+    text = studio.views.describe_point(3.5, 2.5)
+    assert f"{float(output.raw[2, 3, 0]):.4g}" in text and "original (x 3, y 2)" in text
+
+
+def test_sobel_views(qtbot, studio, screenshot_dir):
+    image = read_image(resource_path("images", "coffee.png"))
+    assert studio.open_path(resource_path("images", "coffee.png"))
+    studio.presets.select("Sobel x")
+    assert studio.presets.sobel_box.isVisible()
+    studio.presets.choose_sobel_view("gy")
+    wait_result(qtbot, studio)
+    np.testing.assert_array_equal(studio.document.values, make_preset("Sobel y").values)
+    studio.presets.choose_sobel_view("magnitude")
+    output = wait_result(qtbot, studio)
+    magnitude, angle = sobel(image)
+    np.testing.assert_allclose(output.raw, magnitude, rtol=RTOL, atol=ATOL)
+    studio.presets.choose_sobel_view("angle")
+    output = wait_result(qtbot, studio)
+    np.testing.assert_allclose(output.raw, angle, atol=1e-5)
+    np.testing.assert_array_equal(output.full_display, angle_to_rgb(magnitude, angle))
+    assert studio.presets.legend.pixmap() is not None and studio.presets.legend.isVisible()
+    qtbot.waitUntil(lambda: len(studio.presets.previews) == 16, timeout=15000)
+    studio.grab().save(str(screenshot_dir / "filter_studio_sobel_angle.png"))
+
+
+def test_explain_mode_click(qtbot, loaded, screenshot_dir):
+    studio, image = loaded
+    studio.presets.select("Sharpen")
+    studio.geometry_panel.stride_spin.setValue(2)
+    output = wait_result(qtbot, studio)
+    qtbot.mouseClick(studio.explain_button, Qt.MouseButton.LeftButton)
+    assert studio.explain_action.isChecked()
+    row, col = 0, 5
+    views = studio.views
+    x = output.x0 + (col + 0.5) * output.stride
+    y = output.y0 + (row + 0.5) * output.stride
+    pos = view_point_to_widget(views, views.result_box, x, y)
+    with qtbot.waitSignal(views.result_clicked) as clicked:
+        qtbot.mouseClick(views.graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert clicked.args == [row, col]
+    explanation = studio.explain_panel.explanation
+    expected = explain_pixel(image, make_preset("Sharpen"), row, col, stride=2, channel=0)
+    assert explanation.value == pytest.approx(float(output.raw[row, col, 0]), abs=ATOL)
+    assert explanation.top_left == expected.top_left == (-1, 9)
+    assert studio.explain_panel.table.rowCount() == 3
+    assert bool(explanation.in_padding[0].all())
+    assert studio.overlay.outline.isVisible() and len(studio.overlay.texts) == 9
+    studio.bottom_tabs.setCurrentWidget(studio.explain_panel)
+    qtbot.wait(50)
+    studio.grab().save(str(screenshot_dir / "filter_studio_explain.png"))
+
+
+def test_worked_example_steps(qtbot, studio, screenshot_dir):
+    from playground.filters.worked_example import EXAMPLE_INPUT
+
+    example = studio.example
+    studio.document.set_kernel([[1, 0, -1], [2, 0, -2], [1, 0, -1]], name="edge")
+    assert example.output.shape == (6, 6)  # the notes: 9x9, pad 2, 3x3, stride 2 -> 6x6
+    for _ in range(8):
+        qtbot.mouseClick(example.step_button, Qt.MouseButton.LeftButton)
+    assert example.step == 8
+    expected = apply_kernel(EXAMPLE_INPUT, studio.document.values, padding="zero", pad_width=2,
+                            stride=2)
+    assert example.explanation.value == pytest.approx(float(expected[1, 2]))
+    assert "Step 9 of 36" in example.arithmetic.text()
+    example.pad_spin.setValue(0)
+    example.stride_spin.setValue(1)
+    assert example.output.shape == (7, 7)
+    studio.bottom_tabs.setCurrentWidget(example)
+    example.grab().save(str(screenshot_dir / "filter_worked_example.png"))
+
+
+def test_bad_settings_give_messages(qtbot, studio):
+    tiny = np.arange(25, dtype=np.uint8).reshape(5, 5)
+    studio.set_image(tiny, "tiny")
+    wait_result(qtbot, studio)
+    studio.document.resize(7, 7)
+    combo = studio.geometry_panel.padding_combo
+    combo.setCurrentIndex(combo.findData("valid"))
+    qtbot.waitUntil(lambda: "Cannot filter" in studio.messages.text())
+    assert studio.output is None
+    assert "does not fit" in studio.geometry_panel.size_label.text()
+    combo.setCurrentIndex(combo.findData("zero"))
+    wait_result(qtbot, studio)
+    assert studio.messages.text() == ""
+
+    studio.document.set_kernel(np.zeros((3, 3)))
+    qtbot.mouseClick(studio.editor.normalise_button, Qt.MouseButton.LeftButton)
+    assert "add up to 0" in studio.messages.text()
+    assert studio.document.divisor == 1.0
+
+    studio.editor.per_channel_check.setChecked(True)  # grey image: per-channel is impossible
+    qtbot.waitUntil(lambda: "colour" in studio.messages.text())
+
+
+def test_save_and_load_user_kernel(qtbot, loaded, tmp_path):
+    studio, image = loaded
+    studio.document.set_kernel([[0, 1, 0], [1, -4, 1], [0, 1, 0]], divisor=2, name="mine")
+    qtbot.keyClicks(studio.presets.name_edit, "my edges")
+    qtbot.mouseClick(studio.presets.save_button, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "kernels" / "my edges.json").is_file()
+    assert studio.presets.user_kernel_names() == ["my edges"]
+    studio.presets.select("Box blur")
+    assert studio.document.values.sum() == 9
+    studio.presets.select("my edges")
+    assert studio.document.values[1, 1] == -4 and studio.document.divisor == 2
+    output = wait_result(qtbot, studio)
+    np.testing.assert_allclose(output.raw, apply_kernel(image, studio.document.to_kernel()),
+                               rtol=RTOL, atol=ATOL)
+    studio.presets.name_edit.setText("../bad/name")
+    qtbot.mouseClick(studio.presets.save_button, Qt.MouseButton.LeftButton)
+    assert "Type a name" in studio.messages.text()
+
+
+def test_save_result_png_and_npy(qtbot, loaded, tmp_path):
+    studio, _ = loaded
+    studio.presets.select("Emboss")
+    output = wait_result(qtbot, studio)
+    assert studio.files.save_result(tmp_path / "out.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy", allow_pickle=False), output.raw)
+    assert studio.files.save_result(tmp_path / "out.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "out.png"), output.full_display)
+    assert not studio.files.save_result(tmp_path / "missing-folder" / "x.png")
+    assert "Could not save" in studio.messages.text()
+    assert studio.files.copy_result()
