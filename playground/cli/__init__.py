@@ -14,6 +14,7 @@ import sys
 # Sub-command modules, in the order `playground --help` lists them.
 COMMAND_MODULES: list[str] = [
     "playground.cli.gui_cmd",
+    "playground.cli.filter_cmd",
     "playground.cli.summary_cmd",
     "playground.cli.train_cmd",
     "playground.cli.predict_cmd",

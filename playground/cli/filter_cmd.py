@@ -1,0 +1,201 @@
+"""`playground filter IN [-o OUT] (--preset NAME | --kernel-file K.json | --kernel TEXT | ...)`.
+
+Filters an image file headless with core.filtering and writes a PNG/JPEG/TIFF/BMP (scaled for
+display with --scale) or a .npy of the raw float32 result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from playground.cli import CommandError
+
+_SIZE_PARAMETERS = ("size", "n", "length")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "filter",
+        help="filter an image with a kernel, Sobel or a median/min/max window",
+        description="Filter an image with a preset, a kernel file or a kernel typed in; write a "
+        "PNG (scaled for display) or a .npy of the raw float32 values.",
+    )
+    parser.add_argument("image", nargs="?", help="input image (PNG, JPEG, TIFF or BMP)")
+    parser.add_argument("-o", "--output", help="output .png/.jpg/.tif/.bmp or .npy "
+                        "(default: IN_filtered.png beside the input)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME", help='a preset, e.g. "Gaussian" '
+                        "(see --list-presets)")
+    source.add_argument("--kernel-file", metavar="K.json", help="a JSON kernel file")
+    source.add_argument("--kernel", metavar="TEXT",
+                        help='weights typed in, rows split by ";", e.g. "1,2,1;2,4,2;1,2,1"')
+    source.add_argument("--sobel", choices=("magnitude", "angle"),
+                        help="Sobel gradient magnitude, or its direction as colours")
+    source.add_argument("--neighbourhood", choices=("median", "min", "max"),
+                        help="median, min (erode) or max (dilate) of each --size window")
+    parser.add_argument("--list-presets", action="store_true", help="list presets and exit")
+    parser.add_argument("--size", type=int, help="preset size (Gaussian, box, ...) or window size")
+    parser.add_argument("--sigma", type=float, help="Gaussian / unsharp mask sigma")
+    parser.add_argument("--amount", type=float, help="unsharp mask amount")
+    parser.add_argument("--angle", type=float, help="motion blur angle in degrees")
+    parser.add_argument("--divisor", type=float, help="divide the weighted sum by this")
+    parser.add_argument("--offset", type=float, help="add this after dividing")
+    parser.add_argument("--padding", default=None,
+                        choices=("zero", "reflect", "edge", "wrap", "valid"),
+                        help="how the border is filled (default: zero; edge for --sobel and "
+                        "--neighbourhood)")
+    parser.add_argument("--pad-width", type=int, help="cells of padding on every side "
+                        "(default: half the kernel size, same-size output)")
+    parser.add_argument("--stride", type=int, default=1, help="step between windows (default 1)")
+    parser.add_argument("--convolve", action="store_true",
+                        help="true convolution (flip the kernel); default is cross-correlation")
+    parser.add_argument("--method", default="auto", choices=("auto", "direct", "separable", "fft"),
+                        help="how to compute it (default: the fastest)")
+    parser.add_argument("--scale", default="clip", choices=("clip", "normalize", "abs"),
+                        help="map values to 0..255 for image output: clip (default), normalize "
+                        "min..max, or abs then clip")
+    parser.add_argument("--grey", action="store_true", help="convert the input to grey first")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from core.filtering import angle_to_rgb, apply_kernel, neighbourhood, sobel
+    from core.images import ImageReadError, read_image, to_uint8
+
+    if args.list_presets:
+        print(presets_text())
+        return 0
+    if not args.image:
+        raise CommandError("give an input image (or --list-presets)")
+    output = Path(args.output) if args.output else _default_output(Path(args.image))
+    _check_output(output)
+    kernel = None
+    if args.sobel is None and args.neighbourhood is None:
+        kernel = _kernel_from_args(args)
+    try:
+        image = read_image(args.image, grey=args.grey)
+    except ImageReadError as error:
+        raise CommandError(str(error)) from None
+    options = {"pad_width": args.pad_width, "stride": args.stride}
+    try:
+        if args.sobel is not None:
+            if args.stride != 1 or args.pad_width is not None:
+                raise CommandError("--sobel works at stride 1 with the default padding")
+            magnitude, angle = sobel(image, padding=args.padding or "edge")
+            result = magnitude if args.sobel == "magnitude" else angle
+            picture = angle_to_rgb(magnitude, angle) if args.sobel == "angle" else None
+        elif args.neighbourhood is not None:
+            if args.size is None:
+                raise CommandError("--neighbourhood needs --size N (the window is N x N)")
+            result = neighbourhood(image, args.size, args.neighbourhood,
+                                   padding=args.padding or "edge", **options)
+            picture = None
+        else:
+            result = apply_kernel(image, kernel, padding=args.padding or "zero",
+                                  mode="convolve" if args.convolve else "correlate",
+                                  divisor=args.divisor, offset=args.offset, method=args.method,
+                                  **options)
+            picture = None
+    except (ValueError, TypeError) as error:
+        raise CommandError(str(error)) from None
+    _write(output, result, picture if picture is not None else to_uint8(result, scale=args.scale))
+    shape = "x".join(str(n) for n in result.shape)
+    print(f"wrote {output} ({shape}, values {float(result.min()):.4g} .. "
+          f"{float(result.max()):.4g})")
+    return 0
+
+
+def presets_text() -> str:
+    """The presets, one per line: name, parameters (default, range), description."""
+    from core.kernels import PRESETS
+
+    lines = []
+    for preset in PRESETS.values():
+        params = ", ".join(f"{key}={default} [{low}..{high}]"
+                           for key, (default, low, high) in preset.parameters.items())
+        lines.append(f"{preset.name:<24} {preset.description}")
+        if params:
+            lines.append(f"{'':<24}   {params}")
+    return "\n".join(lines)
+
+
+def parse_kernel_text(text: str) -> np.ndarray:
+    """Rows split by ';' (or newlines), weights by ',' or spaces -> float (kh, kw) array."""
+    from core.kernels import validate_kernel
+
+    rows = [row for row in text.replace("\n", ";").split(";") if row.strip()]
+    try:
+        values = [[float(v) for v in row.replace(",", " ").split()] for row in rows]
+    except ValueError as error:
+        raise CommandError(f"--kernel: {error}; write numbers like \"1,2,1;2,4,2;1,2,1\"") from None
+    try:
+        return validate_kernel(values)
+    except (TypeError, ValueError) as error:
+        raise CommandError(f"--kernel: {error}") from None
+
+
+def _kernel_from_args(args):
+    from core.kernels import PRESETS, load_kernel, make_preset
+
+    if args.kernel is not None:
+        return parse_kernel_text(args.kernel)
+    if args.kernel_file is not None:
+        try:
+            return load_kernel(args.kernel_file)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    if args.preset is None:
+        raise CommandError("choose a filter: --preset NAME, --kernel-file K.json, --kernel TEXT, "
+                           "--sobel or --neighbourhood")
+    name = _preset_name(args.preset, PRESETS)
+    parameters = PRESETS[name].parameters
+    params = {}
+    if args.size is not None:
+        key = next((k for k in _SIZE_PARAMETERS if k in parameters), "size")
+        params[key] = args.size
+    for option, key in (("sigma", "sigma"), ("amount", "amount"), ("angle", "angle_deg")):
+        if getattr(args, option) is not None:
+            params[key] = getattr(args, option)
+    try:
+        return make_preset(name, **params)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _preset_name(name: str, presets) -> str:
+    """Match a preset name ignoring case, spaces, hyphens and underscores ("sobel-x")."""
+    def simplify(text):
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+
+    for key in presets:
+        if simplify(key) == simplify(name):
+            return key
+    raise CommandError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
+
+
+def _default_output(image: Path) -> Path:
+    return image.with_name(f"{image.stem}_filtered.png")
+
+
+def _check_output(output: Path) -> None:
+    suffix = output.suffix.lower()
+    if suffix not in (".npy", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
+        raise CommandError(f"{output}: cannot write {suffix or 'files without a suffix'}; "
+                           "use .png, .jpg, .tif, .bmp or .npy")
+    if not output.parent.is_dir() and str(output.parent):
+        raise CommandError(f"{output}: the folder {output.parent} does not exist")
+
+
+def _write(output: Path, result: np.ndarray, picture: np.ndarray) -> None:
+    from core.images import atomic_write, write_image
+
+    try:
+        if output.suffix.lower() == ".npy":
+            data = np.ascontiguousarray(result, np.float32)
+            atomic_write(output, lambda handle: np.save(handle, data, allow_pickle=False))
+        else:
+            write_image(output, picture)
+    except OSError as error:
+        raise CommandError(f"{output}: cannot write ({error.strerror or error})") from None
