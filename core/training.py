@@ -53,6 +53,7 @@ class Trainer:
     (images, rng) -> images. stats_every: per-layer norms every that many batches (0: never).
     eval_limit: evaluate on the first that many test images only. checkpoint_prefix: after each
     epoch save the model as PREFIX.last and, when the test accuracy improved, PREFIX.best.
+    A trainer runs once: after `stop()`, `run()` returns at once with stop_reason "stopped".
     """
 
     def __init__(self, model, loss, optimizer, train: Dataset, test: Dataset | None = None, *,
@@ -154,6 +155,7 @@ class Trainer:
             "loss": repr(self.loss),
             "mean": self.train.mean,
             "std": self.train.std,
+            "augment": repr(self.augment) if self.augment is not None else None,
         }
 
     # ------------------------------------------------------------------------- the loop
