@@ -151,7 +151,8 @@ def load_idx_folder(
     """Load MNIST-format train/test IDX files from a folder (full MNIST, Fashion-MNIST...).
 
     Class names: `class_names` if given, else a `classes.txt` (one per line) in the folder, else
-    Fashion-MNIST's names when the folder name contains "fashion", else the label numbers.
+    Fashion-MNIST's names when the folder (or one of its two parents, as in torchvision's
+    FashionMNIST/raw) is named "...fashion...", else the label numbers.
     """
     folder = Path(folder).expanduser()
     files = find_idx_files(folder)
@@ -186,7 +187,7 @@ def _class_names(folder: Path, given, needed: int) -> list[str]:
         text = (folder / "classes.txt").read_text(encoding="utf-8")
         names = [line.strip() for line in text.splitlines() if line.strip()]
         source = str(folder / "classes.txt")
-    elif "fashion" in folder.resolve().name.lower():
+    elif any("fashion" in part.lower() for part in folder.resolve().parts[-3:]):
         names, source = list(FASHION_CLASSES), "Fashion-MNIST"
     else:
         names, source = [str(i) for i in range(needed)], str(folder)

@@ -100,6 +100,9 @@ def test_fashion_folder_gets_fashion_names_and_classes_txt_wins(tmp_path):
     write_mnist_folder(tmp_path / "fashion-mnist")
     train, _ = load_dataset(f"idx:{tmp_path / 'fashion-mnist'}")
     assert train.class_names[0] == "T-shirt/top" and train.class_names[9] == "Ankle boot"
+    write_mnist_folder(tmp_path / "FashionMNIST" / "raw")  # torchvision's layout
+    train, _ = load_dataset(f"idx:{tmp_path / 'FashionMNIST' / 'raw'}")
+    assert train.class_names[9] == "Ankle boot"
     names = [f"c{i}" for i in range(10)]
     (tmp_path / "fashion-mnist" / "classes.txt").write_text("\n".join(names) + "\n")
     train, _ = load_dataset(f"idx:{tmp_path / 'fashion-mnist'}")
