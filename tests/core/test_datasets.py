@@ -96,7 +96,10 @@ def test_idx_reads_wider_types_big_endian(tmp_path):
                                   shorts)
 
 
-def test_fashion_folder_gets_fashion_names_and_classes_txt_wins(tmp_path):
+def test_idx_class_names_come_from_the_folder_name_or_classes_txt(tmp_path):
+    assert "fashion" not in str(tmp_path).lower()
+    write_mnist_folder(tmp_path / "plain")
+    assert load_dataset(f"idx:{tmp_path / 'plain'}")[0].class_names[9] == "9"
     write_mnist_folder(tmp_path / "fashion-mnist")
     train, _ = load_dataset(f"idx:{tmp_path / 'fashion-mnist'}")
     assert train.class_names[0] == "T-shirt/top" and train.class_names[9] == "Ankle boot"
