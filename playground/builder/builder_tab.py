@@ -96,7 +96,7 @@ class BuilderTab(QWidget):
         self.inspector.seed_requested.connect(self.open_seed_dialog)
         self.inspector.status_message.connect(self.show_status)
         self.document.spec_changed.connect(self._on_spec_changed)
-        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.document.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._on_spec_changed()
 
     # ---- toolbar -----------------------------------------------------------------------------
@@ -118,12 +118,12 @@ class BuilderTab(QWidget):
         self.undo_action = self._action("Undo", stack.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("Redo", stack.redo)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action, can, text, label in (
-                (self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
-                (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo")):
-            action.setEnabled(False)
-            can.connect(action.setEnabled)
-            text.connect(lambda words, a=action, w=label: a.setToolTip(f"{w} {words}".strip()))
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        stack.undoTextChanged.connect(self._on_undo_text_changed)
+        stack.redoTextChanged.connect(self._on_redo_text_changed)
         bar.addWidget(self.templates_button)
         for action in (self.new_action, self.open_action, self.save_action, self.undo_action,
                        self.redo_action):
@@ -219,6 +219,15 @@ class BuilderTab(QWidget):
         self.train_button.setEnabled(reason is None)
         self.train_button.setToolTip(reason or "Train this network in the Training tab")
         self.train_reason.setText(reason or "")
+        self._update_title()
+
+    def _on_undo_text_changed(self, words: str) -> None:
+        self.undo_action.setToolTip(f"Undo {words}".strip())
+
+    def _on_redo_text_changed(self, words: str) -> None:
+        self.redo_action.setToolTip(f"Redo {words}".strip())
+
+    def _on_clean_changed(self, _clean: bool) -> None:
         self._update_title()
 
     def _update_title(self) -> None:

@@ -151,15 +151,16 @@ class NetworkCanvas(QWidget):
             tags.append("frozen")
         return {"label": short_label(layer["class"], layer["config"]),
                 "shape": shape_text(report.output_shape),
-                "params": params_text(report.params) if report.error is None else "",
+                "params": params_text(report.params) if report.output_shape is not None else "",
                 "error": report.error, "tags": "; ".join(tags)}
 
     def total_text(self) -> str:
         reports = self.document.analysis()
+        error = self.document.first_error()
+        if error is not None:
+            return f"Total: ? parameters until block {error.index} fits"
         total = sum(r.params for r in reports)
-        frozen = sum(r.params for r, la in zip(reports, self.document.spec()["layers"],
-                                                   strict=True)
-                     if la["config"].get("trainable") is False)
+        frozen = sum(r.params for r in reports if not r.trainable)
         text = f"Total: {count_text(total)} parameters"
         if frozen:
             text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"

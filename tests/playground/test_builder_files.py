@@ -1,0 +1,158 @@
+"""Templates, saving and opening specs: what the builder saves loads and trains headless, and a
+spec written by hand opens in the builder; bad files get a message naming the problem."""
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from core.images import write_image
+from core.model import Sequential
+from core.resources import resource_path
+from playground.builder.builder_tab import BuilderTab
+from playground.builder.templates import SpecFileError, load_spec_file, shipped_templates
+
+HAND_WRITTEN = """{
+  "input_shape": [1, 12, 12],
+  "classes": ["ring", "bar"],
+  "layers": [
+    {"class": "Conv2D", "config": {"out_channels": 4, "kernel_size": 5, "padding": "same"}},
+    {"class": "Tanh", "config": {}},
+    {"class": "AvgPool2D", "config": {"size": 3}},
+    {"class": "Flatten", "config": {}},
+    {"class": "Dense", "config": {"out_features": 2}},
+    {"class": "Softmax", "config": {}}
+  ]
+}
+"""
+
+
+@pytest.fixture
+def tab(qtbot):
+    from playground.app import make_application
+
+    make_application()
+    widget = BuilderTab()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_starts_with_the_reference_and_lists_templates(tab):
+    reference = json.loads(resource_path("models", "reference.json").read_text())
+    assert tab.spec() == reference
+    titles = [a.text() for a in tab.templates_menu.actions()]
+    assert len(titles) == len(shipped_templates()) >= 1 and "Reference" in titles
+
+
+@pytest.mark.parametrize("path", shipped_templates(), ids=lambda p: p.stem)
+def test_every_template_opens_and_matches_core(tab, path):
+    assert tab.open_spec_file(path, template=True)
+    spec = tab.spec()
+    model = Sequential.from_spec(spec)
+    assert tab.canvas.total_text().startswith(f"Total: {model.param_count():,} parameters")
+    assert tab.train_button.isEnabled(), tab.train_reason.text()
+
+
+def test_saved_spec_loads_in_core_and_reopens(tab, tmp_path, qtbot):
+    tab.document.set_setting(0, "out_channels", 6)
+    tab.document.set_kernel_init(0, [{"name": "Sobel x", "values": [[-1, 0, 1]] * 3}], False)
+    path = tmp_path / "mine"
+    assert tab.save_spec_file(path)
+    saved = tmp_path / "mine.json"
+    assert saved.is_file() and "mine.json" in tab.status.text()
+    spec = json.loads(saved.read_text())
+    assert spec == tab.spec()
+    model = Sequential.from_spec(spec)
+    assert model.layers[0].params["weight"].shape == (6, 1, 3, 3)
+    assert model.layers[0].trainable is False
+    other = BuilderTab({"input_shape": [1, 28, 28], "layers": []})
+    qtbot.addWidget(other)
+    assert other.open_spec_file(saved)
+    assert other.spec() == spec
+    other.document.undo_stack.undo()
+    assert other.spec()["layers"] == []
+
+
+def test_hand_written_spec_opens(tab, tmp_path):
+    path = tmp_path / "by_hand.json"
+    path.write_text(HAND_WRITTEN)
+    assert tab.open_spec_file(path)
+    spec = tab.spec()
+    assert spec["name"] == "by_hand"
+    assert spec["layers"][0]["config"]["in_channels"] == 1
+    assert spec["layers"][4]["config"]["in_features"] == 4 * 4 * 4
+    assert tab.canvas.card_texts(0)["label"] == "Conv 4@5x5 s1 same"
+    assert tab.canvas.card_texts(2)["shape"] == "4 x 4 x 4"
+    assert tab.canvas.card_texts(5)["shape"] == "2"
+    assert tab.train_button.isEnabled(), tab.train_reason.text()
+    assert Sequential.from_spec(spec).param_count() == 4 * 25 + 4 + 64 * 2 + 2
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("{not json", "not valid JSON"),
+    ('{"layers": []}', "input_shape"),
+    ('{"input_shape": [1, 28, 28], "layers": [{"class": "Transformer"}]}', "Transformer"),
+    ('{"input_shape": [1, 8, 8], "layers": [{"class": "Conv2D", "config": {}, "init": 3}]}',
+     '"init" must be'),
+])
+def test_bad_files_get_a_clear_message(tab, tmp_path, qtbot, text, problem):
+    before = tab.spec()
+    path = tmp_path / "broken.json"
+    path.write_text(text)
+    with pytest.raises(SpecFileError, match=problem):
+        load_spec_file(path)
+    assert not tab.open_spec_file(path)
+    box = tab.error_box
+    assert isinstance(box, QMessageBox) and "broken.json" in box.text() and problem in box.text()
+    box.close()
+    assert tab.spec() == before and "Could not open broken.json" in tab.status.text()
+
+
+def test_an_interrupted_save_keeps_the_old_file(tab, tmp_path, monkeypatch):
+    path = tmp_path / "net.json"
+    path.write_text("old")
+
+    def broken_dumps(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("playground.builder.templates.json.dumps", broken_dumps)
+    assert not tab.save_spec_file(path)
+    assert path.read_text() == "old"
+    assert "No space left" in tab.error_box.text()
+    tab.error_box.close()
+
+
+def _tiny_folder(root):
+    """Two classes of 12x12 grey images: a bright square or a bright bar, 8 of each."""
+    rng = np.random.default_rng(0)
+    for name in ("bar", "ring"):
+        (root / name).mkdir(parents=True)
+        for i in range(8):
+            image = (rng.random((12, 12)) * 40).astype(np.uint8)
+            if name == "bar":
+                image[:, 5:7] = 250
+            else:
+                image[3:9, 3:9] = 250
+                image[5:7, 5:7] = 0
+            write_image(root / name / f"{i}.png", image)
+
+
+def test_builder_spec_trains_with_the_command_line(tab, tmp_path, capsys):
+    from playground.cli import run_cli
+
+    data = tmp_path / "data"
+    _tiny_folder(data)
+    path = tmp_path / "by_hand.json"
+    path.write_text(HAND_WRITTEN)
+    assert tab.open_spec_file(path)
+    tab.bind_dataset(1, 12, 12, ["bar", "ring"])
+    assert tab.save_spec_file(tmp_path / "built.json")
+    prefix = tmp_path / "trained"
+    code = run_cli(["train", str(tmp_path / "built.json"), "--data", f"folder:{data}",
+                    "--epochs", "1", "--batch-size", "4", "--out", str(prefix)])
+    assert code == 0, capsys.readouterr()
+    model = Sequential.load(prefix)
+    assert model.param_count() == Sequential.from_spec(tab.spec()).param_count()

@@ -1,0 +1,180 @@
+"""The inspector edits settings with validation and shows the formulas with the numbers; the seed
+dialog puts filter-studio kernels into a Conv2D block."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from core.kernels import make_preset, save_kernel
+from core.model import Sequential, analyse
+from core.resources import resource_path
+from playground.builder.builder_tab import BuilderTab
+
+
+@pytest.fixture
+def reference():
+    return json.loads(resource_path("models", "reference.json").read_text())
+
+
+@pytest.fixture
+def tab(qtbot, reference):
+    from playground.app import make_application
+
+    make_application()
+    widget = BuilderTab(reference)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 780)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def plain(label):
+    return re.sub(r"<[^>]+>", "\n", label.text()).replace("&amp;", "&")
+
+
+def set_spin(qtbot, box, value):
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, str(value))
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_formula_totals_equal_core_counts(tab, reference):
+    reports = analyse(reference)
+    model = Sequential.from_spec(reference)
+    for i, report in enumerate(reports):
+        tab.canvas.set_selection([i], i)
+        text = plain(tab.inspector.params_formula)
+        last = int(re.findall(r"\d[\d,]*", text)[-1].replace(",", ""))
+        assert last == report.params == model.layers[i].param_count(), text
+    tab.canvas.set_selection([7], 7)
+    assert "784 inputs x 10 outputs = 7,840 weights + 10 biases = 7,850" in plain(
+        tab.inspector.params_formula)
+    tab.canvas.set_selection([2], 2)
+    assert "(28 - 2) / 2 + 1 = 14" in plain(tab.inspector.output_formula)
+
+
+def test_the_course_notes_example(qtbot):
+    from playground.app import make_application
+
+    make_application()
+    spec = {"input_shape": [3, 9, 9], "layers": [
+        {"class": "Conv2D", "config": {"out_channels": 3, "kernel_size": 3, "stride": 2,
+                                       "padding": 2}}]}
+    tab = BuilderTab(spec)
+    qtbot.addWidget(tab)
+    tab.canvas.set_selection([0], 0)
+    assert ("3 x 3 x 3 inputs per filter x 3 filters = 81 weights + 3 biases = 84"
+            in plain(tab.inspector.params_formula))
+    assert "(9 + 2 x 2 - 3) / 2 + 1 = 6" in plain(tab.inspector.output_formula)
+    assert tab.canvas.card_texts(0)["shape"] == "3 x 6 x 6"
+    in_channels = tab.inspector.editors["in_channels"]
+    assert isinstance(in_channels, QLabel) and in_channels.text().startswith("3 ")
+
+
+def test_settings_edit_validate_and_undo(tab, qtbot, reference):
+    inspector = tab.inspector
+    tab.canvas.set_selection([0], 0)
+    QApplication.processEvents()
+    set_spin(qtbot, inspector.editors["out_channels"], 12)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 12
+    assert tab.spec()["layers"][3]["config"]["in_channels"] == 12
+    assert tab.canvas.card_texts(0)["label"] == "Conv 12@3x3 s1 p1"
+    padding = inspector.editors["padding"]
+    padding.setValue(padding.minimum())
+    assert padding.text() == "same" and tab.spec()["layers"][0]["config"]["padding"] == "same"
+    set_spin(qtbot, inspector.editors["kernel_size"], 4)
+    assert "odd kernel_size" in inspector.problem.text()
+    assert tab.spec()["layers"][0]["config"]["kernel_size"] == 3
+    assert inspector.editors["kernel_size"].value() == 3
+    inspector.editors["trainable"].setChecked(False)
+    assert tab.spec()["layers"][0]["config"]["trainable"] is False
+    assert "frozen" in tab.canvas.card_texts(0)["tags"]
+    for _ in range(3):
+        tab.document.undo_stack.undo()
+    assert tab.spec() == reference
+
+
+def test_pool_stride_empty_means_the_size(tab):
+    tab.canvas.set_selection([2], 2)
+    stride = tab.inspector.editors["stride"]
+    assert stride.text() == "= size"
+    stride.setValue(1)
+    assert tab.spec()["layers"][2]["config"]["stride"] == 1
+    assert tab.canvas.card_texts(2)["shape"] == "8 x 27 x 27"
+    stride.setValue(stride.minimum())
+    assert tab.spec()["layers"][2]["config"]["stride"] is None
+
+
+def test_input_inspector_binds_classes(tab, qtbot):
+    tab.canvas.set_selection([-1], -1)
+    QApplication.processEvents()
+    inspector = tab.inspector
+    set_spin(qtbot, inspector.editors["channels"], 3)
+    assert tab.spec()["input_shape"] == [3, 28, 28]
+    assert tab.canvas.card_texts(0)["params"] == "224 params"
+    classes = inspector.editors["classes"]
+    classes.setFocus()
+    classes.selectAll()
+    qtbot.keyClicks(classes, "cat, dog")
+    with qtbot.waitSignal(tab.status_message) as status:
+        qtbot.keyClick(classes, Qt.Key.Key_Return)
+    assert tab.spec()["classes"] == ["cat", "dog"]
+    assert tab.spec()["layers"][-1]["config"]["out_features"] == 2
+    assert "2 outputs" in status.args[0] and "2 outputs" in tab.status.text()
+
+
+def test_bind_dataset_from_the_training_tab(tab):
+    message = tab.bind_dataset(3, 32, 32, ["plane", "car", "bird"])
+    assert "The last Dense (block 7) now has 3 outputs" in message
+    assert tab.canvas.card_texts(-1)["shape"] == "3 x 32 x 32"
+    assert tab.canvas.card_texts(7)["shape"] == "3"
+    assert tab.train_button.isEnabled()
+
+
+def test_seed_dialog_puts_kernels_into_the_block(tab, qtbot, tmp_path):
+    tab.canvas.set_selection([0], 0)
+    QApplication.processEvents()
+    qtbot.mouseClick(tab.inspector.seed_button, Qt.MouseButton.LeftButton)
+    dialog = tab.seed_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.add_kernel("Sobel x") and dialog.add_kernel("Gaussian")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert not dialog.load_kernel_file(str(bad))
+    assert "bad.json" in dialog.message.text() and "JSON" in dialog.message.text()
+    mine = tmp_path / "mine.json"
+    save_kernel(mine, make_preset("Sobel y"))
+    assert dialog.load_kernel_file(str(mine))
+    assert dialog.add_kernel(dialog.available.currentItem().text())
+    dialog.freeze.setChecked(True)
+    dialog.accept()
+    layer = tab.spec()["layers"][0]
+    names = [k["name"] for k in layer["init"]["kernels"]]
+    assert names == ["Sobel x", "Gaussian", "Sobel y (file)"]
+    np.testing.assert_allclose(layer["init"]["kernels"][0]["values"],
+                               make_preset("Sobel x").effective(), rtol=0, atol=1e-7)
+    gaussian = make_preset("Gaussian", size=3).effective()
+    np.testing.assert_allclose(layer["init"]["kernels"][1]["values"], gaussian, atol=1e-7)
+    assert layer["config"]["trainable"] is False
+    assert tab.canvas.card_texts(0)["tags"] == "seeded: Sobel x, Gaussian, Sobel y (file); frozen"
+    assert "72 trainable" not in tab.canvas.total_text()
+    assert tab.canvas.total_text() == "Total: 9,098 parameters (9,018 trainable, 80 frozen)"
+    assert "Seeded filters: Sobel x" in tab.inspector.seeds.text()
+    tab.document.undo_stack.undo()
+    assert "init" not in tab.spec()["layers"][0]
+
+
+def test_seed_dialog_refuses_more_kernels_than_filters(tab, qtbot):
+    tab.document.set_setting(0, "out_channels", 1)
+    dialog = tab.open_seed_dialog(0)
+    assert dialog.add_kernel("Sobel x")
+    assert not dialog.add_kernel("Sobel y")
+    assert "All 1 filters" in dialog.message.text()
+    dialog.reject()
+    assert tab.open_seed_dialog(1) is None  # a ReLU has no filters
