@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from core import __version__
-from core.images import ImageReadError, read_image
 from core.resources import data_licences
 from playground import WINDOW_TITLE
+from playground.filters.image_loading import local_files_from_urls
+from playground.filters.studio import FilterStudio
 from playground.widgets.messages import show_error
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
@@ -97,6 +98,11 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.welcome = WelcomePage()
         self.tabs.addTab(self.welcome, "Welcome")
+        self.filter_studio = FilterStudio()
+        self.tabs.addTab(self.filter_studio, "Filter studio")
+        self.tabs.setCurrentWidget(self.filter_studio)
+        self.filter_studio.image_changed.connect(self._on_studio_image_changed)
+        self.setAcceptDrops(True)
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self.statusBar().showMessage("Ready. File > Open image… to begin.")
@@ -109,6 +115,7 @@ class MainWindow(QMainWindow):
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self._on_open_triggered)
         file_menu.addAction(self.open_action)
+        self._build_filter_menus(file_menu)
         file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -116,12 +123,80 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
 
+        self._build_edit_menu()
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.setObjectName("helpMenu")
         self.about_action = QAction("&About Playground", self)
         self.about_action.triggered.connect(self.show_about)
         help_menu.addAction(self.about_action)
         self.help_menu = help_menu
+
+    def _build_filter_menus(self, file_menu) -> None:
+        """Recent files, Samples and Save result (the filter studio's file actions)."""
+        files = self.filter_studio.files
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(lambda: files.fill_recent_menu(self.recent_menu))
+        files.fill_recent_menu(self.recent_menu)
+        self.samples_menu = files.make_samples_menu(self)
+        file_menu.addMenu(self.samples_menu)
+        for action in self.samples_menu.actions():
+            action.triggered.connect(lambda: self.tabs.setCurrentWidget(self.filter_studio))
+        file_menu.addSeparator()
+        self.save_result_action = QAction("&Save result…", self)
+        self.save_result_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_result_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.filter_studio.addAction(self.save_result_action)
+        self.save_result_action.triggered.connect(files.ask_save)
+        file_menu.addAction(self.save_result_action)
+
+    def _build_edit_menu(self) -> None:
+        """Undo/Redo act on the current tab; copy and paste images in the filter studio."""
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.setObjectName("editMenu")
+        self.undo_action = edit_menu.addAction("&Undo", lambda: self._tab_action("undo_action"))
+        self.redo_action = edit_menu.addAction("&Redo", lambda: self._tab_action("redo_action"))
+        edit_menu.addSeparator()
+        self.copy_result_action = edit_menu.addAction("&Copy result", self._copy_result)
+        self.paste_image_action = edit_menu.addAction("&Paste image", self._paste_image)
+        self.edit_menu = edit_menu
+
+    def _tab_action(self, name: str) -> None:
+        action = getattr(self.tabs.currentWidget(), name, None)
+        if isinstance(action, QAction) and action.isEnabled():
+            action.trigger()
+
+    def _copy_result(self) -> None:
+        self.filter_studio.files.copy_result()
+
+    def _paste_image(self) -> None:
+        self.tabs.setCurrentWidget(self.filter_studio)
+        self.filter_studio.paste_image()
+
+    def _on_studio_image_changed(self, name: str, width: int, height: int, colour: bool) -> None:
+        kind = "colour" if colour else "grey"
+        self.statusBar().showMessage(f"Opened {name}: {width} x {height}, {kind}")
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        """Dropped image files open in the filter studio."""
+        paths = local_files_from_urls(event.mimeData().urls())
+        event.acceptProposedAction()
+        if paths:
+            self.open_image(paths[0])
+        else:
+            self.filter_studio.files.open_dropped(event.mimeData().urls())
+
+    def closeEvent(self, event) -> None:
+        """Stop every tab's workers before the window goes."""
+        for index in range(self.tabs.count()):
+            shutdown = getattr(self.tabs.widget(index), "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+        super().closeEvent(event)
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         """Add a feature tab after the existing ones."""
@@ -138,15 +213,14 @@ class MainWindow(QMainWindow):
             self.open_image(path)
 
     def open_image(self, path: str) -> bool:
-        """Read an image file; report problems in the window. Returns True when it was read."""
-        try:
-            image = read_image(path)
-        except ImageReadError as error:
-            show_error(self, "Cannot open image", str(error))
+        """Open an image file in the filter studio; report problems in the window.
+
+        Returns True when it was read (or, for a large file, when reading has started).
+        """
+        self.tabs.setCurrentWidget(self.filter_studio)
+        if not self.filter_studio.open_path(path):
+            show_error(self, "Cannot open image", self.filter_studio.messages.text())
             self.statusBar().showMessage(f"Could not open {Path(path).name}")
             return False
-        kind = "grey" if image.ndim == 2 else "colour"
-        height, width = image.shape[:2]
-        self.statusBar().showMessage(f"Opened {Path(path).name}: {width} x {height}, {kind}")
         self.image_opened.emit(str(path))
         return True

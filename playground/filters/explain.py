@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -96,11 +97,13 @@ class ExplainPanel(QWidget):
         self.headline = QLabel("Explain mode: hover over or click a pixel of the result.")
         self.headline.setObjectName("explainHeadline")
         self.headline.setWordWrap(True)
+        self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table = QTableWidget()
         self.table.setObjectName("explainTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(60)
         self.table.setToolTip("Each cell: input value × weight = product (grey: padding)")
         self.formula = QLabel()
         self.formula.setObjectName("explainFormula")

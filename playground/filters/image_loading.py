@@ -99,7 +99,10 @@ class ImageLoader(QObject):
                 width, height = img.size
         except FileNotFoundError:
             return self._fail(f"{path}: no such file")
-        except (OSError, ValueError, Image.DecompressionBombError):
+        except Image.DecompressionBombError as error:
+            return self._fail(f"{path}: far too large ({error}); the limit is "
+                              f"{self.max_pixels / 1e6:.0f} megapixels: scale it down first")
+        except (OSError, ValueError):
             return self._fail(
                 f"{path}: not an image file Playground can read. Open a PNG, JPEG, TIFF or BMP."
             )

@@ -34,6 +34,7 @@ def _spin(low: float, high: float, decimals: int, step: float, tip: str) -> QDou
     spin.setSingleStep(step)
     spin.setToolTip(tip)
     spin.setKeyboardTracking(False)
+    spin.setMaximumWidth(96)
     return spin
 
 
@@ -77,7 +78,7 @@ class KernelEditor(QWidget):
             "has 27 weights, like a convolution layer's filter"
         )
         self.per_channel_check.toggled.connect(self._on_per_channel_toggled)
-        self.divisor_spin = _spin(-1e6, 1e6, 4, 1, "The weighted sum is divided by this")
+        self.divisor_spin = _spin(-1e5, 1e5, 3, 1, "The weighted sum is divided by this")
         self.divisor_spin.editingFinished.connect(self._on_divisor_edited)
         self.offset_spin = _spin(-1e4, 1e4, 2, 8, "Added after dividing (e.g. 128 for edges)")
         self.offset_spin.editingFinished.connect(self._on_offset_edited)

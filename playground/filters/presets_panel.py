@@ -84,6 +84,8 @@ class PresetsPanel(QWidget):
         self.list.setObjectName("presetList")
         self.list.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
         self.list.setSpacing(1)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentItemChanged.connect(self._on_current_changed)
         self.description = QLabel()
         self.description.setWordWrap(True)
@@ -179,6 +181,7 @@ class PresetsPanel(QWidget):
         if not matches:
             raise KeyError(name)
         self.list.setCurrentItem(matches[-1])
+        self.list.scrollToItem(matches[-1])
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()

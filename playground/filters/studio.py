@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -68,6 +68,7 @@ class FilterStudio(QWidget):
         self.is_preview = False
         self.output: FilterOutput | None = None
         self.sobel_view = "kernel"
+        self._sized = False
         self.document = KernelDocument(self)
         self.runner = FilterRunner(self)
         self.loader = ImageLoader(self, settings)
@@ -94,6 +95,11 @@ class FilterStudio(QWidget):
 
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
         self.explain_action = QAction("Explain", self, checkable=True)
         self.explain_action.setToolTip("Hover over or click a result pixel to see its arithmetic")
         self.explain_action.toggled.connect(self._on_explain_toggled)
@@ -132,11 +138,12 @@ class FilterStudio(QWidget):
         bottom.addTab(self.example, "Worked example (9x9)")
         self.bottom_tabs = bottom
         centre = QSplitter(Qt.Orientation.Vertical)
+        self.centre_splitter = centre
         centre.addWidget(self.views)
         centre.addWidget(bottom)
         centre.setStretchFactor(0, 3)
         centre.setStretchFactor(1, 1)
-        centre.setSizes([560, 220])
+        centre.setSizes([600, 170])
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -150,7 +157,7 @@ class FilterStudio(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(right)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        scroll.setMinimumWidth(right.minimumSizeHint().width() + 18)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.presets)
@@ -159,7 +166,8 @@ class FilterStudio(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([210, 760, 400])
+        splitter.setSizes([215, 690, 380])
+        self.presets.setMinimumWidth(205)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(toolbar)
@@ -355,6 +363,13 @@ class FilterStudio(QWidget):
     def dropEvent(self, event) -> None:
         self.files.open_dropped(event.mimeData().urls())
         event.acceptProposedAction()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            height = self.centre_splitter.height()
+            self.centre_splitter.setSizes([int(height * 0.74), int(height * 0.26)])
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -35,7 +35,7 @@ class _Canvas(QWidget):
     def __init__(self, example: WorkedExample) -> None:
         super().__init__(example)
         self.example = example
-        self.setMinimumSize(360, 200)
+        self.setMinimumSize(300, 110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def paintEvent(self, event) -> None:
