@@ -97,6 +97,8 @@ class BuilderTab(QWidget):
         self.inspector.status_message.connect(self.show_status)
         self.document.spec_changed.connect(self._on_spec_changed)
         self.document.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.document.undo_stack.indexChanged.connect(self._on_undo_index_changed)
+        self._undo_index = self.document.undo_stack.index()
         self._on_spec_changed()
 
     # ---- toolbar -----------------------------------------------------------------------------
@@ -226,6 +228,14 @@ class BuilderTab(QWidget):
 
     def _on_redo_text_changed(self, words: str) -> None:
         self.redo_action.setToolTip(f"Redo {words}".strip())
+
+    def _on_undo_index_changed(self, index: int) -> None:
+        stack = self.document.undo_stack
+        if index < self._undo_index:
+            self.show_status(f"Undone: {stack.text(index)}. Ctrl+Shift+Z redoes it.")
+        elif index > self._undo_index:
+            self.show_status(f"{stack.text(index - 1)}. Ctrl+Z undoes it.")
+        self._undo_index = index
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self._update_title()

@@ -122,11 +122,13 @@ def test_input_inspector_binds_classes(tab, qtbot):
     classes.setFocus()
     classes.selectAll()
     qtbot.keyClicks(classes, "cat, dog")
-    with qtbot.waitSignal(tab.status_message) as status:
+    with qtbot.waitSignal(tab.status_message, check_params_cb=lambda text: "2 outputs" in text):
         qtbot.keyClick(classes, Qt.Key.Key_Return)
     assert tab.spec()["classes"] == ["cat", "dog"]
     assert tab.spec()["layers"][-1]["config"]["out_features"] == 2
-    assert "2 outputs" in status.args[0] and "2 outputs" in tab.status.text()
+    assert "The last Dense (block 7) now has 2 outputs" in tab.status.text()
+    tab.document.undo_stack.undo()
+    assert tab.status.text() == "Undone: Bind data set. Ctrl+Shift+Z redoes it."
 
 
 def test_bind_dataset_from_the_training_tab(tab):
