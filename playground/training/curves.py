@@ -1,0 +1,238 @@
+"""Live learning curves: loss, accuracy, learning rate and per-layer gradient norms (log axis).
+
+Every curve item is created once; `refresh()` only calls `setData`. The dashboard calls it from
+its ~20 Hz timer, so however fast batches come the plots redraw at most that often.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+
+from core.images import atomic_write
+from playground.training.run_data import RunData
+
+# Series name -> (plot, colour, width, style); per-batch series are thin, per-epoch ones bold.
+STYLES = {
+    "train loss (batch)": ("loss", (120, 160, 220), 1, "line"),
+    "train loss (epoch)": ("loss", (30, 80, 180), 2, "dots"),
+    "test loss (epoch)": ("loss", (220, 110, 30), 2, "dots"),
+    "train accuracy (batch)": ("accuracy", (120, 160, 220), 1, "line"),
+    "train accuracy (epoch)": ("accuracy", (30, 80, 180), 2, "dots"),
+    "test accuracy (epoch)": ("accuracy", (220, 110, 30), 2, "dots"),
+    "learning rate": ("lr", (90, 150, 90), 2, "line"),
+}
+LAYER_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+                 "#17becf", "#7f7f7f", "#bcbd22")
+CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+TITLES = {
+    "loss": "Loss",
+    "accuracy": "Accuracy",
+    "lr": "Learning rate",
+    "grad": "Gradient norm per layer (log)",
+}
+
+
+def _pen(colour, width: int, dashed: bool = False):
+    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+    return pg.mkPen(colour, width=width, style=style)
+
+
+class CurvesPanel(QWidget):
+    """Four plots (loss, accuracy, learning rate, gradient norms) and a hover read-out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("curvesPanel")
+        self.run = RunData()
+        self.comparison: RunData | None = None
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.plots: dict[str, pg.PlotItem] = {}
+        for index, key in enumerate(("loss", "accuracy", "lr", "grad")):
+            plot = self.graphics.addPlot(row=index // 2, col=index % 2, title=TITLES[key])
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "epoch")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+            # Ranges are set by `_fit_ranges` at most once a second: re-drawing the axes is
+            # what costs most when a plot repaints, and axes only redraw when a range changes.
+            plot.disableAutoRange()
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setCacheMode(CACHE)
+            plot.titleLabel.setCacheMode(CACHE)
+            plot.legend.setCacheMode(CACHE)
+            self.plots[key] = plot
+        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        self.plots["grad"].setLogMode(y=True)
+        self.epochs = 1
+        self._ranges_fitted = 0.0
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.compare_curves: dict[str, pg.PlotDataItem] = {}
+        for name, (key, colour, width, style) in STYLES.items():
+            symbol = "o" if style == "dots" else None
+            self.curves[name] = self.plots[key].plot(
+                [], [], pen=_pen(colour, width), name=name, symbol=symbol, symbolSize=5,
+                symbolBrush=colour, symbolPen=None,
+            )
+            faded = tuple(int(c * 0.5 + 255 * 0.5) for c in colour)
+            self.compare_curves[name] = self.plots[key].plot(
+                [], [], pen=_pen(faded, width, dashed=True), symbol=symbol, symbolSize=4,
+                symbolBrush=faded, symbolPen=None,
+            )
+        self.grad_curves: dict[str, pg.PlotDataItem] = {}
+        self.compare_grad_curves: dict[str, pg.PlotDataItem] = {}
+        self.hover_label = QLabel("Hover over a plot to read its values.")
+        self.hover_label.setObjectName("hoverLabel")
+        self.hover_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.cursor_lines = {
+            key: pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DotLine))
+            for key in self.plots
+        }
+        for key, line in self.cursor_lines.items():
+            self.plots[key].addItem(line, ignoreBounds=True)
+            line.hide()
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.hover_label)
+
+    # --- data ------------------------------------------------------------------------------
+    def reset(self, name: str = "run", epochs: int = 1) -> None:
+        """Start an empty run of `epochs` epochs (keeps the comparison)."""
+        self.run = RunData(name=name)
+        self.epochs = max(int(epochs), 1)
+        self._ranges_fitted = 0.0
+        for layer in list(self.grad_curves):
+            self.plots["grad"].removeItem(self.grad_curves.pop(layer))
+        self.plots["grad"].legend.clear()
+        self.refresh()
+
+    def show_run(self, run: RunData) -> None:
+        """Show a finished or loaded run as the current one."""
+        epochs = max([1.0] + [max(xs) for xs, _ in run.series.values() if xs])
+        self.reset(run.name, int(np.ceil(epochs)))
+        self.run = run
+        self.refresh(fit=True)
+
+    def set_comparison(self, run: RunData | None) -> None:
+        """Overlay another run as faded dashed curves (None removes it)."""
+        self.comparison = run
+        for layer in list(self.compare_grad_curves):
+            self.plots["grad"].removeItem(self.compare_grad_curves.pop(layer))
+        self._update_items(self.compare_curves, self.compare_grad_curves, run, faded=True)
+        self._fit_ranges()
+
+    def refresh(self, fit: bool = False) -> None:
+        """Push the current run's data into the curve items (call at most ~20 times a second);
+        the axes follow the data at most once a second, or now if `fit`."""
+        self._update_items(self.curves, self.grad_curves, self.run, faded=False)
+        now = time.monotonic()
+        if fit or now - self._ranges_fitted >= 1.0 or self._outside_ranges():
+            self._ranges_fitted = now
+            self._fit_ranges()
+
+    def _outside_ranges(self) -> bool:
+        """True when the newest points fall outside the visible ranges."""
+        for key, names in (("loss", ("train loss (batch)", "test loss (epoch)")),
+                           ("lr", ("learning rate",))):
+            (x0, x1), (y0, y1) = self.plots[key].viewRange()
+            for name in names:
+                xs, ys = self.run.series[name]
+                if xs and (xs[-1] > x1 or ys[-1] > y1):
+                    return True
+        return False
+
+    def _fit_ranges(self) -> None:
+        runs = [r for r in (self.run, self.comparison) if r is not None]
+        right = float(self.epochs)
+        for run in runs:
+            for xs, _ in list(run.series.values()) + list(run.grad_norms.values()):
+                if xs:
+                    right = max(right, xs[-1])
+        for plot in self.plots.values():
+            plot.setXRange(0, right, padding=0.02)
+        for key in ("loss", "lr"):
+            names = [n for n, style in STYLES.items() if style[0] == key]
+            top = max([0.0] + [max(run.series[n][1]) for run in runs for n in names
+                               if run.series[n][1]])
+            top = top if np.isfinite(top) and top > 0 else 1.0
+            self.plots[key].setYRange(0, top * 1.05, padding=0.02)
+        norms = [v for run in runs for _, ys in run.grad_norms.values() for v in ys if v > 0]
+        if norms:
+            low, high = np.log10(min(norms)), np.log10(max(norms))
+            self.plots["grad"].setYRange(np.floor(low), np.ceil(high) if high > low else low + 1,
+                                         padding=0.02)
+
+    def _update_items(self, curves, grad_curves, run: RunData | None, *, faded: bool) -> None:
+        for name, item in curves.items():
+            if run is None:
+                item.setData([], [])
+            else:
+                item.setData(*run.arrays(name))
+        if run is None:
+            return
+        for index, (layer, (xs, ys)) in enumerate(run.grad_norms.items()):
+            item = grad_curves.get(layer)
+            if item is None:
+                colour = pg.mkColor(LAYER_COLOURS[index % len(LAYER_COLOURS)])
+                if faded:
+                    colour.setAlpha(110)
+                item = self.plots["grad"].plot(
+                    [], [], pen=_pen(colour, 2, dashed=faded), name=None if faded else layer
+                )
+                grad_curves[layer] = item
+            values = np.clip(np.asarray(ys, dtype=np.float64), 1e-12, None)
+            item.setData(np.asarray(xs, dtype=np.float64), values)
+
+    def point_count(self) -> int:
+        """How many points the current run's curves hold (all series)."""
+        return sum(len(item.xData) for item in self.curves.values() if item.xData is not None)
+
+    # --- hover -------------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        for key, plot in self.plots.items():
+            if plot.sceneBoundingRect().contains(scene_pos):
+                x = plot.vb.mapSceneToView(scene_pos).x()
+                self.hover_label.setText(self.values_at(key, x))
+                for line in self.cursor_lines.values():
+                    line.setPos(x)
+                    line.show()
+                return
+
+    def values_at(self, key: str, x: float) -> str:
+        """Text listing each series of plot `key` at the point nearest to epoch position `x`."""
+        parts = []
+        items = {n: c for n, c in self.curves.items() if STYLES[n][0] == key}
+        if key == "grad":
+            items = self.grad_curves
+        for name, item in items.items():
+            xs, ys = item.getOriginalDataset()
+            if xs is None or not len(xs):
+                continue
+            nearest = int(np.argmin(np.abs(np.asarray(xs) - x)))
+            parts.append(f"{name} = {float(ys[nearest]):.4g}")
+        return f"epoch {x:.2f}:  " + ("   ".join(parts) if parts else "no data yet")
+
+    # --- export ------------------------------------------------------------------------------
+    def export_png(self, path: str) -> None:
+        """Save the four plots as a PNG image (written atomically)."""
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.graphics.grab().save(buffer, "PNG")
+        buffer.close()
+        atomic_write(path, lambda handle: handle.write(bytes(data)))
+
+    def export_csv(self, path: str) -> None:
+        """Save every series of the current run as CSV (series, epoch, value)."""
+        text = self.run.to_csv().encode("utf-8")
+        atomic_write(path, lambda handle: handle.write(text))

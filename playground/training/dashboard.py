@@ -1,0 +1,528 @@
+"""The Training tab: pick data and settings, train on a worker thread, watch the network learn.
+
+Data flows one way: spec -> model -> worker (Trainer.run on a QThread) -> queued event dicts ->
+a queue drained ~20 times a second by a QTimer -> plots and views. The views never touch the
+model being trained: they run a private copy loaded from the worker's weight snapshots.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.training.controls import TrainingControls, progress_text
+from playground.training.curves import CurvesPanel
+from playground.training.dataset_panel import DatasetPanel
+from playground.training.feature_maps import FeatureMapsView
+from playground.training.filters_view import FiltersView
+from playground.training.hyper_panel import (
+    HyperPanel,
+    TrainingConfig,
+    make_augment,
+    make_optimizer,
+    make_schedule,
+)
+from playground.training.model_files import MODEL_FILTER, open_trained, save_trained
+from playground.training.results_view import ResultsView
+from playground.training.run_data import RunData
+from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
+from playground.training.training_worker import TrainingThread, TrainingWorker
+from playground.training.try_it import TryItPanel
+from playground.widgets.messages import show_error
+
+DRAIN_MS = 50  # the views redraw at most 20 times a second
+FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
+PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
+
+
+class TrainingDashboard(QWidget):
+    """The tab. Public for other tabs and tests: `set_spec`, `start`, `pause`, `resume`, `stop`,
+    `reset`, `save_model`, `open_model`, `shutdown`, and the signals below."""
+
+    training_started = Signal()
+    training_finished = Signal(dict)  # {"history", "weights", "probabilities"}
+    epoch_finished = Signal(dict)
+    views_updated = Signal()  # after each drain that changed something
+    model_opened = Signal(dict)  # the spec of a model opened from files
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingDashboard")
+        self.spec = default_spec()
+        self.model = None  # the network trained (only touched here when no run is active)
+        self.shadow = None  # the views' private copy
+        self.history = None
+        self.run_thread: TrainingThread | None = None
+        self.runs: list[RunData] = []
+        self.last_error = ""
+        self._config: TrainingConfig | None = None
+        self._test = None
+        self._pending: dict = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
+        self._started_at = 0.0
+        self._last_maps = 0.0
+        self._last_progress = 0.0
+        self._builder_document = None
+        self._build_ui()
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(DRAIN_MS)
+        self._drain_timer.timeout.connect(self.drain)
+        self.dataset_panel.dataset_loaded.connect(self._on_dataset_loaded)
+        self.controls.start_requested.connect(self.start)
+        self.controls.pause_requested.connect(self.pause)
+        self.controls.resume_requested.connect(self.resume)
+        self.controls.stop_requested.connect(self.stop)
+        self.controls.reset_requested.connect(self.reset)
+        self._show_network()
+
+    # ------------------------------------------------------------------------------ layout
+    def _build_ui(self) -> None:
+        self.dataset_panel = DatasetPanel()
+        self.hyper_panel = HyperPanel()
+        self.controls = TrainingControls()
+        self.network_label = QLabel()
+        self.network_label.setObjectName("networkLabel")
+        self.network_label.setWordWrap(True)
+        self.save_button = QPushButton("Save model…")
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.open_button = QPushButton("Open model…")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.png_button = QPushButton("Curves as PNG…")
+        self.png_button.clicked.connect(lambda: self._export("png"))
+        self.csv_button = QPushButton("Curves as CSV…")
+        self.csv_button.clicked.connect(lambda: self._export("csv"))
+        self.compare_box = QComboBox()
+        self.compare_box.setObjectName("compareRuns")
+        self.compare_box.addItem("no comparison", None)
+        self.compare_box.setToolTip("Overlay an earlier run's curves (dashed) on this one")
+        self.compare_box.currentIndexChanged.connect(self._on_compare_changed)
+        model_box = QGroupBox("Network and files")
+        model_layout = QVBoxLayout(model_box)
+        model_layout.addWidget(self.network_label)
+        for pair in ((self.save_button, self.open_button), (self.png_button, self.csv_button)):
+            row = QHBoxLayout()
+            row.addWidget(pair[0])
+            row.addWidget(pair[1])
+            model_layout.addLayout(row)
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(QLabel("Compare with"))
+        compare_row.addWidget(self.compare_box, 1)
+        model_layout.addLayout(compare_row)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(4, 4, 4, 4)
+        for widget in (self.controls, model_box, self.dataset_panel, self.hyper_panel):
+            side_layout.addWidget(widget)
+        side_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(360)
+        scroll.setMaximumWidth(420)
+
+        self.curves = CurvesPanel()
+        self.filters_view = FiltersView(columns=8)
+        live = QSplitter(Qt.Orientation.Vertical)
+        live.addWidget(self.curves)
+        live.addWidget(self.filters_view)
+        live.setStretchFactor(0, 3)
+        live.setStretchFactor(1, 1)
+        self.feature_maps = FeatureMapsView()
+        self.results = ResultsView()
+        self.try_it = TryItPanel()
+        self.views = QTabWidget()
+        self.views.setObjectName("trainingViews")
+        self.views.addTab(live, "Curves and filters")
+        self.views.addTab(self.feature_maps, "Feature maps")
+        self.views.addTab(self.results, "Results")
+        self.views.addTab(self.try_it, "Try it")
+        self.views.currentChanged.connect(lambda _i: self._refresh_views(force=True))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        layout.addWidget(self.views, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Load the default data set the first time the tab is shown."""
+        super().showEvent(event)
+        if self.dataset_panel.train is None and not self.dataset_panel.is_loading():
+            self.dataset_panel.load()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Shown as a window of its own: stop and wait for the workers before closing."""
+        self.shutdown()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------------------ inputs
+    def set_spec(self, spec: dict) -> None:
+        """Use this network (from the builder) for the next Start; a new one starts fresh."""
+        if self.is_training():
+            self.last_error = "Stop the current training before changing the network."
+            show_error(self, "Training is running", self.last_error)
+            return
+        if spec != self.spec:
+            self.spec = copy.deepcopy(spec)
+            self.model = None
+            self.shadow = None
+        self._show_network()
+
+    def attach_builder(self, builder) -> None:
+        """Connect the network builder tab: its Train button starts here, its "show what this
+        block learned" opens the matching view, and loaded data sets are bound to its input."""
+        signal = getattr(builder, "train_requested", None)
+        if signal is not None:
+            signal.connect(self._on_train_requested)
+        signal = getattr(builder, "show_learned_requested", None)
+        if signal is not None:
+            signal.connect(self.show_learned)
+        self._builder_document = getattr(builder, "document", None)
+
+    def _on_train_requested(self, spec: dict) -> None:
+        self.set_spec(spec)
+        if not self.is_training():
+            self.start()
+
+    def show_learned(self, index: int) -> None:
+        """Show what block `index` learned: its filters (conv) or its feature maps."""
+        key = f"{index}.weight"
+        if self.filters_view.select_layer(key):
+            self.views.setCurrentIndex(0)
+        else:
+            self.views.setCurrentWidget(self.feature_maps)
+
+    def _on_dataset_loaded(self, train, test) -> None:
+        doc = self._builder_document
+        if doc is not None and hasattr(doc, "bind_dataset"):
+            same = (tuple(doc.input_shape()) == tuple(train.shape)
+                    and list(doc.classes()) == list(train.class_names))
+            if not same:
+                doc.bind_dataset(*train.shape, train.class_names)
+        self.feature_maps.set_data(test.images, test.labels, test.class_names)
+        self._show_network()
+
+    def _show_network(self) -> None:
+        name = self.spec.get("name", "network")
+        blocks = " → ".join(layer["class"] for layer in self.spec.get("layers", []))
+        state = "trained weights" if self.model is not None else "fresh weights at Start"
+        self.network_label.setText(f"<b>{name}</b> ({state})<br><small>{blocks}</small>")
+
+    # ------------------------------------------------------------------------------ control
+    def is_training(self) -> bool:
+        return self.run_thread is not None and self.run_thread.is_running()
+
+    def start(self) -> bool:
+        """Start (or continue) training with the current settings; False with a message when it
+        cannot start."""
+        if self.is_training():
+            return False
+        train, test = self.dataset_panel.train, self.dataset_panel.test
+        if train is None:
+            return self._refuse("No data set yet: wait for it to load, or press Load.")
+        config = self.hyper_panel.config()
+        try:
+            spec, note = fit_spec_to_data(self.spec, train)
+            model = self._model_for(spec, config)
+            if config.train_limit:
+                train = train.subset(slice(0, config.train_limit))
+            if config.test_limit:
+                test = test.subset(slice(0, config.test_limit))
+            worker = TrainingWorker(lambda **callbacks: self._make_trainer(
+                model, train, test, config, callbacks), model, test.images)
+        except (ValueError, TypeError) as error:
+            return self._refuse(str(error))
+        self.spec, self.model, self._config, self._test = spec, model, config, test
+        self._make_shadow(model)
+        self.curves.reset(f"run {len(self.runs) + 1}", config.epochs)
+        self._pending = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
+        worker.batch_done.connect(self._pending["batches"].append)
+        worker.epoch_done.connect(self._on_epoch_done)
+        worker.stats_ready.connect(self._pending["stats"].append)
+        worker.snapshot_ready.connect(self._on_snapshot)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        self.run_thread = TrainingThread(worker, self)
+        self.last_error = ""
+        self._started_at = time.monotonic()
+        self.controls.set_state("running")
+        self.controls.show_progress(0, 1, "Starting… " + note)
+        self._set_editing_enabled(False)
+        self._show_network()
+        self.run_thread.start()
+        self._drain_timer.start()
+        self.training_started.emit()
+        return True
+
+    def _refuse(self, message: str) -> bool:
+        self.last_error = message
+        self.controls.readout.setText(message)
+        show_error(self, "Cannot start training", message)
+        return False
+
+    def _model_for(self, spec: dict, config: TrainingConfig):
+        """The model to train: the current one if it is this network (continue), else new."""
+        from core.model import Sequential
+
+        if self.model is not None and self.model.spec()["layers"] == Sequential.from_spec(
+                spec).spec()["layers"] and list(self.model.input_shape) == list(
+                spec["input_shape"]):
+            return self.model
+        model = Sequential.from_spec(spec, seed=config.seed)
+        try:
+            from core.kernel_init import apply_kernel_init
+        except ImportError:
+            return model
+        apply_kernel_init(model, spec)
+        return model
+
+    def _make_trainer(self, model, train, test, config: TrainingConfig, callbacks: dict):
+        from core.losses import SoftmaxCrossEntropy
+        from core.training import Trainer
+
+        return Trainer(
+            model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,
+            batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
+            schedule=make_schedule(config), augment=make_augment(config), stats_every=10,
+            **callbacks,
+        )
+
+    def _make_shadow(self, model) -> None:
+        from core.model import Sequential
+
+        self.shadow = Sequential.from_spec(model.spec())
+        self.shadow.set_weights(model.get_weights())
+        self.filters_view.set_layers(conv_layers(self.shadow))
+        self.filters_view.set_weights(self.shadow.get_weights())
+        self.feature_maps.set_model(self.shadow)
+        train = self.dataset_panel.train
+        classes = self.shadow.classes or (train.class_names if train is not None else None)
+        mean = getattr(train, "mean", None)
+        std = getattr(train, "std", None)
+        self.try_it.set_model(self.shadow, classes, mean, std)
+
+    def pause(self) -> None:
+        if self.is_training() and self.controls.state == "running":
+            self.run_thread.worker.pause()
+            self.controls.set_state("paused")
+            self.controls.readout.setText("Paused. " + self.controls.readout.text())
+
+    def resume(self) -> None:
+        if self.is_training() and self.controls.state == "paused":
+            self.run_thread.worker.resume()
+            self.controls.set_state("running")
+
+    def stop(self) -> None:
+        """Stop after the current batch; the weights learned so far are kept."""
+        if self.is_training():
+            self.run_thread.worker.stop()
+            self.controls.set_state("stopping")
+            self.controls.readout.setText("Stopping after this batch…")
+
+    def reset(self) -> None:
+        """Forget the trained weights and the current curves (earlier runs stay comparable)."""
+        if self.is_training():
+            return
+        self.model = None
+        self.shadow = None
+        self.history = None
+        self.curves.reset("run")
+        self.controls.set_state("idle")
+        self.controls.show_progress(0, 1, "Reset: Start trains fresh weights.")
+        self._show_network()
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Stop training and loading and wait for their threads (the window is closing)."""
+        self._drain_timer.stop()
+        self.dataset_panel.shutdown()
+        if self.run_thread is None:
+            return True
+        ended = self.run_thread.stop_and_wait(timeout_ms)
+        return ended
+
+    def _set_editing_enabled(self, enabled: bool) -> None:
+        for widget in (self.hyper_panel, self.dataset_panel, self.open_button, self.save_button):
+            widget.setEnabled(enabled)
+
+    # ------------------------------------------------------------------------------ events
+    def _on_epoch_done(self, event: dict) -> None:
+        self._pending["epochs"].append(event)
+        self.epoch_finished.emit(event)
+
+    def _on_snapshot(self, snapshot: dict) -> None:
+        self._pending["snapshot"] = snapshot
+
+    def drain(self) -> None:
+        """Apply the queued events to the plots and views (the ~20 Hz timer calls this)."""
+        pending = self._pending
+        batches, epochs, stats = pending["batches"][:], pending["epochs"][:], pending["stats"][:]
+        snapshot = pending["snapshot"]
+        del pending["batches"][:len(batches)]
+        del pending["epochs"][:len(epochs)]
+        del pending["stats"][:len(stats)]
+        pending["snapshot"] = None
+        if not (batches or epochs or stats or snapshot):
+            return
+        run = self.curves.run
+        for event in batches:
+            run.add_batch(event)
+        for event in epochs:
+            run.add_epoch(event)
+        for event in stats:
+            run.add_stats(event)
+        self.curves.refresh()
+        now = time.monotonic()
+        if (batches and self._config is not None and self.controls.state != "stopping"
+                and now - self._last_progress >= PROGRESS_SECONDS):
+            self._last_progress = now
+            elapsed = time.monotonic() - self._started_at
+            done, total, text = progress_text(batches[-1], self._config.epochs, elapsed)
+            if self.controls.state == "paused":
+                text = "Paused. " + text
+            self.controls.show_progress(done, total, text)
+        if snapshot is not None and self.shadow is not None:
+            self.shadow.set_weights(snapshot["weights"])
+            self.filters_view.set_weights(snapshot["weights"])
+            self._refresh_views()
+        self.views_updated.emit()
+
+    def _refresh_views(self, force: bool = False) -> None:
+        """Recompute the feature maps / drawing prediction if their tab is showing."""
+        if self.shadow is None:
+            return
+        current = self.views.currentWidget()
+        now = time.monotonic()
+        if not force and now - self._last_maps < FEATURE_MAP_SECONDS:
+            return
+        self._last_maps = now
+        if current is self.feature_maps:
+            self.feature_maps.refresh()
+        elif current is self.try_it:
+            self.try_it.update_prediction()
+
+    def _on_finished(self, result: dict) -> None:
+        self.drain()
+        self.curves.refresh(fit=True)
+        self._drain_timer.stop()
+        history = result["history"]
+        self.history = history
+        if self.shadow is not None:
+            self.shadow.set_weights(result["weights"])
+            self.filters_view.set_weights(result["weights"])
+            self._refresh_views(force=True)
+        probabilities = result.get("probabilities")
+        test = self._test
+        if probabilities is not None and test is not None and len(test):
+            self.results.set_results(test.images, test.labels, probabilities,
+                                     test.class_names, test.mean, test.std)
+        run = self.curves.run
+        run.stop_reason = history.stop_reason
+        self.runs.append(run)
+        self.compare_box.addItem(f"{run.name} ({history.stop_reason.split(':')[0]})", len(
+            self.runs) - 1)
+        self.controls.set_state("finished")
+        self._set_editing_enabled(True)
+        self._show_network()
+        total = max(self.controls.progress.maximum(), 1)
+        done = total if history.stop_reason == "finished" else self._batches_done(history)
+        self.controls.show_progress(min(done, total), total, self._summary(history))
+        if history.stop_reason.startswith("diverged"):
+            self.last_error = (f"Training {history.stop_reason}. The last good weights (before "
+                               "the loss became NaN) are kept.")
+            show_error(self, "Training diverged", self.last_error)
+        self.training_finished.emit(result)
+
+    def _batches_done(self, history) -> int:
+        if not history.batches or self._config is None:
+            return 0
+        return progress_text(history.batches[-1], self._config.epochs, 1.0)[0]
+
+    def _summary(self, history) -> str:
+        reason = history.stop_reason or "ended"
+        last = history.epochs[-1] if history.epochs else None
+        if last and last.get("test_accuracy") is not None:
+            return (f"{reason.capitalize()} after {len(history.epochs)} epoch(s): test accuracy "
+                    f"{last['test_accuracy']:.1%}, loss {last['test_loss']:.3f}.")
+        return f"{reason.capitalize()} after {history.steps} batches."
+
+    def _on_failed(self, message: str) -> None:
+        self._drain_timer.stop()
+        self.last_error = message
+        self.controls.set_state("finished" if self.model is not None else "idle")
+        self._set_editing_enabled(True)
+        self.controls.readout.setText(message)
+        show_error(self, "Training failed", message)
+
+    # ------------------------------------------------------------------------------ files
+    def save_model(self, path: str) -> list:
+        """Write the trained model (spec + weights) and its history next to `path`."""
+        if self.model is None:
+            raise ValueError("There is no trained model to save yet: train one first.")
+        if self.is_training():
+            raise ValueError("Stop or finish training before saving the model.")
+        return save_trained(path, self.model, self.history)
+
+    def open_model(self, path: str) -> None:
+        """Load a saved model to predict with or to continue training; shows its history."""
+        if self.is_training():
+            raise ValueError("Stop training before opening another model.")
+        model, history = open_trained(path)
+        self.spec = model.spec()
+        self.model = model
+        self.history = history
+        self._make_shadow(model)
+        if history is not None:
+            self.curves.show_run(RunData.from_history(history, name="opened model"))
+        self.controls.set_state("finished")
+        self._show_network()
+        doc = self._builder_document
+        if doc is not None and hasattr(doc, "load_spec"):
+            doc.load_spec(json.loads(json.dumps(self.spec)), "Open trained network")
+        self.model_opened.emit(self.spec)
+
+    def _on_save_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.json",
+                                              MODEL_FILTER)
+        if path:
+            try:
+                self.save_model(path)
+            except (ValueError, OSError) as error:
+                show_error(self, "Cannot save the model", str(error))
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", "", MODEL_FILTER)
+        if path:
+            try:
+                self.open_model(path)
+            except (ValueError, OSError) as error:
+                show_error(self, "Cannot open the model", str(error))
+
+    def _export(self, kind: str) -> None:
+        title = "Save curves as PNG" if kind == "png" else "Save curves as CSV"
+        pattern = "PNG images (*.png)" if kind == "png" else "CSV tables (*.csv)"
+        path, _ = QFileDialog.getSaveFileName(self, title, f"curves.{kind}", pattern)
+        if not path:
+            return
+        try:
+            (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
+        except OSError as error:
+            show_error(self, "Cannot export the curves", str(error))
+
+    def _on_compare_changed(self) -> None:
+        index = self.compare_box.currentData()
+        self.curves.set_comparison(None if index is None else self.runs[index])

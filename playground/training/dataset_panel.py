@@ -1,0 +1,245 @@
+"""Pick a data set, load it on a worker thread (progress, cancel), show samples and class counts."""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.training.image_grid import ImageGrid, to_display
+
+# Source key -> (label, needs a folder)
+SOURCES = {
+    "mnist-5k": ("Bundled MNIST subset (4,000 / 1,000 digits)", False),
+    "shapes": ("Generated shapes (circle, square, triangle…)", False),
+    "idx": ("IDX folder (MNIST, Fashion-MNIST)…", True),
+    "cifar10": ("CIFAR-10 binary folder…", True),
+    "folder": ("Image folder, one sub-folder per class…", True),
+}
+SAMPLE_COUNT = 16
+
+
+class LoadWorker(QObject):
+    """Calls `core.datasets.load_dataset` in a worker thread; cancellable between files."""
+
+    progress = Signal(int, int)
+    loaded = Signal(object, object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, source: str, options: dict) -> None:
+        super().__init__()
+        self.source = source
+        self.options = options
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True
+
+    @Slot()
+    def run(self) -> None:
+        from core.datasets import Cancelled, load_dataset
+
+        try:
+            train, test = load_dataset(
+                self.source, progress=self.progress.emit, should_stop=lambda: self._stop,
+                **self.options,
+            )
+        except Cancelled:
+            self.cancelled.emit()
+        except (ValueError, OSError) as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # any other failure is reported, never raised into Qt
+            self.failed.emit(traceback.format_exception_only(type(error), error)[-1].strip())
+        else:
+            self.loaded.emit(train, test)
+
+
+class DatasetPanel(QGroupBox):
+    """Source picker + Load/Cancel + progress; emits `dataset_loaded(train, test)`."""
+
+    dataset_loaded = Signal(object, object)
+    load_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Data set", parent)
+        self.setObjectName("datasetPanel")
+        self.train = None
+        self.test = None
+        self._thread: QThread | None = None
+        self._worker: LoadWorker | None = None
+        self.source_box = QComboBox()
+        self.source_box.setObjectName("datasetSource")
+        for key, (label, _) in SOURCES.items():
+            self.source_box.addItem(label, key)
+        self.source_box.currentIndexChanged.connect(self._on_source_changed)
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("folder…")
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._on_browse_clicked)
+        self.load_button = QPushButton("Load")
+        self.load_button.setObjectName("loadDataset")
+        self.load_button.clicked.connect(self.load)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status = QLabel("No data loaded yet.")
+        self.status.setObjectName("datasetStatus")
+        self.status.setWordWrap(True)
+        self.samples = ImageGrid(columns=8, size=30)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.load_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.source_box)
+        layout.addLayout(folder_row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.samples)
+        self._on_source_changed()
+
+    # --- choosing ------------------------------------------------------------------------
+    def _on_source_changed(self) -> None:
+        needs_folder = SOURCES[self.source_box.currentData()][1]
+        self.folder_edit.setEnabled(needs_folder)
+        self.browse_button.setEnabled(needs_folder)
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the data folder")
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def source(self) -> str:
+        """The `load_dataset` source string for the current choice, e.g. "idx:/data/mnist"."""
+        key = self.source_box.currentData()
+        if SOURCES[key][1]:
+            return f"{key}:{self.folder_edit.text().strip()}"
+        return key
+
+    def set_source(self, key: str, folder: str = "") -> None:
+        self.source_box.setCurrentIndex(self.source_box.findData(key))
+        self.folder_edit.setText(folder)
+
+    # --- loading ---------------------------------------------------------------------------
+    def is_loading(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    def load(self) -> bool:
+        """Start loading the chosen source in a worker; False if a load is already running or
+        a folder is missing."""
+        if self.is_loading():
+            return False
+        source = self.source()
+        if source.endswith(":"):
+            self.status.setText("Choose a folder first (Browse…).")
+            return False
+        self._worker = LoadWorker(source, {})
+        self._thread = QThread()
+        self._thread.setObjectName("dataset loading")
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        direct = Qt.ConnectionType.DirectConnection
+        for signal in (self._worker.loaded, self._worker.failed, self._worker.cancelled):
+            signal.connect(self._thread.quit, direct)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.cancelled.connect(self._on_cancelled)
+        self.load_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText(f"Loading {source}…")
+        self._thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+
+    def shutdown(self) -> None:
+        """Cancel a running load and wait for its thread (window closing)."""
+        if self.is_loading():
+            self._worker.stop()
+            self._thread.wait(30000)
+
+    def _finish(self) -> None:
+        self.load_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.hide()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _on_failed(self, message: str) -> None:
+        self._finish()
+        self.status.setText(f"Could not load: {message}")
+        self.load_failed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self._finish()
+        self.status.setText("Loading cancelled; the previous data set is kept.")
+
+    def _on_loaded(self, train, test) -> None:
+        self._finish()
+        self.set_dataset(train, test)
+
+    def set_dataset(self, train, test) -> None:
+        """Show a loaded (train, test) pair and announce it."""
+        self.train, self.test = train, test
+        channels, height, width = train.shape
+        counts = train.class_counts()
+        listed = ", ".join(f"{n}: {c}" for n, c in zip(train.class_names, counts, strict=True))
+        self.status.setText(
+            f"<b>{train.name}</b>: {len(train):,} train / {len(test):,} test images, "
+            f"{channels}x{height}x{width}, {train.num_classes} classes.<br>"
+            f"<small>Training images per class — {listed}</small>"
+        )
+        self._show_samples(train)
+        self.dataset_loaded.emit(train, test)
+
+    def _show_samples(self, train) -> None:
+        # One sample per class first, then more, so every class appears in the strip.
+        picks: list[int] = []
+        for k in range(train.num_classes):
+            found = np.flatnonzero(train.labels == k)
+            if len(found):
+                picks.append(int(found[0]))
+        chosen = set(picks)
+        extra = [i for i in range(min(len(train), 2 * SAMPLE_COUNT)) if i not in chosen]
+        picks = (picks + extra)[:SAMPLE_COUNT]
+        images = [to_display(self._raw(train, i)) for i in picks]
+        captions = [train.class_names[int(train.labels[i])] for i in picks]
+        self.samples.set_images(images, captions)
+
+    @staticmethod
+    def _raw(dataset, index: int) -> np.ndarray:
+        image = dataset.images[index]
+        if dataset.mean is not None:
+            mean = np.asarray(dataset.mean, np.float32)[:, None, None]
+            std = np.asarray(dataset.std, np.float32)[:, None, None]
+            image = image * std + mean
+        return image

@@ -1,0 +1,142 @@
+"""The learned filters of a conv layer as small images, each named after the classic kernel it
+resembles most ("~ Sobel y, r = 0.87"), updated live from the worker's weight snapshots."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.training.image_grid import ImageGrid, to_display
+
+
+@lru_cache(maxsize=8)
+def classic_kernels(size: int) -> tuple[tuple[str, np.ndarray], ...]:
+    """(name, (size, size) float64) for every preset of core.kernels that exists at this size
+    and is not flat. Empty if core.kernels is not available."""
+    try:
+        from core.kernels import PRESETS, make_preset
+    except ImportError:
+        return ()
+    found = []
+    for name, preset in PRESETS.items():
+        params = {"size": size} if "size" in getattr(preset, "parameters", {}) else {}
+        try:
+            values = np.asarray(make_preset(name, **params).values, dtype=np.float64)
+        except (ValueError, TypeError):
+            continue
+        if values.shape != (size, size) or not np.any(values):
+            continue
+        found.append((name, values))
+    return tuple(found)
+
+
+def closest_kernel(weights: np.ndarray, classics) -> tuple[str, float] | None:
+    """The classic kernel most similar to one filter (kh, kw) (or (in, kh, kw): averaged over
+    inputs) and the similarity r in -1..1 (cosine of the angle between the two as vectors of
+    kh*kw numbers; negative means the inverted kernel). None when there is nothing to compare."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim == 3:
+        weights = weights.mean(axis=0)
+    norm = np.linalg.norm(weights)
+    best: tuple[str, float] | None = None
+    for name, values in classics:
+        if values.shape != weights.shape or norm == 0:
+            continue
+        r = float(np.sum(weights * values) / (norm * np.linalg.norm(values)))
+        if best is None or abs(r) > abs(best[1]):
+            best = (name, r)
+    return best
+
+
+def describe_match(match: tuple[str, float] | None) -> str:
+    if match is None:
+        return ""
+    name, r = match
+    sign = "−" if r < 0 else ""
+    return f"~ {sign}{name},\nr = {abs(r):.2f}"
+
+
+class FiltersView(QWidget):
+    """Filters (out, in, kh, kw) of a chosen conv layer, one tile per output channel."""
+
+    def __init__(self, parent: QWidget | None = None, columns: int = 8) -> None:
+        super().__init__(parent)
+        self.setObjectName("filtersView")
+        self.layer_box = QComboBox()
+        self.layer_box.setObjectName("filterLayer")
+        self.layer_box.setToolTip("Which convolution layer's filters to show")
+        self.layer_box.currentIndexChanged.connect(self._redraw)
+        self.note = QLabel("Filters appear when training starts.")
+        self.note.setWordWrap(True)
+        self.grid = ImageGrid(columns=columns, size=52, caption_width=118)
+        self.draw_count = 0
+        self._weights: dict[str, np.ndarray] = {}
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Learned filters of"))
+        top.addWidget(self.layer_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.note)
+        scroll = QScrollArea()
+        scroll.setWidget(self.grid)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout.addWidget(scroll, 1)
+        self.setMinimumHeight(190)
+
+    def set_layers(self, conv_layers: list[tuple[str, str]]) -> None:
+        """[(weight key e.g. "0.weight", label e.g. "Conv2D at 0 (1->8, 3x3)")] of the model."""
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        for key, label in conv_layers:
+            self.layer_box.addItem(label, key)
+        self.layer_box.blockSignals(False)
+        if not conv_layers:
+            self.note.setText("This network has no convolution layer, so no filters to show.")
+            self.grid.set_images([], [])
+
+    def select_layer(self, key: str) -> bool:
+        index = self.layer_box.findData(key)
+        if index >= 0:
+            self.layer_box.setCurrentIndex(index)
+        return index >= 0
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """A snapshot {name: array} from `Sequential.get_weights()`; redraws the chosen layer."""
+        self._weights = weights
+        self._redraw()
+
+    def _redraw(self) -> None:
+        key = self.layer_box.currentData()
+        kernel = self._weights.get(key) if key else None
+        if kernel is None or kernel.ndim != 4:
+            return
+        out_channels, in_channels, kh, kw = kernel.shape
+        classics = classic_kernels(kh) if kh == kw else ()
+        displays, captions, tips = [], [], []
+        for index in range(out_channels):
+            one = kernel[index]
+            shown = one if in_channels == 3 else one.mean(axis=0)
+            displays.append(to_display(shown, symmetric=True))
+            caption = describe_match(closest_kernel(one, classics))
+            captions.append(f"#{index} {caption}".strip())
+            values = np.array2string(one.mean(axis=0), precision=2, suppress_small=True)
+            tips.append(f"filter {index} (mean over {in_channels} inputs):\n{values}")
+        self.grid.set_images(displays, captions, tips)
+        inputs = "colour shown as RGB" if in_channels == 3 else (
+            f"mean over {in_channels} input maps" if in_channels > 1 else "one input map")
+        self.note.setText(
+            f"{out_channels} filters of {kh}x{kw} ({inputs}); grey = 0, white = positive, "
+            "black = negative. Captions: the classic kernel each looks most like."
+        )
+        self.draw_count += 1

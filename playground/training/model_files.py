@@ -1,0 +1,47 @@
+"""Save and open a trained model: spec (.json) + weights (.npz) + history (.history.json)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MODEL_FILTER = "Playground models (*.json);;All files (*)"
+
+
+def model_prefix(path: str | Path) -> Path:
+    """"run/mnist.json", "run/mnist.npz" or "run/mnist" -> Path("run/mnist")."""
+    path = Path(path)
+    if path.name.endswith(".history.json"):
+        return path.with_name(path.name[: -len(".history.json")])
+    if path.suffix in (".json", ".npz"):
+        return path.with_suffix("")
+    return path
+
+
+def history_path(prefix: str | Path) -> Path:
+    prefix = model_prefix(prefix)
+    return prefix.with_name(prefix.name + ".history.json")
+
+
+def save_trained(path: str | Path, model, history=None) -> list[Path]:
+    """Write the model (spec + weights) and, if given, its history, each atomically.
+    Returns the files written."""
+    prefix = model_prefix(path)
+    written = list(model.save(prefix))
+    if history is not None:
+        history.to_json(history_path(prefix))
+        written.append(history_path(prefix))
+    return written
+
+
+def open_trained(path: str | Path):
+    """(model, history or None) from files written by `save_trained`. Raises ValueError with a
+    message naming the file when something does not fit."""
+    from core.history import History
+    from core.model import Sequential
+
+    prefix = model_prefix(path)
+    model = Sequential.load(prefix)
+    history = None
+    if history_path(prefix).is_file():
+        history = History.from_json(history_path(prefix))
+    return model, history

@@ -1,0 +1,162 @@
+"""Charts of what the network predicts: softmax bars, confusion matrix, per-class accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QTransform
+from PySide6.QtWidgets import QWidget
+
+BAR_COLOUR = QColor(70, 130, 200)
+TOP_COLOUR = QColor(230, 120, 40)
+
+
+class ProbabilityBars(pg.PlotWidget):
+    """Softmax probabilities (K,) as bars, the most likely class highlighted; created once."""
+
+    def __init__(self, parent: QWidget | None = None, title: str = "Prediction") -> None:
+        super().__init__(parent)
+        self.setObjectName("probabilityBars")
+        self.setBackground("w")
+        self.setTitle(title, color="k", size="9pt")
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        self.setYRange(0, 1, padding=0.02)
+        self.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=BAR_COLOUR)
+        self.addItem(self._bars)
+        self._classes: list[str] = []
+        self.probabilities = np.zeros(0, dtype=np.float32)
+
+    def set_classes(self, names: list[str]) -> None:
+        self._classes = list(names)
+        self.getAxis("bottom").setTicks([list(enumerate(self._classes))])
+        self.setXRange(-0.6, len(names) - 0.4, padding=0)
+        self.set_probabilities(np.zeros(len(names), dtype=np.float32))
+
+    def set_probabilities(self, probabilities: np.ndarray) -> None:
+        """(K,) probabilities in 0..1."""
+        probabilities = np.asarray(probabilities, dtype=np.float32).ravel()
+        if len(probabilities) != len(self._classes):
+            self.set_classes([str(i) for i in range(len(probabilities))])
+        self.probabilities = probabilities
+        brushes = [BAR_COLOUR] * len(probabilities)
+        if len(probabilities) and probabilities.max() > 0:
+            brushes[int(np.argmax(probabilities))] = TOP_COLOUR
+        self._bars.setOpts(x=np.arange(len(probabilities)), height=probabilities, brushes=brushes)
+
+    def top_class(self) -> str | None:
+        if not len(self.probabilities) or self.probabilities.max() <= 0:
+            return None
+        return self._classes[int(np.argmax(self.probabilities))]
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """(K, K) int64 counts, rows = true class, columns = predicted class."""
+    try:
+        from core.metrics import confusion_matrix as core_confusion
+    except ImportError:
+        index = labels.astype(np.int64) * classes + predicted.astype(np.int64)
+        return np.bincount(index, minlength=classes * classes).reshape(classes, classes)
+    return np.asarray(core_confusion(labels, predicted, classes), dtype=np.int64)
+
+
+def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:
+    """(K,) fraction of each true class predicted right (recall); NaN for an absent class."""
+    totals = matrix.sum(axis=1).astype(np.float64)
+    right = np.diag(matrix).astype(np.float64)
+    return np.divide(right, totals, out=np.full(len(totals), np.nan), where=totals > 0)
+
+
+class ConfusionMatrixView(pg.GraphicsLayoutWidget):
+    """Counts as a heat map with numbers; clicking a cell emits `cell_clicked(true, predicted)`."""
+
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("confusionMatrix")
+        self.setBackground("w")
+        self.plot = self.addPlot(title="Confusion matrix (rows: true, columns: predicted)")
+        self.plot.setLabel("left", "true class")
+        self.plot.setLabel("bottom", "predicted class")
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.image = pg.ImageItem()
+        self.image.setColorMap(pg.colormap.get("CET-L12"))
+        self.plot.addItem(self.image)
+        self._texts: list[pg.TextItem] = []
+        self.matrix = np.zeros((0, 0), dtype=np.int64)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    def set_matrix(self, matrix: np.ndarray, classes: list[str]) -> None:
+        """(K, K) counts; rows true, columns predicted."""
+        self.matrix = np.asarray(matrix, dtype=np.int64)
+        size = len(classes)
+        # Colour by row fraction so that small classes show their mistakes as clearly.
+        rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
+        self.image.setImage((self.matrix / rows).astype(np.float32), levels=(0, 1))
+        self.image.setTransform(QTransform.fromTranslate(-0.5, -0.5))
+        for text in self._texts:
+            self.plot.removeItem(text)
+        self._texts = []
+        for true in range(size):
+            for predicted in range(size):
+                count = int(self.matrix[true, predicted])
+                if not count:
+                    continue
+                dark = self.matrix[true, predicted] / rows[true, 0] > 0.5
+                text = pg.TextItem(str(count), color="w" if dark else "k", anchor=(0.5, 0.5))
+                text.setPos(predicted, true)
+                self.plot.addItem(text)
+                self._texts.append(text)
+        ticks = [list(enumerate(classes))]
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
+
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """(true, predicted) of the cell under a scene position, or None."""
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        predicted, true = round(point.x()), round(point.y())
+        size = len(self.matrix)
+        if 0 <= true < size and 0 <= predicted < size:
+            return true, predicted
+        return None
+
+    def cell_centre(self, true: int, predicted: int) -> QPoint:
+        """Where cell (true, predicted) is drawn, in viewport coordinates."""
+        scene = self.plot.vb.mapViewToScene(QPointF(predicted, true))
+        return self.mapFromScene(scene)
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is not None:
+            self.cell_clicked.emit(*cell)
+
+
+class PerClassAccuracy(pg.PlotWidget):
+    """Accuracy of each true class as bars (0..1)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("perClassAccuracy")
+        self.setBackground("w")
+        self.setTitle("Accuracy per class", color="k", size="9pt")
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        self.setYRange(0, 1, padding=0.02)
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=QColor(90, 160, 90))
+        self.addItem(self._bars)
+        self.values = np.zeros(0)
+
+    def set_values(self, accuracy: np.ndarray, classes: list[str]) -> None:
+        self.values = np.nan_to_num(np.asarray(accuracy, dtype=np.float64), nan=0.0)
+        self._bars.setOpts(x=np.arange(len(self.values)), height=self.values)
+        self.getAxis("bottom").setTicks([list(enumerate(classes))])
+        self.setXRange(-0.6, len(classes) - 0.4, padding=0)

@@ -1,0 +1,107 @@
+"""The numbers of one training run as the plots need them: series of (x, value), x in epochs.
+
+A plain object (no Qt) filled from the trainer's event dicts as they arrive, or from a saved
+`History`, so that a finished run can be compared with the current one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SERIES = (
+    "train loss (batch)",
+    "train accuracy (batch)",
+    "learning rate",
+    "train loss (epoch)",
+    "test loss (epoch)",
+    "train accuracy (epoch)",
+    "test accuracy (epoch)",
+)
+
+
+def batch_position(event: dict) -> float:
+    """Where a batch event sits on an axis counted in epochs: epoch 1's last batch is at 1.0."""
+    batches = max(int(event.get("batches") or 1), 1)
+    return (int(event["epoch"]) - 1) + (int(event["batch"])) / batches
+
+
+@dataclass
+class RunData:
+    """Every series of one run; `grad_norms` maps a layer name to its (x, norm) series."""
+
+    name: str = "run"
+    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    grad_norms: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    batches_per_epoch: int = 1
+    stop_reason: str = ""
+
+    def __post_init__(self) -> None:
+        for name in SERIES:
+            self.series.setdefault(name, ([], []))
+
+    def _append(self, name: str, x: float, value) -> None:
+        if value is None:
+            return
+        xs, ys = self.series[name]
+        xs.append(float(x))
+        ys.append(float(value))
+
+    def add_batch(self, event: dict) -> None:
+        """A batch dict {"epoch", "batch", "batches", "loss", "accuracy", "lr", ...}."""
+        self.batches_per_epoch = max(int(event.get("batches") or 1), 1)
+        x = batch_position(event)
+        self._append("train loss (batch)", x, event.get("loss"))
+        self._append("train accuracy (batch)", x, event.get("accuracy"))
+        self._append("learning rate", x, event.get("lr"))
+
+    def add_epoch(self, event: dict) -> None:
+        """An epoch dict {"epoch", "train_loss", "train_accuracy", "test_loss", ...}."""
+        x = float(event["epoch"])
+        self._append("train loss (epoch)", x, event.get("train_loss"))
+        self._append("test loss (epoch)", x, event.get("test_loss"))
+        self._append("train accuracy (epoch)", x, event.get("train_accuracy"))
+        self._append("test accuracy (epoch)", x, event.get("test_accuracy"))
+
+    def add_stats(self, event: dict) -> None:
+        """A stats dict {"step", "layers": [{"name", "grad_norm", ...}]}."""
+        x = float(event["step"]) / self.batches_per_epoch
+        for layer in event.get("layers", []):
+            xs, ys = self.grad_norms.setdefault(str(layer["name"]), ([], []))
+            xs.append(x)
+            ys.append(float(layer["grad_norm"]))
+
+    def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        xs, ys = self.series[name]
+        return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+
+    def point_count(self) -> int:
+        return sum(len(xs) for xs, _ in self.series.values())
+
+    def to_csv(self) -> str:
+        """Long format: series, x (epochs), value; one row per point."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["series", "epoch", "value"])
+        for name, (xs, ys) in self.series.items():
+            writer.writerows((name, f"{x:.6g}", f"{y:.8g}") for x, y in zip(xs, ys, strict=True))
+        for layer, (xs, ys) in self.grad_norms.items():
+            label = f"gradient norm {layer}"
+            writer.writerows((label, f"{x:.6g}", f"{y:.8g}") for x, y in zip(xs, ys, strict=True))
+        return out.getvalue()
+
+    @classmethod
+    def from_history(cls, history, name: str = "saved run") -> RunData:
+        """Rebuild the series from a `core.training.History` (or anything with its lists)."""
+        run = cls(name=name)
+        for event in getattr(history, "batches", []):
+            run.add_batch(event)
+        for event in getattr(history, "epochs", []):
+            run.add_epoch(event)
+        for event in getattr(history, "stats", []):
+            run.add_stats(event)
+        run.stop_reason = str(getattr(history, "stop_reason", "") or "")
+        return run

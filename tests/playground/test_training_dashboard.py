@@ -1,0 +1,224 @@
+"""Training from the GUI: curves, filters, results, save/open, pause, stop, close, divergence."""
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from core.model import Sequential
+from playground.app import make_application
+from playground.training.dashboard import TrainingDashboard
+from playground.training.model_files import open_trained
+
+WAIT_MS = 90_000
+
+
+@pytest.fixture
+def board(qtbot):
+    make_application()
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.resize(1400, 900)
+    with qtbot.waitSignal(dashboard.dataset_panel.dataset_loaded, timeout=30_000):
+        dashboard.show()
+    yield dashboard
+    dashboard.shutdown()
+
+
+def _configure(board, *, epochs=1, train=1000, test=200, lr=None):
+    panel = board.hyper_panel
+    panel.epochs.setValue(epochs)
+    panel.train_limit.setValue(train)
+    panel.test_limit.setValue(test)
+    if lr is not None:
+        panel.learning_rate.setValue(lr)
+
+
+def _click(qtbot, button):
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _wait_batches(qtbot, board, count):
+    qtbot.waitUntil(lambda: len(board.run_thread.worker.trainer.history.batches) >= count,
+                    timeout=WAIT_MS)
+
+
+def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
+    _configure(board, epochs=1, train=1000, test=200)
+    shots = []
+
+    def screenshot_mid_training():
+        if not shots and board.curves.run.point_count() >= 8 and board.filters_view.draw_count:
+            shots.append(board.grab())
+
+    board.views_updated.connect(screenshot_mid_training)
+    with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
+        _click(qtbot, board.controls.start_button)
+        assert board.controls.state == "running"
+    result = finished.args[0]
+    history = result["history"]
+    assert history.stop_reason == "finished"
+    assert len(history.batches) == 16 and len(history.epochs) == 1  # ceil(1000 / 64)
+    # Curves: one point per batch for loss, accuracy and lr, plus the epoch points.
+    x, y = board.curves.curves["train loss (batch)"].getData()
+    assert len(x) == 16 and x[-1] == pytest.approx(1.0)
+    np.testing.assert_allclose(y, [b["loss"] for b in history.batches], rtol=1e-6)
+    assert len(board.curves.curves["test accuracy (epoch)"].getData()[0]) == 1
+    assert board.curves.grad_curves  # gradient norms per layer
+    # Filters: drawn live from snapshots, one labelled tile per filter of the first conv.
+    assert board.filters_view.draw_count >= 2
+    captions = board.filters_view.grid.captions()
+    assert len(captions) == 8 and all("r = " in c for c in captions)
+    # The views' copy holds the trained weights, not the initial ones.
+    for name, value in board.model.get_weights().items():
+        np.testing.assert_array_equal(board.shadow.get_weights()[name], value)
+    # Results: the confusion matrix counts the 200 test images.
+    assert board.results.confusion.matrix.sum() == 200
+    assert board.controls.state == "finished"
+    assert "test accuracy" in board.controls.readout.text()
+    if shots:
+        shots[0].save(str(screenshot_dir / "training_mid.png"))
+    board.grab().save(str(screenshot_dir / "training_after.png"))
+    board.views.setCurrentWidget(board.results)
+    board.grab().save(str(screenshot_dir / "training_results.png"))
+    board.views.setCurrentWidget(board.feature_maps)
+    board.grab().save(str(screenshot_dir / "training_feature_maps.png"))
+    assert len(board.feature_maps.shown_layers) == 5  # input, 2 conv, 2 pool
+    # Save, open again: same predictions.
+    board.save_model(str(tmp_path / "digits.json"))
+    model, saved_history = open_trained(tmp_path / "digits")
+    images = board._test.images
+    np.testing.assert_allclose(model.predict(images), board.model.predict(images), atol=1e-6)
+    assert len(saved_history.batches) == 16 and saved_history.stop_reason == "finished"
+
+
+def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
+    _configure(board, epochs=1, train=300, test=100)
+    with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS):
+        board.start()
+    board.save_model(str(tmp_path / "m"))
+    expected = board.model.get_weights()
+    other = TrainingDashboard()
+    qtbot.addWidget(other)
+    other.open_model(str(tmp_path / "m.json"))
+    for name, value in expected.items():
+        np.testing.assert_array_equal(other.model.get_weights()[name], value)
+    assert other.curves.run.point_count() > 0
+    assert other.controls.state == "finished"
+    other.shutdown()
+
+
+def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
+    _configure(board, epochs=3, train=0, test=200)
+    board.start()
+    _wait_batches(qtbot, board, 3)
+    _click(qtbot, board.controls.pause_button)
+    trainer = board.run_thread.worker.trainer
+    qtbot.waitUntil(lambda: trainer.is_held, timeout=WAIT_MS)
+    paused_at = len(trainer.history.batches)
+    qtbot.wait(300)
+    assert len(trainer.history.batches) == paused_at  # nothing ran while paused
+    assert board.controls.state == "paused"
+    _click(qtbot, board.controls.resume_button)
+    _wait_batches(qtbot, board, paused_at + 3)
+    with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
+        _click(qtbot, board.controls.stop_button)
+    history = finished.args[0]["history"]
+    assert history.stop_reason == "stopped"
+    assert len(history.epochs) == 0 and 0 < len(history.batches) < 63  # mid-epoch
+    assert not board.is_training()
+    assert board.controls.start_button.isEnabled()
+    # Start again: continues from the weights learned so far.
+    _configure(board, epochs=1, train=500, test=100)
+    before = board.model.get_weights()
+    with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as again:
+        _click(qtbot, board.controls.start_button)
+    assert again.args[0]["history"].stop_reason == "finished"
+    changed = [not np.array_equal(before[k], v) for k, v in board.model.get_weights().items()]
+    assert any(changed)
+
+
+def test_closing_the_window_mid_training_ends_the_worker(qtbot):
+    make_application()
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    with qtbot.waitSignal(dashboard.dataset_panel.dataset_loaded, timeout=30_000):
+        dashboard.show()
+    _configure(dashboard, epochs=20, train=0, test=0)
+    dashboard.start()
+    _wait_batches(qtbot, dashboard, 2)
+    thread = dashboard.run_thread.thread
+    began = time.monotonic()
+    dashboard.close()
+    assert time.monotonic() - began < 10
+    assert thread.isFinished() and not dashboard.is_training()
+
+
+def test_the_window_keeps_responding_while_training(board, qtbot):
+    _configure(board, epochs=30, train=0, test=200)
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    board.start()
+    _wait_batches(qtbot, board, 2)
+    last[0] = time.perf_counter()
+    timer.start()
+    qtbot.wait(3000)
+    timer.stop()
+    assert board.is_training()
+    board.stop()
+    assert len(gaps) > 50
+    assert max(gaps) < 0.3, f"longest pause of the event loop: {max(gaps) * 1000:.0f} ms"
+
+
+def test_a_huge_learning_rate_stops_with_a_message_and_keeps_good_weights(board, qtbot):
+    _configure(board, epochs=2, train=1000, test=100, lr=100.0)
+    with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
+        board.start()
+    history = finished.args[0]["history"]
+    assert history.stop_reason.startswith("diverged: loss exploded to")
+    assert "epoch 1, batch 2" in history.stop_reason
+    assert "lower the learning rate" in board.last_error
+    box = board.findChild(QMessageBox, "errorBox")
+    assert box is not None and "diverged" in box.text()
+    box.close()
+    weights = board.model.get_weights()
+    assert all(np.isfinite(v).all() for v in weights.values())
+    # Batch 2's loss came from the weights left by batch 1: the good ones are the initial ones.
+    initial = Sequential.from_spec(board.spec, seed=0).get_weights()
+    for name, value in weights.items():
+        np.testing.assert_array_equal(value, initial[name])
+    for name, value in weights.items():
+        np.testing.assert_array_equal(board.shadow.get_weights()[name], value)
+    assert all(np.isfinite(b["loss"]) for b in history.batches)
+    assert board.controls.state == "finished"
+
+
+def test_start_without_data_or_with_a_bad_network_explains(qtbot):
+    make_application()
+    dashboard = TrainingDashboard()
+    qtbot.addWidget(dashboard)
+    assert not dashboard.start()
+    assert "data set" in dashboard.last_error
+    with qtbot.waitSignal(dashboard.dataset_panel.dataset_loaded, timeout=30_000):
+        dashboard.dataset_panel.load()
+    spec = dict(dashboard.spec)
+    spec["layers"] = [{"class": "Conv2D", "config": {"out_channels": 4, "kernel_size": 31}},
+                      {"class": "Flatten", "config": {}},
+                      {"class": "Dense", "config": {"out_features": 10}}]
+    dashboard.set_spec(spec)
+    assert not dashboard.start()
+    assert "block 1 (Conv2D)" in dashboard.last_error
+    for box in dashboard.findChildren(QMessageBox):
+        box.close()
+    dashboard.shutdown()

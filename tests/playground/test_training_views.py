@@ -1,0 +1,206 @@
+"""The dashboard's views on their own: drawing pad, curves, filters, feature maps, results."""
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from core.images import write_image
+from core.kernels import make_preset
+from playground.app import make_application
+from playground.training.curves import CurvesPanel
+from playground.training.drawing_pad import CANVAS, DrawingPad
+from playground.training.feature_maps import tile_maps
+from playground.training.filters_view import FiltersView, classic_kernels, closest_kernel
+from playground.training.predictions import ConfusionMatrixView, ProbabilityBars
+from playground.training.results_view import ResultsView, most_confident_mistakes
+from playground.training.run_data import RunData
+
+
+@pytest.fixture
+def app():
+    return make_application()
+
+
+def _stroke(qtbot, widget, points):
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    for x, y in points[1:]:
+        qtbot.mouseMove(widget, QPoint(x, y))
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+
+
+def test_pad_draws_thick_strokes_under_the_mouse(app, qtbot):
+    pad = DrawingPad()
+    qtbot.addWidget(pad)
+    pad.show()
+    with qtbot.waitSignal(pad.drawing_changed):
+        _stroke(qtbot, pad, [(140, 60), (140, 140), (140, 220)])
+    ink = pad.ink()
+    assert ink.shape == (CANVAS, CANVAS)
+    assert ink[140, 140] == pytest.approx(1.0) and ink[140, 30] == 0.0
+    width = np.count_nonzero(ink[140] > 0.5)
+    assert abs(width - CANVAS / 14) <= 2  # pen 20 px wide
+    pad.clear()
+    assert pad.is_blank()
+
+
+def test_dropping_an_image_file_shows_it(app, qtbot, tmp_path):
+    pad = DrawingPad()
+    qtbot.addWidget(pad)
+    pad.show()
+    photo = np.full((56, 56), 255, np.uint8)
+    photo[8:48, 26:30] = 0  # a dark "1" on white paper
+    path = tmp_path / "one.png"
+    write_image(path, photo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(pad.image_dropped):
+        pad.dropEvent(event)
+    ink = pad.ink()
+    assert ink[140, 140] > 0.9 and ink[20, 20] < 0.05
+
+
+def test_unreadable_drop_reports_the_file(app, qtbot, tmp_path):
+    pad = DrawingPad()
+    qtbot.addWidget(pad)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not an image")
+    with qtbot.waitSignal(pad.drop_failed) as blocker:
+        assert not pad.load_image(str(bad))
+    assert "broken.png" in blocker.args[0]
+
+
+def _batches(epochs=2, batches=5):
+    step = 0
+    for epoch in range(1, epochs + 1):
+        for batch in range(1, batches + 1):
+            step += 1
+            yield {"epoch": epoch, "batch": batch, "batches": batches, "step": step,
+                   "loss": 2.0 / step, "accuracy": step / 10, "lr": 0.1, "samples_per_s": 1e3}
+
+
+def test_curves_get_points_hover_and_export(app, qtbot, tmp_path):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 600)
+    panel.show()
+    panel.reset("run 1", epochs=2)
+    for event in _batches():
+        panel.run.add_batch(event)
+    panel.run.add_epoch({"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.4, "test_loss": 0.6,
+                         "test_accuracy": 0.35, "lr": 0.1, "seconds": 1.0})
+    panel.run.add_stats({"step": 5, "layers": [{"index": 0, "name": "0 Conv2D",
+                                                "grad_norm": 0.01, "weight_norm": 1.0,
+                                                "update_ratio": 0.001}]})
+    panel.refresh(fit=True)
+    assert panel.point_count() == 10 * 3 + 4
+    x, y = panel.curves["train loss (batch)"].getData()
+    np.testing.assert_allclose(x[:2], [0.2, 0.4])
+    np.testing.assert_allclose(y[-1], 0.2)
+    assert "0 Conv2D" in panel.grad_curves
+    text = panel.values_at("loss", 1.0)
+    assert "train loss (batch) = 0.4" in text and "test loss (epoch) = 0.6" in text
+    png, table = tmp_path / "curves.png", tmp_path / "curves.csv"
+    panel.export_png(str(png))
+    panel.export_csv(str(table))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.reader(table.open()))
+    assert rows[0] == ["series", "epoch", "value"]
+    assert ["test accuracy (epoch)", "1", "0.35"] in rows
+    assert any(r[0] == "gradient norm 0 Conv2D" for r in rows)
+
+
+def test_comparison_run_is_overlaid(app, qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    other = RunData(name="before")
+    for event in _batches(1, 4):
+        other.add_batch(event)
+    panel.set_comparison(other)
+    assert len(panel.compare_curves["train loss (batch)"].getData()[0]) == 4
+    panel.set_comparison(None)
+    assert panel.compare_curves["train loss (batch)"].getData()[0] is None
+
+
+def test_a_learned_sobel_is_named_after_it():
+    classics = classic_kernels(3)
+    names = [name for name, _ in classics]
+    assert "Sobel y" in names and "Gaussian" in names
+    sobel_y = np.asarray(make_preset("Sobel y").values, np.float64)
+    name, r = closest_kernel(sobel_y * 0.3 + 0.01, classics)
+    assert name == "Sobel y" and r > 0.99
+    name, r = closest_kernel(-sobel_y[None].repeat(2, axis=0), classics)
+    assert name == "Sobel y" and r == pytest.approx(-1.0)
+
+
+def test_filters_view_draws_a_tile_per_filter(app, qtbot, screenshot_dir):
+    view = FiltersView()
+    qtbot.addWidget(view)
+    view.show()
+    weights = np.zeros((4, 1, 3, 3), np.float32)
+    weights[0, 0] = make_preset("Sobel x").values
+    weights[1, 0] = -np.asarray(make_preset("Sobel y").values)
+    weights[2, 0] = make_preset("Laplacian (4-neighbour)").values
+    weights[3, 0] = np.random.default_rng(0).normal(size=(3, 3))
+    view.set_layers([("0.weight", "block 0: Conv2D")])
+    view.set_weights({"0.weight": weights})
+    captions = view.grid.captions()
+    assert len(captions) == 4 and view.draw_count == 1
+    assert captions[0] == "#0 ~ Sobel x,\nr = 1.00"
+    assert captions[1] == "#1 ~ −Sobel y,\nr = 1.00"
+    assert "Laplacian (4-neighbour)" in captions[2]
+    view.grab().save(str(screenshot_dir / "training_filters_view.png"))
+
+
+def test_tile_maps_lays_out_each_map_with_separators():
+    maps = np.arange(3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5)
+    mosaic = tile_maps(maps, columns=2)
+    assert mosaic.shape == (2 * 5 - 1, 2 * 6 - 1, 3)
+    assert mosaic[0, 0, 0] == 0 and mosaic[3, 4, 0] == 255  # each map stretched to 0..255
+    assert tuple(mosaic[0, 5]) == (40, 60, 110)  # separator column
+
+
+def test_probability_bars_highlight_the_top_class(app, qtbot):
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_classes(["cat", "dog", "bird"])
+    bars.set_probabilities(np.array([0.2, 0.7, 0.1]))
+    assert bars.top_class() == "dog"
+
+
+def test_clicking_a_confusion_cell_shows_its_images(app, qtbot):
+    results = ResultsView()
+    qtbot.addWidget(results)
+    results.resize(900, 600)
+    results.show()
+    qtbot.waitExposed(results)
+    labels = np.array([0, 0, 1, 1, 2, 2, 2])
+    probabilities = np.eye(3, dtype=np.float32)[[0, 1, 1, 1, 2, 0, 0]] * 0.8 + 0.2 / 3
+    probabilities[6, 0] = 0.9
+    images = np.random.default_rng(1).random((7, 1, 8, 8)).astype(np.float32)
+    results.set_results(images, labels, probabilities, ["a", "b", "c"])
+    np.testing.assert_array_equal(results.confusion.matrix, [[1, 1, 0], [0, 2, 0], [2, 0, 1]])
+    assert list(most_confident_mistakes(probabilities, labels)) == [6, 1, 5]
+    assert results.wrong_images.shown_count() == 3
+    np.testing.assert_allclose(results.per_class.values, [0.5, 1.0, 1 / 3])
+    view = results.confusion
+    with qtbot.waitSignal(view.cell_clicked) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=view.cell_centre(2, 0))
+    assert blocker.args == [2, 0]
+    assert results.cell_images.shown_count() == 2
+    assert "True c, predicted a: 2 images" in results.cell_title.text()
+
+
+def test_confusion_matrix_maps_cells_both_ways(app, qtbot):
+    view = ConfusionMatrixView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    view.set_matrix(np.array([[5, 1], [2, 7]]), ["x", "y"])
+    centre = view.mapToScene(view.cell_centre(1, 0))
+    assert view.cell_at(centre) == (1, 0)
