@@ -124,10 +124,9 @@ class FilterStudio(QWidget):
         toolbar.addWidget(paste_button)
         for action, text in ((self.undo_action, "Undo"), (self.redo_action, "Redo"),
                              (self.explain_action, "Explain")):
+            action.setIconText(text)  # the undo stack rewrites the text, not the icon text
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setText(text)
-            action.changed.connect(lambda b=button, t=text: b.setText(t))
             toolbar.addWidget(button)
         self.explain_button = button
         toolbar.addStretch(1)
