@@ -9,7 +9,7 @@ float32 (Ho, Wo, C) for a 2-D kernel (each channel filtered) or (Ho, Wo) for a 3
 - direct: one multiply-add per kernel tap over shifted (strided) slices of the padded image, all
   channels at once, in cache-sized blocks of rows, split over two threads for large images.
 - separable: the kernel's SVD as a sum of rank-1 terms (one term for Gaussian, box, Sobel); each
-  term is a vertical pass of shifted row slices then a horizontal `scipy.ndimage.correlate1d`.
+  term is a vertical then a horizontal 1-D direct pass (mirrored taps share a multiplication).
 - fft: real FFTs of the whole padded image (all channels at once, `workers=2`) times the FFT of
   the flipped kernel; an FFT size >= the padded size is enough for the valid part.
 
@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
-import scipy.ndimage
 
 METHODS = ("direct", "separable", "fft")
 
@@ -42,8 +41,6 @@ _RANK_RTOL = 1e-5
 # 1024x1024 and 2048x2048 RGB float32 images (see benchmarks/bench_filtering.py).
 _NS_PER_TAP_VALUE = 0.38 / _THREADS
 _NS_PER_TAP_CALL = 1_000.0
-_NS_CORRELATE1D_VALUE = 1.5
-_NS_CORRELATE1D_TAP_VALUE = 0.18
 _NS_FFT_VALUE_LOG = 0.3
 _NS_FFT_CALL = 100_000.0
 
@@ -89,15 +86,15 @@ def direct(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
     ho, wo = output_hw(padded.shape, (kh, kw), (sr, sc))
     channels = padded.shape[2]
     acc = np.empty((ho, wo, channels), np.float32)
-    taps = [(i, j, weights[i, j]) for i in range(kh) for j in range(kw) if np.any(weights[i, j])]
-    if not taps:
+    groups = tap_groups(weights)
+    if not groups:
         acc.fill(0)
     else:
         rows_per_block = max(1, _BLOCK_VALUES // max(1, wo * channels))
-        work = len(taps) * acc.size
+        work = _passes(groups) * acc.size
         parts = _THREADS if work >= _PARALLEL_MIN_WORK and ho >= 2 * rows_per_block else 1
         bounds = np.linspace(0, ho, parts + 1).astype(int)
-        jobs = [(padded, taps, (sr, sc), acc, a, b, rows_per_block)
+        jobs = [(padded, groups, (sr, sc), acc, a, b, rows_per_block)
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
         if len(jobs) == 1:
             _direct_rows(*jobs[0])
@@ -109,22 +106,64 @@ def direct(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
     return acc
 
 
-def _direct_rows(padded, taps, stride, acc, start, stop, rows_per_block) -> None:
+def tap_groups(weights: np.ndarray) -> list[tuple[np.ndarray, list[tuple[int, int, int]]]]:
+    """Non-zero taps grouped by weight: [(weight, [(i, j, sign), ...]), ...].
+
+    Taps of equal weight (or, for 2-D kernels, equal magnitude: sign -1 for the negative ones) are
+    summed before one multiplication, which saves work on symmetric kernels (box, Gaussian,
+    Sobel). The first member of each group has sign +1.
+    """
+    groups: dict = {}
+    for i in range(weights.shape[0]):
+        for j in range(weights.shape[1]):
+            weight = weights[i, j]
+            if not np.any(weight):
+                continue
+            if weight.ndim == 0:
+                groups.setdefault(abs(float(weight)), []).append((i, j, 1 if weight > 0 else -1))
+            else:
+                groups.setdefault(tuple(weight.tolist()), []).append((i, j, 1))
+    result = []
+    for key, members in groups.items():
+        members.sort(key=lambda member: -member[2])
+        value = np.asarray(key, np.float32)
+        if members[0][2] < 0:  # all negative: use the negative weight, add them all
+            value, members = -value, [(i, j, 1) for i, j, _ in members]
+        result.append((value, members))
+    return result
+
+
+def _passes(groups) -> int:
+    """Array passes of the direct path per output value (a multiply or an add counts one)."""
+    return sum(2 if len(members) == 1 else len(members) + 1 for _, members in groups)
+
+
+def _direct_rows(padded, groups, stride, acc, start, stop, rows_per_block) -> None:
     sr, sc = stride
     wo = acc.shape[1]
     scratch = np.empty((rows_per_block,) + acc.shape[1:], np.float32)
     for r0 in range(start, stop, rows_per_block):
         r1 = min(stop, r0 + rows_per_block)
         block, tmp = acc[r0:r1], scratch[: r1 - r0]
-        first = True
-        for i, j, weight in taps:
+
+        def source(i, j, r0=r0, r1=r1):
             rows = slice(r0 * sr + i, (r1 - 1) * sr + i + 1, sr)
-            source = padded[rows, j : j + (wo - 1) * sc + 1 : sc]
-            if first:
-                np.multiply(source, weight, out=block)
-                first = False
+            return padded[rows, j : j + (wo - 1) * sc + 1 : sc]
+
+        for number, (weight, members) in enumerate(groups):
+            if len(members) == 1:
+                term = source(*members[0][:2])
             else:
-                np.multiply(source, weight, out=tmp)
+                first, second = members[0], members[1]
+                combine = np.add if second[2] > 0 else np.subtract
+                combine(source(*first[:2]), source(*second[:2]), out=tmp)
+                for i, j, sign in members[2:]:
+                    (np.add if sign > 0 else np.subtract)(tmp, source(i, j), out=tmp)
+                term = tmp
+            if number == 0:
+                np.multiply(term, weight, out=block)
+            else:
+                np.multiply(term, weight, out=tmp)
                 np.add(block, tmp, out=block)
 
 
@@ -138,8 +177,23 @@ def rank1_terms(weights2d: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     if s[0] == 0:
         return []
     keep = s > _RANK_RTOL * s[0]
-    return [((u[:, k] * s[k]).astype(np.float32), vt[k].astype(np.float32))
+    return [(_symmetrised(u[:, k] * s[k]), _symmetrised(vt[k]))
             for k in np.flatnonzero(keep)]
+
+
+def _symmetrised(vector: np.ndarray) -> np.ndarray:
+    """float32 `vector`, made exactly (anti)symmetric if it is so to float32 rounding.
+
+    SVD factors of symmetric kernels are symmetric only up to rounding; exact symmetry lets the
+    direct passes share one multiplication between mirrored taps.
+    """
+    tolerance = 1e-6 * float(np.abs(vector).max())
+    for sign in (1.0, -1.0):
+        mirrored = sign * vector[::-1]
+        if np.abs(vector - mirrored).max() <= tolerance:
+            vector = (vector + mirrored) / 2
+            break
+    return vector.astype(np.float32)
 
 
 def separable(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
@@ -153,12 +207,15 @@ def separable(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
             part = separable(padded[..., c : c + 1], weights[..., c], (sr, sc))
             out += part[..., 0]
         return out
-    out = np.zeros((ho, wo, padded.shape[2]), np.float32)
+    out = None
     for column, row in rank1_terms(weights):
         vertical = direct(padded, column[:, None], (sr, 1))
-        horizontal = scipy.ndimage.correlate1d(vertical, row, axis=1, mode="constant")
-        out += horizontal[:, kw // 2 : kw // 2 + (wo - 1) * sc + 1 : sc]
-    return out
+        term = direct(vertical, row[None, :], (1, sc))
+        if out is None:
+            out = term
+        else:
+            out += term
+    return np.zeros((ho, wo, padded.shape[2]), np.float32) if out is None else out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,8 +243,9 @@ def fft(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
 
 
 def _fft_shape(padded_hw) -> tuple[int, int]:
-    return (scipy.fft.next_fast_len(int(padded_hw[0]), real=True),
-            scipy.fft.next_fast_len(int(padded_hw[1]), real=True))
+    # Sizes with factors up to 11 (pocketfft's fast radices): 1030 -> 1056, not 1080.
+    return (scipy.fft.next_fast_len(int(padded_hw[0])),
+            scipy.fft.next_fast_len(int(padded_hw[1])))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,19 +267,24 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
     ho, wo = output_hw((hp, wp), (kh, kw), (sr, sc))
     if method == "direct":
-        taps = int(np.count_nonzero(np.any(weights != 0, axis=2) if weights.ndim == 3 else weights))
+        taps = _passes(tap_groups(weights)) / 2
         blocks = max(1, ho * wo * channels // _BLOCK_VALUES)
         return taps * (ho * wo * channels * _NS_PER_TAP_VALUE + blocks * _NS_PER_TAP_CALL)
     if method == "separable":
         if weights.ndim == 3:
-            ranks = sum(len(rank1_terms(weights[..., c])) for c in range(weights.shape[2]))
-            values = ho * wp
+            terms = [t for c in range(weights.shape[2]) for t in rank1_terms(weights[..., c])]
+            channels = 1
         else:
-            ranks = len(rank1_terms(weights))
-            values = ho * wp * channels
-        vertical = kh * values * _NS_PER_TAP_VALUE + kh * _NS_PER_TAP_CALL
-        horizontal = values * (_NS_CORRELATE1D_VALUE + kw * _NS_CORRELATE1D_TAP_VALUE)
-        return ranks * (vertical + horizontal)
+            terms = rank1_terms(weights)
+        total = 0.0
+        for column, row in terms:
+            for vector, values in ((column[:, None], ho * wp), (row[None, :], ho * wo)):
+                passes = _passes(tap_groups(vector)) / 2
+                blocks = max(1, values * channels // _BLOCK_VALUES)
+                total += passes * (values * channels * _NS_PER_TAP_VALUE
+                                   + blocks * _NS_PER_TAP_CALL)
+            total += ho * wo * channels * _NS_PER_TAP_VALUE
+        return total
     if method == "fft":
         fh, fw = _fft_shape((hp, wp))
         return _NS_FFT_VALUE_LOG * fh * fw * channels * math.log2(fh * fw) + _NS_FFT_CALL
