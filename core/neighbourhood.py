@@ -12,6 +12,9 @@ import scipy.ndimage
 from core._padding import as_float_image, check_stride, output_size, pad_amounts, pad_image
 from core.kernels import MAX_KERNEL_SIZE
 
+_STRIP_WORK = 3e7
+"""Window cells visited per strip when working in strips (~20-30 ms)."""
+
 FUNCTIONS = {
     "median": scipy.ndimage.median_filter,
     "min": scipy.ndimage.minimum_filter,
@@ -20,11 +23,13 @@ FUNCTIONS = {
 
 
 def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_width=None,
-                  stride: int = 1) -> np.ndarray:
+                  stride: int = 1, progress=None, should_stop=None) -> np.ndarray:
     """Median, min or max of each (h, w) window of `image` (H, W) or (H, W, C), per channel.
 
     size: int or (h, w), 1..31. With an even number of cells the median is the mean of the two
     middle values (as numpy.median). Returns float32 (Ho, Wo) or (Ho, Wo, C) (see `output_size`).
+    With `progress(fraction)` or `should_stop()` given, works in short strips of rows and raises
+    `core.filtering.Cancelled` when `should_stop()` returns True.
     """
     if function not in FUNCTIONS:
         raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}; received {function!r}")
@@ -35,6 +40,29 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
     out_h, out_w = output_size(image3.shape[:2], (kh, kw), padding=padding, pad_width=pad_width,
                                stride=stride)
     padded = pad_image(image3, pad_amounts((kh, kw), padding, pad_width), padding)
+    if progress is None and should_stop is None:
+        out = _filter_valid(padded, (kh, kw), function, stride)
+    else:
+        out = np.empty((out_h, out_w, image3.shape[2]), np.float32)
+        work = padded.shape[1] * padded.shape[2] * (kh * kw if function == "median" else kh + kw)
+        rows_per_strip = max(1, int(_STRIP_WORK // (work * stride)))
+        for start in range(0, out_h, rows_per_strip):
+            if should_stop is not None and should_stop():
+                from core.filtering import Cancelled
+
+                raise Cancelled("filtering was cancelled")
+            stop = min(out_h, start + rows_per_strip)
+            slab = padded[start * stride : (stop - 1) * stride + kh]
+            out[start:stop] = _filter_valid(slab, (kh, kw), function, stride)
+            if progress is not None:
+                progress(stop / out_h)
+    return out[:, :, 0] if grey else out
+
+
+def _filter_valid(padded, size, function, stride) -> np.ndarray:
+    """The strided valid part of `function` over (kh, kw) windows of padded (Hp, Wp, C)."""
+    kh, kw = size
+    out_h, out_w = (padded.shape[0] - kh) // stride + 1, (padded.shape[1] - kw) // stride + 1
     if function == "median" and (kh * kw) % 2 == 0:
         # An even count of cells: the mean of the two middle values (as numpy.median).
         below = scipy.ndimage.rank_filter(padded, kh * kw // 2 - 1, size=(kh, kw, 1))
@@ -44,8 +72,7 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
         filtered = FUNCTIONS[function](padded, size=(kh, kw, 1), mode="nearest")
     rows = slice(kh // 2, kh // 2 + (out_h - 1) * stride + 1, stride)
     cols = slice(kw // 2, kw // 2 + (out_w - 1) * stride + 1, stride)
-    out = np.ascontiguousarray(filtered[rows, cols], dtype=np.float32)
-    return out[:, :, 0] if grey else out
+    return np.ascontiguousarray(filtered[rows, cols], dtype=np.float32)
 
 
 def _size_pair(size) -> tuple[int, int]:

@@ -144,3 +144,17 @@ def test_neighbourhood_bad_input():
         neighbourhood(np.zeros((5, 5)), 0, "min")
     with pytest.raises(ValueError, match="does not fit"):
         neighbourhood(np.zeros((5, 5)), 7, "max", padding="valid")
+
+
+def test_neighbourhood_strips_progress_and_cancel(monkeypatch):
+    from core import neighbourhood as module
+    from core.filtering import Cancelled
+
+    monkeypatch.setattr(module, "_STRIP_WORK", 1.0)  # one row per strip
+    image = np.random.default_rng(9).permutation(14 * 9).reshape(14, 9).astype(np.float32)
+    seen = []
+    striped = neighbourhood(image, (4, 3), "median", stride=2, progress=seen.append)
+    np.testing.assert_array_equal(striped, neighbourhood(image, (4, 3), "median", stride=2))
+    assert len(seen) == striped.shape[0] and seen[-1] == 1.0
+    with pytest.raises(Cancelled):
+        neighbourhood(image, 3, "max", should_stop=lambda: True)
