@@ -14,7 +14,8 @@ CANVAS = 280
 
 
 class DrawingPad(QWidget):
-    """A 280x280 canvas; strokes are `CANVAS / 14` pixels wide, like a pen on a 28x28 digit.
+    """A 280x280 canvas; strokes are `CANVAS / 11` pixels wide (about 2.5 pixels once a full-size
+    digit is scaled into MNIST's 20x20 box, as thick as MNIST's strokes).
 
     `drawing_changed` fires while drawing (each mouse move) and on clear; `image_dropped(path)`
     when an image file is dropped (the canvas then shows it); `drop_failed(message)` if it cannot
@@ -32,7 +33,7 @@ class DrawingPad(QWidget):
         self.setAcceptDrops(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse, or drop an image file here")
-        self.pen_width = CANVAS / 14
+        self.pen_width = CANVAS / 11
         self._canvas = QImage(CANVAS, CANVAS, QImage.Format.Format_Grayscale8)
         self._canvas.fill(0)
         self._last: QPointF | None = None

@@ -41,7 +41,7 @@ def test_pad_draws_thick_strokes_under_the_mouse(app, qtbot):
     assert ink.shape == (CANVAS, CANVAS)
     assert ink[140, 140] == pytest.approx(1.0) and ink[140, 30] == 0.0
     width = np.count_nonzero(ink[140] > 0.5)
-    assert abs(width - CANVAS / 14) <= 2  # pen 20 px wide
+    assert abs(width - pad.pen_width) <= 2
     pad.clear()
     assert pad.is_blank()
 
