@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from core import __version__
 from core.resources import data_licences
 from playground import WINDOW_TITLE
+from playground.builder.builder_tab import BuilderTab
 from playground.filters.image_loading import local_files_from_urls
 from playground.filters.studio import FilterStudio
 from playground.widgets.messages import show_error
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.filter_studio, "Filter studio")
         self.tabs.setCurrentWidget(self.filter_studio)
         self.filter_studio.image_changed.connect(self._on_studio_image_changed)
+        self.builder = BuilderTab()
+        self.tabs.addTab(self.builder, "Network builder")
+        self.builder.status_message.connect(self._on_builder_status)
         self.setAcceptDrops(True)
         self.setCentralWidget(self.tabs)
         self._build_menus()
@@ -197,6 +201,9 @@ class MainWindow(QMainWindow):
             if callable(shutdown):
                 shutdown()
         super().closeEvent(event)
+
+    def _on_builder_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         """Add a feature tab after the existing ones."""

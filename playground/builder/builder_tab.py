@@ -155,6 +155,11 @@ class BuilderTab(QWidget):
         action.triggered.connect(slot)
         return action
 
+    def showEvent(self, event) -> None:
+        # Inside the main window its status bar speaks; on its own the tab shows a status line.
+        self.status.setVisible(self.window() is self)
+        super().showEvent(event)
+
     # ---- public API --------------------------------------------------------------------------
     def spec(self) -> dict:
         return self.document.spec()

@@ -114,10 +114,14 @@ class NetworkCanvas(QWidget):
         self.update()
         self.selection_changed.emit()
 
-    def _ensure_visible(self, index: int | None) -> None:
+    def _scroll_area(self) -> QScrollArea | None:
         parent = self.parentWidget()
         area = parent.parentWidget() if parent is not None else None
-        if index is not None and isinstance(area, QScrollArea):
+        return area if isinstance(area, QScrollArea) else None
+
+    def _ensure_visible(self, index: int | None) -> None:
+        area = self._scroll_area()
+        if index is not None and area is not None:
             rect = self.card_rect(index)
             area.ensureVisible(rect.center().x(), rect.center().y(), 10, CARD_HEIGHT)
 
@@ -333,7 +337,11 @@ class NetworkCanvas(QWidget):
         if not self._accepts(event.mimeData()):
             event.ignore()
             return
-        gap = self.gap_at(event.position().toPoint())
+        pos = event.position().toPoint()
+        area = self._scroll_area()
+        if area is not None:  # scroll while dragging near the top or bottom edge
+            area.ensureVisible(pos.x(), pos.y(), 10, CARD_HEIGHT // 2)
+        gap = self.gap_at(pos)
         if gap != self._marker_gap:
             self._marker_gap = gap
             self.update()

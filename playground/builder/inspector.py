@@ -198,7 +198,14 @@ class Inspector(QWidget):
         self.seeds.setVisible(False)
         self.seed_button.setVisible(False)
         if index is None:
-            self.title.setText("<b>Select a block</b> to see and change its settings.")
+            doc = self.document
+            error = doc.first_error()
+            count = (f"{doc.total_params():,} parameters" if error is None
+                     else f"block {error.index} does not fit its input")
+            self.title.setText(
+                f"<b>Network “{html.escape(doc.name)}”</b>: {doc.layer_count()} blocks, "
+                f"{count}.<br><br>Select a block (click, or arrow keys in the network) to see "
+                "and change its settings.")
             self.output_formula.clear()
             self.params_formula.clear()
             return
