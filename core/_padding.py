@@ -19,6 +19,16 @@ _NUMPY_MODES = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap"
 
 def as_float_image(image) -> np.ndarray:
     """Check `image` (H, W) or (H, W, C), numeric and finite; return float32 (H, W, C) (C >= 1)."""
+    array = check_image(image)
+    check_finite(array)
+    return array.astype(np.float32, copy=False)
+
+
+def check_image(image) -> np.ndarray:
+    """Check `image` is (H, W) or (H, W, C), non-empty, real numbers; return it as (H, W, C).
+
+    The dtype is kept (no copy); finiteness is checked later, on the float32 data filtered.
+    """
     array = np.asarray(image)
     if array.dtype == object or array.dtype.kind in "bUSVMm" or np.iscomplexobj(array):
         raise TypeError(f"image must hold real numbers; received {array.dtype} values")
@@ -29,10 +39,13 @@ def as_float_image(image) -> np.ndarray:
         )
     if array.size == 0:
         raise ValueError(f"image is empty (shape {array.shape})")
+    return array if array.ndim == 3 else array[:, :, None]
+
+
+def check_finite(array: np.ndarray) -> None:
+    """Raise ValueError if a float `array` holds NaN or infinity."""
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError("image contains NaN or infinite values; replace them before filtering")
-    array = array.astype(np.float32, copy=False)
-    return array if array.ndim == 3 else array[:, :, None]
 
 
 def check_stride(stride) -> int:
@@ -119,12 +132,39 @@ def describe_geometry(in_hw, kernel_hw, *, padding="zero", pad_width=None, strid
             f"-> {out_h}x{out_w}")
 
 
-def pad_image(image3: np.ndarray, amounts, padding) -> np.ndarray:
-    """Pad float32 (H, W, C) by (top, bottom, left, right) cells as `padding` fills them."""
+def pad_image(image3: np.ndarray, amounts, padding, rows: slice | None = None) -> np.ndarray:
+    """float32 padded image: (H, W, C) of any dtype padded by (top, bottom, left, right) cells.
+
+    Equals numpy.pad with the mode's fill, converted to float32 in the same pass. `rows` selects
+    a contiguous range of padded rows (a strip), so a strip is padded without the whole image.
+    Raises ValueError if the float data padded holds NaN or infinity.
+    """
+    height, width, channels = image3.shape
     top, bottom, left, right = amounts
-    if padding == "valid" or not any(amounts):
-        return image3
-    return np.pad(image3, ((top, bottom), (left, right), (0, 0)), mode=_NUMPY_MODES[padding])
+    row_index = padded_indices(height, top, bottom, padding)
+    if rows is not None:
+        row_index = row_index[rows]
+    col_index = padded_indices(width, left, right, padding)
+    out = np.empty((len(row_index), len(col_index), channels), np.float32)
+    # Rows that are a run of consecutive image rows are copied in one go, the rest one by one.
+    start = 0
+    while start < len(row_index):
+        stop = start + 1
+        source = row_index[start]
+        if source >= 0:
+            while stop < len(row_index) and row_index[stop] == source + (stop - start):
+                stop += 1
+            out[start:stop, left : left + width] = image3[source : source + stop - start]
+        else:
+            out[start, left : left + width] = 0
+        start = stop
+    for columns in (slice(0, left), slice(left + width, len(col_index))):
+        sources = col_index[columns]
+        if sources.size:
+            out[:, columns] = 0 if padding == "zero" else out[:, left + sources]
+    if image3.dtype.kind == "f":
+        check_finite(out)
+    return out
 
 
 def padded_indices(length: int, before: int, after: int, padding) -> np.ndarray:

@@ -24,6 +24,8 @@ from core import _fastpaths
 from core._padding import (
     PADDING_MODES,
     as_float_image,
+    check_finite,
+    check_image,
     check_stride,
     describe_geometry,
     output_size,
@@ -42,8 +44,11 @@ __all__ = [
 ]
 
 METHODS = ("auto",) + _fastpaths.METHODS
-_STRIP_NS = 25e6
-"""Target time of one strip when progress / should_stop are given (keeps each step short)."""
+_STRIP_NS = 12e6
+"""Target time of one strip when progress / should_stop are given (keeps each step short, with
+room for a busy machine)."""
+_PAD_NS_PER_VALUE = 1.0
+"""Cost of converting and padding one input value (for the strip sizes)."""
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 """Weights of R, G, B in the grey (luma) conversion used by `to_grey` and the Sobel helpers."""
@@ -55,7 +60,7 @@ class Cancelled(Exception):
 
 @dataclass
 class _Prepared:
-    image: np.ndarray  # float32 (H, W, C)
+    image: np.ndarray  # (H, W, C), the caller's dtype
     weights: np.ndarray  # float32 (kh, kw) or (kh, kw, C), divisor folded in, flipped if convolve
     values: np.ndarray  # float32, flipped if convolve, divisor not applied
     divisor: float
@@ -80,7 +85,7 @@ def _prepare(image, kernel, padding, pad_width, stride, mode, divisor, offset) -
     offset = _finite(0.0 if offset is None else offset, "offset")
     stride = check_stride(stride)
     grey = np.ndim(image) == 2
-    image3 = as_float_image(image)
+    image3 = check_image(image)
     if values.ndim == 3 and values.shape[2] != image3.shape[2]:
         raise ValueError(
             f"a {values.shape[0]}x{values.shape[1]}x{values.shape[2]} kernel needs an image with "
@@ -132,16 +137,19 @@ def apply_kernel(
     prep = _prepare(image, kernel, padding, pad_width, stride, mode, divisor, offset)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; received {method!r}")
-    padded = pad_image(prep.image, prep.amounts, padding)
     kh, kw = prep.weights.shape[:2]
+    top, bottom, left, right = prep.amounts
+    height, width, channels = prep.image.shape
+    padded_shape = (height + top + bottom, width + left + right, channels)
     if method == "auto":
-        height, width = padded.shape[0] - kh + 1, padded.shape[1] - kw + 1
-        method = _fastpaths.choose_method(prep.weights, (height, width, padded.shape[2]),
-                                          prep.stride)
+        method = _fastpaths.choose_method(
+            prep.weights, (padded_shape[0] - kh + 1, padded_shape[1] - kw + 1, channels),
+            prep.stride)
     if progress is None and should_stop is None:
+        padded = pad_image(prep.image, prep.amounts, padding)
         out = _fastpaths.correlate_valid(padded, prep.weights, prep.stride, method)
     else:
-        out = _in_strips(padded, prep.weights, prep.stride, method, progress, should_stop)
+        out = _in_strips(prep, padded_shape, padding, method, progress, should_stop)
     if prep.offset:
         out += np.float32(prep.offset)
     if out.ndim == 3 and prep.grey:
@@ -149,18 +157,22 @@ def apply_kernel(
     return out
 
 
-def _in_strips(padded, weights, stride, method, progress, should_stop) -> np.ndarray:
+def _in_strips(prep, padded_shape, padding, method, progress, should_stop) -> np.ndarray:
+    """Output rows in strips; each strip pads and converts only the input rows it needs."""
+    weights, stride = prep.weights, prep.stride
     kh, kw = weights.shape[:2]
-    ho, wo = _fastpaths.output_hw(padded.shape, (kh, kw), stride)
-    total_ns = _fastpaths.estimate_ns(method, weights, padded.shape, stride)
+    ho, wo = _fastpaths.output_hw(padded_shape, (kh, kw), stride)
+    total_ns = _fastpaths.estimate_ns(method, weights, padded_shape, stride)
+    total_ns += padded_shape[0] * padded_shape[1] * padded_shape[2] * _PAD_NS_PER_VALUE
     strips = max(1, min(ho, math.ceil(total_ns / _STRIP_NS)))
     bounds = np.linspace(0, ho, strips + 1).astype(int)
-    shape = (ho, wo) if weights.ndim == 3 else (ho, wo, padded.shape[2])
+    shape = (ho, wo) if weights.ndim == 3 else (ho, wo, padded_shape[2])
     out = np.empty(shape, np.float32)
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         if should_stop is not None and should_stop():
             raise Cancelled("filtering was cancelled")
-        slab = padded[start * stride : (stop - 1) * stride + kh]
+        rows = slice(start * stride, (stop - 1) * stride + kh)
+        slab = pad_image(prep.image, prep.amounts, padding, rows=rows)
         out[start:stop] = _fastpaths.correlate_valid(slab, weights, stride, method)
         if progress is not None:
             progress(float(stop) / ho)
@@ -222,6 +234,7 @@ def explain_pixel(image, kernel, row: int, col: int, *, padding="zero", pad_widt
     window = picked[np.clip(rows, 0, None)[:, None], np.clip(cols, 0, None)[None, :]]
     window = np.where(((rows < 0)[:, None] | (cols < 0)[None, :])[..., None], 0.0, window)
     window = window.astype(np.float32)
+    check_finite(window)
     if values.ndim == 2:
         window = window[:, :, 0]
     products = (window.astype(np.float64) * values).astype(np.float32)

@@ -66,12 +66,19 @@ def test_strips_report_progress_and_give_the_same_result(monkeypatch):
     image = _image((23, 30, 3))
     kernel = np.random.default_rng(1).normal(size=(4, 5))
     for method in METHODS:
-        seen = []
-        striped = apply_kernel(image, kernel, stride=2, method=method, progress=seen.append,
-                               should_stop=lambda: False)
-        whole = apply_kernel(image, kernel, stride=2, method=method)
-        np.testing.assert_allclose(striped, whole, rtol=1e-5, atol=1e-3)
-        assert len(seen) == striped.shape[0] and seen == sorted(seen) and seen[-1] == 1.0
+        for padding, pad_width in (("zero", None), ("reflect", 4), ("edge", 2), ("wrap", 3),
+                                   ("valid", None)):
+            options = {"stride": 2, "method": method, "padding": padding, "pad_width": pad_width}
+            seen = []
+            striped = apply_kernel(image, kernel, progress=seen.append,
+                                   should_stop=lambda: False, **options)
+            whole = apply_kernel(image, kernel, **options)
+            np.testing.assert_allclose(striped, whole, rtol=1e-5, atol=1e-3)
+            assert len(seen) == striped.shape[0] and seen == sorted(seen) and seen[-1] == 1.0
+    image = image.astype(np.float32)
+    image[20, 5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        apply_kernel(image, kernel, progress=lambda fraction: None)
 
 
 def test_should_stop_cancels(monkeypatch):
