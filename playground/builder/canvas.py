@@ -9,6 +9,7 @@ Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0
 from __future__ import annotations
 
 import json
+import re
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDrag, QFont, QKeySequence, QPainter, QPen
@@ -30,6 +31,12 @@ ERROR_FILL = QColor("#fde3e3")
 ERROR_EDGE = QColor("#c62828")
 SELECTED_FILL = QColor("#dbe8fb")
 SELECTED_EDGE = QColor("#1e63c6")
+
+
+def _card_reason(error: str) -> str:
+    """The reason without the block's own name and position, which the card already shows."""
+    short = re.sub(r"^.*? at position \d+:?\s*", "", error, count=1)
+    return short[:1].upper() + short[1:] if short else error
 
 
 class NetworkCanvas(QWidget):
@@ -231,7 +238,7 @@ class NetworkCanvas(QWidget):
         painter.setPen(dark)
         painter.drawText(QRect(text_left, rect.top() + 6, rect.width() - 230, 20),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        second = texts["error"] or texts["tags"]
+        second = _card_reason(texts["error"]) if texts["error"] else texts["tags"]
         if second:
             painter.setFont(small)
             painter.setPen(ERROR_EDGE if texts["error"] else muted)
