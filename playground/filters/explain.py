@@ -74,7 +74,7 @@ class WindowOverlay:
                     self.view_box.addItem(text)
                     self.texts.append(text)
 
-    def zoom_to(self, explanation: PixelExplanation, margin: int = 4) -> None:
+    def zoom_to(self, explanation: PixelExplanation, margin: int = 5) -> None:
         """Zoom the view so that the window and a few pixels around it fill it."""
         kh, kw = explanation.weights.shape[:2]
         top, left = explanation.top_left

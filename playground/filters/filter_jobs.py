@@ -79,6 +79,13 @@ def subsample_step(shape: tuple[int, ...], limit: int = DISPLAY_MAX) -> int:
     return max(1, math.ceil(max(shape[:2]) / limit))
 
 
+def stretched_magnitude(magnitude: np.ndarray, percentile: float = 99.0) -> np.ndarray:
+    """Magnitude clipped at its `percentile` so that ordinary edges show, not only the strongest
+    (display scaling for the angle view)."""
+    top = float(np.percentile(magnitude, percentile)) if magnitude.size else 0.0
+    return np.minimum(magnitude, top) if top > 0 else magnitude
+
+
 def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
     """Compute the request's result; raises `core.filtering.Cancelled` when stopped."""
     image, kernel = request.image, request.kernel
@@ -91,7 +98,7 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
             raw, full = magnitude, to_uint8(magnitude, scale=request.scale)
             title = "Sobel magnitude √(Gx²+Gy²)"
         else:
-            raw, full = angle, angle_to_rgb(magnitude, angle)
+            raw, full = angle, angle_to_rgb(stretched_magnitude(magnitude), angle)
             title = "Sobel angle atan2(Gy, Gx), radians"
         y0 = x0 = 0.0
         stride = 1

@@ -19,7 +19,7 @@ RESPONSE_SIDE = 96
 
 
 def _vector_text(vector: np.ndarray) -> str:
-    return "[" + ", ".join(f"{float(v):.3g}" for v in vector) + "]"
+    return "[" + ", ".join(f"{float(v) + 0.0:.3g}" for v in vector) + "]"  # + 0.0: no "-0"
 
 
 class KernelFactsPanel(QWidget):

@@ -17,6 +17,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -96,21 +97,21 @@ class PresetsPanel(QWidget):
 
         self.sobel_box = QGroupBox("Sobel view")
         self.sobel_buttons = QButtonGroup(self)
-        sobel_row = QHBoxLayout()
+        sobel_row = QGridLayout()
         self.sobel_radios: dict[str, QRadioButton] = {}
-        for key, text in SOBEL_VIEWS.items():
+        for index, (key, text) in enumerate(SOBEL_VIEWS.items()):
             radio = QRadioButton(text)
             radio.setObjectName(f"sobel_{key}")
             self.sobel_radios[key] = radio
             self.sobel_buttons.addButton(radio)
-            sobel_row.addWidget(radio)
+            sobel_row.addWidget(radio, index // 2, index % 2)
             radio.toggled.connect(lambda on, k=key: on and self._on_sobel_view(k))
         self.legend = QLabel()
         self.legend.setObjectName("angleLegend")
         self.legend.setPixmap(QPixmap.fromImage(array_to_qimage(angle_legend(72))))
         self.legend.setToolTip("Angle colours: hue = direction of the gradient (0° = pointing "
                                "right, 90° = down); brightness = its magnitude")
-        self.legend_caption = QLabel("hue = direction\n→ 0°, ↓ 90°\nbright = strong edge")
+        self.legend_caption = QLabel("colour:\ndirection\n(→ 0°, ↓ 90°)\nbright:\nstrong edge")
         sobel_layout = QVBoxLayout(self.sobel_box)
         sobel_layout.addLayout(sobel_row)
         legend_row = QHBoxLayout()

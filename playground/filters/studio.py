@@ -88,6 +88,10 @@ class FilterStudio(QWidget):
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setFormat("filtering… %p%")
         self.progress_bar.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop this computation (the last result stays)")
+        self.cancel_button.clicked.connect(self.cancel_filter)
+        self.cancel_button.hide()
         self._progress_timer = QTimer(self, singleShot=True, interval=PROGRESS_DELAY_MS)
         self._progress_timer.timeout.connect(self._show_progress)
         self._filter_timer = QTimer(self, singleShot=True, interval=0)
@@ -131,11 +135,13 @@ class FilterStudio(QWidget):
         self.explain_button = button
         toolbar.addStretch(1)
         toolbar.addWidget(self.progress_bar)
+        toolbar.addWidget(self.cancel_button)
 
         bottom = QTabWidget()
         bottom.addTab(self.explain_panel, "Explain a pixel")
         bottom.addTab(self.example, "Worked example (9x9)")
         self.bottom_tabs = bottom
+        bottom.currentChanged.connect(self._on_bottom_tab_changed)
         centre = QSplitter(Qt.Orientation.Vertical)
         self.centre_splitter = centre
         centre.addWidget(self.views)
@@ -295,10 +301,18 @@ class FilterStudio(QWidget):
         else:
             self._progress_timer.stop()
             self.progress_bar.hide()
+            self.cancel_button.hide()
 
     def _show_progress(self) -> None:
         if self.runner.busy:
             self.progress_bar.show()
+            self.cancel_button.show()
+
+    def cancel_filter(self) -> None:
+        """Stop the running computation; the result shown so far stays."""
+        self.runner.cancel()
+        self.show_message("Filtering cancelled: the result shown is from the previous settings.",
+                          "info")
 
     def save_kernel(self) -> Path | None:
         """Save the grid's kernel under the name typed in the presets panel."""
@@ -367,8 +381,17 @@ class FilterStudio(QWidget):
         super().showEvent(event)
         if not self._sized:
             self._sized = True
-            height = self.centre_splitter.height()
-            self.centre_splitter.setSizes([int(height * 0.74), int(height * 0.26)])
+            self._share_centre(0.74)
+
+    def _share_centre(self, top_fraction: float) -> None:
+        height = sum(self.centre_splitter.sizes()) or self.centre_splitter.height()
+        self.centre_splitter.setSizes([int(height * top_fraction),
+                                       int(height * (1 - top_fraction))])
+
+    def _on_bottom_tab_changed(self, index: int) -> None:
+        """The worked example needs room; the images get it back for the explain table."""
+        example = self.bottom_tabs.widget(index) is self.example
+        self._share_centre(0.45 if example else 0.62)
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -1,6 +1,7 @@
 """The window stays responsive while a 4096x4096 image is filtered, and newer edits win."""
 
 import numpy as np
+from PySide6.QtCore import Qt
 from test_filter_helpers import make_studio, wait_result
 
 from core.filtering import apply_kernel
@@ -15,13 +16,17 @@ def test_timer_keeps_firing_during_a_4096_filter(qtbot, tmp_path):
     image = np.random.default_rng(1).integers(0, 256, (4096, 4096), dtype=np.uint8)
     studio.set_image(image, "big")
     wait_result(qtbot, studio, timeout=60_000)
+    progress = []
+    studio.runner.progress.connect(progress.append)
     probe = TimerGapProbe(10)
     probe.start()
     studio.presets.select("Gaussian")
     qtbot.waitUntil(lambda: studio.runner.busy, timeout=5000)
-    qtbot.waitUntil(lambda: studio.progress_bar.isVisible() or not studio.runner.busy,
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: studio.progress_bar.isVisible(), timeout=60_000)
+    assert studio.cancel_button.isVisible()
     output = wait_result(qtbot, studio, timeout=60_000)
+    assert not studio.progress_bar.isVisible()
+    assert any(0 < p < 100 for p in progress) and progress[-1] == 100
     qtbot.wait(100)  # the new result gets painted
     probe.stop()
     assert probe.ticks >= 20
@@ -49,3 +54,17 @@ def test_newer_edit_supersedes_older(qtbot, tmp_path):
     assert len(shown) <= 2  # older runs were dropped, not all drawn
     np.testing.assert_allclose(output.raw, apply_kernel(image, make_preset("Outline")),
                                rtol=1e-5, atol=1e-3)
+
+
+def test_cancel_keeps_the_previous_result(qtbot, tmp_path):
+    studio = make_studio(qtbot, tmp_path)
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (4096, 4096, 3), dtype=np.uint8)
+    studio.set_image(image, "big")
+    first = wait_result(qtbot, studio, timeout=60_000)
+    studio.document.set_kernel(rng.normal(size=(15, 15)), name="random 15x15")
+    qtbot.waitUntil(lambda: studio.cancel_button.isVisible(), timeout=10_000)
+    qtbot.mouseClick(studio.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not studio.runner.busy, timeout=30_000)
+    assert studio.output is first
+    assert "cancelled" in studio.messages.text()

@@ -134,8 +134,8 @@ def test_display_scaling_and_channel_view(qtbot, loaded):
 
 
 def test_sobel_views(qtbot, studio, screenshot_dir):
-    image = read_image(resource_path("images", "coffee.png"))
-    assert studio.open_path(resource_path("images", "coffee.png"))
+    image = read_image(resource_path("images", "camera.png"))
+    assert studio.open_path(resource_path("images", "camera.png"))
     studio.presets.select("Sobel x")
     assert studio.presets.sobel_box.isVisible()
     studio.presets.choose_sobel_view("gy")
@@ -148,36 +148,54 @@ def test_sobel_views(qtbot, studio, screenshot_dir):
     studio.presets.choose_sobel_view("angle")
     output = wait_result(qtbot, studio)
     np.testing.assert_allclose(output.raw, angle, atol=1e-5)
-    np.testing.assert_array_equal(output.full_display, angle_to_rgb(magnitude, angle))
+    top = np.percentile(magnitude, 99)  # brightness stretched so that ordinary edges show
+    np.testing.assert_array_equal(output.full_display,
+                                  angle_to_rgb(np.minimum(magnitude, top), angle))
     assert studio.presets.legend.pixmap() is not None and studio.presets.legend.isVisible()
     qtbot.waitUntil(lambda: len(studio.presets.previews) == 16, timeout=15000)
     studio.grab().save(str(screenshot_dir / "filter_studio_sobel_angle.png"))
 
 
-def test_explain_mode_click(qtbot, loaded, screenshot_dir):
-    studio, image = loaded
+def test_explain_mode_click_and_hover(qtbot, studio, screenshot_dir):
+    image = read_image(resource_path("images", "camera.png"))
+    assert studio.open_path(resource_path("images", "camera.png"))
     studio.presets.select("Sharpen")
     studio.geometry_panel.stride_spin.setValue(2)
     output = wait_result(qtbot, studio)
     qtbot.mouseClick(studio.explain_button, Qt.MouseButton.LeftButton)
     assert studio.explain_action.isChecked()
-    row, col = 0, 5
     views = studio.views
-    x = output.x0 + (col + 0.5) * output.stride
-    y = output.y0 + (row + 0.5) * output.stride
-    pos = view_point_to_widget(views, views.result_box, x, y)
+
+    def widget_pos(row, col):
+        x = output.x0 + (col + 0.5) * output.stride
+        y = output.y0 + (row + 0.5) * output.stride
+        return view_point_to_widget(views, views.result_box, x, y)
+
+    row, col = 0, 60
     with qtbot.waitSignal(views.result_clicked) as clicked:
-        qtbot.mouseClick(views.graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        qtbot.mouseClick(views.graphics.viewport(), Qt.MouseButton.LeftButton,
+                         pos=widget_pos(row, col))
     assert clicked.args == [row, col]
     explanation = studio.explain_panel.explanation
-    expected = explain_pixel(image, make_preset("Sharpen"), row, col, stride=2, channel=0)
-    assert explanation.value == pytest.approx(float(output.raw[row, col, 0]), abs=ATOL)
-    assert explanation.top_left == expected.top_left == (-1, 9)
+    expected = explain_pixel(image, make_preset("Sharpen"), row, col, stride=2)
+    assert explanation.value == pytest.approx(float(output.raw[row, col]), abs=ATOL)
+    assert explanation.top_left == expected.top_left == (-1, 119)
+    np.testing.assert_allclose(explanation.products, expected.products)
+    assert bool(explanation.in_padding[0].all()) and not explanation.in_padding[1:].any()
     assert studio.explain_panel.table.rowCount() == 3
-    assert bool(explanation.in_padding[0].all())
+    assert "= " + f"{explanation.value:.6g}" in studio.explain_panel.headline.text()
     assert studio.overlay.outline.isVisible() and len(studio.overlay.texts) == 9
-    studio.bottom_tabs.setCurrentWidget(studio.explain_panel)
-    qtbot.wait(50)
+    # clicking zoomed the linked views onto the window: hover another pixel there
+    row, col = 3, 62
+    with qtbot.waitSignal(views.result_hovered):
+        qtbot.mouseMove(views.graphics.viewport(), widget_pos(row, col))
+    assert studio.explain_panel.explanation.top_left == (5, 123)
+    assert studio.explain_panel.explanation.value == pytest.approx(float(output.raw[row, col]),
+                                                                   abs=ATOL)
+    assert "result (62, 3)" in views.value_label.text()
+    explanation = studio.explain(60, 118, zoom=True)  # on the camera man's face
+    assert explanation.value == pytest.approx(float(output.raw[60, 118]), abs=ATOL)
+    qtbot.wait(30)
     studio.grab().save(str(screenshot_dir / "filter_studio_explain.png"))
 
 
@@ -197,8 +215,12 @@ def test_worked_example_steps(qtbot, studio, screenshot_dir):
     example.pad_spin.setValue(0)
     example.stride_spin.setValue(1)
     assert example.output.shape == (7, 7)
+    example.pad_spin.setValue(2)
+    example.stride_spin.setValue(2)
     studio.bottom_tabs.setCurrentWidget(example)
-    example.grab().save(str(screenshot_dir / "filter_worked_example.png"))
+    qtbot.wait(20)
+    assert example.canvas.height() > 200
+    studio.grab().save(str(screenshot_dir / "filter_worked_example.png"))
 
 
 def test_bad_settings_give_messages(qtbot, studio):
