@@ -177,6 +177,12 @@ class NetworkDocument(QObject):
             shown = " x ".join(str(d) for d in out) if out else "?"
             return (f"The network ends with {shown} maps; end with Flatten and Dense so it gives "
                     "one score per class.")
+        for i, layer in enumerate(self._state.layers):
+            seeds = len(layer.get("init", {}).get("kernels", []))
+            filters = layer["config"].get("out_channels", seeds)
+            if seeds > filters:
+                return (f"Block {i} has {seeds} seed kernels for {filters} filters; remove "
+                        f"{seeds - filters} or add filters.")
         if not any(r.params for r in reports):
             return "The network has no weights to learn: add a Conv2D or Dense block."
         classes = self._state.classes

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.model import Sequential, analyse
 from core.resources import resource_path
@@ -116,3 +118,56 @@ def test_analysis_matches_core_and_blocker_reasons(reference, qapp):
     assert "10 classes" in document.train_blocker()
     document.remove_blocks(range(8))
     assert "empty" in document.train_blocker()
+
+
+def test_more_seeds_than_filters_blocks_training(reference, qapp):
+    document = NetworkDocument(reference)
+    seeds = [{"name": f"k{i}", "values": [[float(i)]]} for i in range(3)]
+    document.set_kernel_init(0, seeds, True)
+    assert document.train_blocker() is None
+    document.set_setting(0, "out_channels", 2)
+    assert document.train_blocker() == ("Block 0 has 3 seed kernels for 2 filters; remove 1 or "
+                                        "add filters.")
+
+
+EDIT = st.one_of(
+    st.tuples(st.just("insert"), st.integers(0, 12), st.sampled_from(
+        ["Conv2D", "MaxPool2D", "AvgPool2D", "Dense", "Flatten", "ReLU", "Dropout", "Softmax"])),
+    st.tuples(st.just("remove"), st.lists(st.integers(0, 12), max_size=3)),
+    st.tuples(st.just("move"), st.lists(st.integers(0, 12), min_size=1, max_size=3),
+              st.integers(0, 12)),
+    st.tuples(st.just("duplicate"), st.lists(st.integers(0, 12), max_size=2)),
+    st.tuples(st.just("channels"), st.integers(0, 12), st.integers(1, 20)),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(EDIT, max_size=10))
+def test_random_edits_match_core_and_undo_fully(edits):
+    start = json.loads(resource_path("models", "reference.json").read_text())
+    document = NetworkDocument(start)
+    for edit in edits:
+        kind, n = edit[0], document.layer_count()
+        if kind == "insert":
+            document.insert_block(edit[1], edit[2])
+        elif kind == "remove":
+            document.remove_blocks(edit[1])
+        elif kind == "move":
+            document.move_blocks(edit[1], edit[2])
+        elif kind == "duplicate":
+            document.duplicate_blocks(edit[1])
+        elif edit[1] < n and document.layer(edit[1])["class"] == "Conv2D":
+            document.set_setting(edit[1], "out_channels", edit[2])
+        spec = document.spec()
+        expected = analyse(spec)
+        assert [(r.output_shape, r.params, r.error) for r in document.analysis()] == [
+            (r.output_shape, r.params, r.error) for r in expected]
+        if document.train_blocker() is None:
+            assert Sequential.from_spec(spec).param_count() == document.total_params()
+    final = document.spec()
+    while document.undo_stack.canUndo():
+        document.undo_stack.undo()
+    assert document.spec() == start
+    while document.undo_stack.canRedo():
+        document.undo_stack.redo()
+    assert document.spec() == final

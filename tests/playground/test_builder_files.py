@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from core.images import write_image
+from core.kernel_init import apply_kernel_init
 from core.model import Sequential
 from core.resources import resource_path
 from playground.builder.builder_tab import BuilderTab
@@ -68,6 +69,8 @@ def test_saved_spec_loads_in_core_and_reopens(tab, tmp_path, qtbot):
     model = Sequential.from_spec(spec)
     assert model.layers[0].params["weight"].shape == (6, 1, 3, 3)
     assert model.layers[0].trainable is False
+    assert apply_kernel_init(model, spec) == 1
+    np.testing.assert_array_equal(model.layers[0].params["weight"][0, 0], [[-1, 0, 1]] * 3)
     other = BuilderTab({"input_shape": [1, 28, 28], "layers": []})
     qtbot.addWidget(other)
     assert other.open_spec_file(saved)
