@@ -82,6 +82,7 @@ class SeedKernelsDialog(QDialog):
         intro.setWordWrap(True)
         self.available = QListWidget()
         self.available.setObjectName("availableKernels")
+        self.available.setMinimumWidth(210)
         for name in PRESETS:
             try:
                 self._library[name] = preset_seed(name, self.size)
@@ -129,6 +130,7 @@ class SeedKernelsDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self._refresh_chosen()
+        self.available.setCurrentRow(0)
 
     def add_kernel(self, name: str) -> bool:
         """Give the next filter the kernel `name` (a preset or a loaded file)."""
