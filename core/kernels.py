@@ -317,15 +317,28 @@ def make_preset(name: str, **params) -> Kernel:
 
 
 def save_kernel(path: str | os.PathLike, kernel: Kernel) -> None:
-    """Write `kernel` as JSON {name, values (nested lists), divisor, offset}, atomically."""
-    data = {
-        "name": kernel.name,
-        "values": kernel.values.astype(np.float64).tolist(),
-        "divisor": kernel.divisor,
-        "offset": kernel.offset,
-    }
-    text = json.dumps(data, indent=1).encode("utf-8")
+    """Write `kernel` as JSON {name, values (nested lists), divisor, offset}, atomically.
+
+    One kernel row per line; weights written in their shortest float32 form (0.22508352).
+    """
+    rows = ",\n".join("    " + json.dumps(_plain(row)) for row in kernel.values)
+    text = (
+        "{\n"
+        f'  "name": {json.dumps(kernel.name)},\n'
+        f'  "values": [\n{rows}\n  ],\n'
+        f'  "divisor": {json.dumps(kernel.divisor)},\n'
+        f'  "offset": {json.dumps(kernel.offset)}\n'
+        "}\n"
+    ).encode()
     atomic_write(path, lambda handle: handle.write(text))
+
+
+def _plain(values: np.ndarray):
+    """Nested lists of Python numbers: whole numbers as int, others in shortest float32 form."""
+    if values.ndim:
+        return [_plain(v) for v in values]
+    number = float(str(values))  # numpy prints the shortest string that reads back as float32
+    return int(number) if number.is_integer() and abs(number) < 2**31 else number
 
 
 def load_kernel(path: str | os.PathLike) -> Kernel:

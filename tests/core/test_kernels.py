@@ -200,3 +200,17 @@ def test_missing_and_binary_kernel_files(tmp_path):
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match="bin.json"):
         load_kernel(tmp_path / "bin.json")
+
+
+def test_bundled_example_kernel_files_load():
+    from core.resources import resource_path
+
+    folder = resource_path("kernels")
+    files = sorted(folder.glob("*.json"))
+    assert len(files) >= 5
+    for path in files:
+        kernel = load_kernel(path)
+        assert kernel.name and np.all(np.isfinite(kernel.effective()))
+    notes = load_kernel(folder / "notes_gaussian_7x7.json")
+    np.testing.assert_allclose(notes.values, gaussian_weights(7, 0.84089642), rtol=0, atol=1e-8)
+    assert load_kernel(folder / "rgb_red_minus_green.json").values.shape == (3, 3, 3)
