@@ -9,16 +9,15 @@ Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0
 from __future__ import annotations
 
 import json
-import re
 
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QDrag, QFont, QKeySequence, QPainter, QPen
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
 
 from playground.builder.block_text import count_text, params_text, shape_text, short_label
-from playground.builder.icons import paint_block
+from playground.builder.card_painting import paint_card, paint_footer, paint_marker
 from playground.builder.network_document import NetworkDocument
-from playground.builder.palette import BLOCK_MIME, block_kind
+from playground.builder.palette import BLOCK_MIME
 
 MOVE_MIME = "application/x-playground-block-move"
 INPUT = -1
@@ -27,16 +26,6 @@ CARD_HEIGHT = 52
 GAP = 14
 MARGIN = 14
 FOOTER = 44
-ERROR_FILL = QColor("#fde3e3")
-ERROR_EDGE = QColor("#c62828")
-SELECTED_FILL = QColor("#dbe8fb")
-SELECTED_EDGE = QColor("#1e63c6")
-
-
-def _card_reason(error: str) -> str:
-    """The reason without the block's own name and position, which the card already shows."""
-    short = re.sub(r"^.*? at position \d+:?\s*", "", error, count=1)
-    return short[:1].upper() + short[1:] if short else error
 
 
 class NetworkCanvas(QWidget):
@@ -193,71 +182,15 @@ class NetworkCanvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
         for index in range(-1, self._count()):
-            self._paint_card(painter, index)
+            name = "Input" if index == INPUT else self.document.layer(index)["class"]
+            paint_card(painter, self.card_rect(index), index, name, self.card_texts(index),
+                       index in self._selected, self.font(), connector=GAP if index >= 0 else 0)
         if self._marker_gap is not None:
-            y = self.gap_y(self._marker_gap)
-            painter.setPen(QPen(SELECTED_EDGE, 3))
-            painter.drawLine(MARGIN - 6, y, self.width() - MARGIN + 6, y)
-            painter.setBrush(SELECTED_EDGE)
-            painter.drawEllipse(QPoint(MARGIN - 6, y), 5, 5)
-            painter.drawEllipse(QPoint(self.width() - MARGIN + 6, y), 5, 5)
+            paint_marker(painter, self.gap_y(self._marker_gap), MARGIN, self.width() - MARGIN)
         footer = QRect(MARGIN, self.gap_y(self._count()) + GAP, self.width() - 2 * MARGIN, FOOTER)
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(self.palette().text().color())
-        painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         self.total_text())
+        paint_footer(painter, footer, self.total_text(), self.font(),
+                     self.palette().text().color())
         painter.end()
-
-    def _paint_card(self, painter: QPainter, index: int) -> None:
-        rect = self.card_rect(index)
-        texts = self.card_texts(index)
-        selected = index in self._selected
-        fill = ERROR_FILL if texts["error"] else (SELECTED_FILL if selected else QColor("#ffffff"))
-        edge = ERROR_EDGE if texts["error"] else (SELECTED_EDGE if selected else QColor("#b8bec7"))
-        painter.setPen(QPen(edge, 2.5 if selected or texts["error"] else 1))
-        painter.setBrush(fill)
-        painter.drawRoundedRect(QRectF(rect), 7, 7)
-        if index >= 0 and index + 1 < self._count() + 1:
-            centre_x = rect.left() + 30
-            painter.setPen(QPen(QColor("#8a93a0"), 1.5))
-            painter.drawLine(centre_x, rect.top() - GAP, centre_x, rect.top())
-        name = "Input" if index == INPUT else self.document.layer(index)["class"]
-        paint_block(painter, QRectF(rect.left() + 12, rect.top() + 8, 36, 36), name,
-                    block_kind(name))
-        text_left = rect.left() + 60
-        bold = QFont(self.font())
-        bold.setBold(True)
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
-        dark = QColor("#1d2430")
-        muted = QColor("#596273")
-        title = texts["label"] if index == INPUT else f"{index}   {texts['label']}"
-        painter.setFont(bold)
-        painter.setPen(dark)
-        painter.drawText(QRect(text_left, rect.top() + 6, rect.width() - 230, 20),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-        second = _card_reason(texts["error"]) if texts["error"] else texts["tags"]
-        if second:
-            painter.setFont(small)
-            painter.setPen(ERROR_EDGE if texts["error"] else muted)
-            line = QRect(text_left, rect.top() + 27, rect.width() - 80, 18)
-            elided = painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight,
-                                                      line.width())
-            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             elided)
-        right = QRect(rect.right() - 170, rect.top() + 6, 160, 20)
-        painter.setFont(bold)
-        painter.setPen(ERROR_EDGE if texts["error"] else dark)
-        painter.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         "cannot fit" if texts["error"] else texts["shape"])
-        if not texts["error"] and texts["params"]:
-            painter.setFont(small)
-            painter.setPen(muted)
-            painter.drawText(QRect(rect.right() - 170, rect.top() + 27, 160, 18),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             texts["params"])
 
     # ---- mouse -------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from playground.builder.builder_tab import BuilderTab
-from playground.builder.canvas import ERROR_FILL
+from playground.builder.card_painting import ERROR_FILL
 
 ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
 
