@@ -24,6 +24,7 @@ from playground import WINDOW_TITLE
 from playground.builder.builder_tab import BuilderTab
 from playground.filters.image_loading import local_files_from_urls
 from playground.filters.studio import FilterStudio
+from playground.training.dashboard import TrainingDashboard
 from playground.widgets.messages import show_error
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
@@ -106,6 +107,11 @@ class MainWindow(QMainWindow):
         self.builder = BuilderTab()
         self.tabs.addTab(self.builder, "Network builder")
         self.builder.status_message.connect(self._on_builder_status)
+        self.training = TrainingDashboard()
+        self.tabs.addTab(self.training, "Training")
+        self.training.attach_builder(self.builder)
+        for signal in (self.builder.train_requested, self.builder.show_learned_requested):
+            signal.connect(lambda _value: self.tabs.setCurrentWidget(self.training))
         self.setAcceptDrops(True)
         self.setCentralWidget(self.tabs)
         self._build_menus()

@@ -187,7 +187,8 @@ class CurvesPanel(QWidget):
                 if faded:
                     colour.setAlpha(110)
                 item = self.plots["grad"].plot(
-                    [], [], pen=_pen(colour, 2, dashed=faded), name=None if faded else layer
+                    [], [], pen=_pen(colour, 2, dashed=faded), name=None if faded else layer,
+                    symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None,
                 )
                 grad_curves[layer] = item
             values = np.clip(np.asarray(ys, dtype=np.float64), 1e-12, None)

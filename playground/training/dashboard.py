@@ -51,6 +51,12 @@ FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
 PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
 
 
+def stats_interval(samples: int, batch_size: int) -> int:
+    """Batches between per-layer statistics: about 20 points an epoch, at least every 10."""
+    batches = -(-samples // max(batch_size, 1))
+    return max(1, min(10, batches // 20))
+
+
 class TrainingDashboard(QWidget):
     """The tab. Public for other tabs and tests: `set_spec`, `start`, `pause`, `resume`, `stop`,
     `reset`, `save_model`, `open_model`, `shutdown`, and the signals below."""
@@ -77,7 +83,9 @@ class TrainingDashboard(QWidget):
         self._started_at = 0.0
         self._last_maps = 0.0
         self._last_progress = 0.0
-        self._builder_document = None
+        self._builder = None
+        self._builder_spec: dict | None = None
+        self._start_when_loaded = False
         self._build_ui()
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_MS)
@@ -185,19 +193,32 @@ class TrainingDashboard(QWidget):
 
     def attach_builder(self, builder) -> None:
         """Connect the network builder tab: its Train button starts here, its "show what this
-        block learned" opens the matching view, and loaded data sets are bound to its input."""
-        signal = getattr(builder, "train_requested", None)
-        if signal is not None:
-            signal.connect(self._on_train_requested)
-        signal = getattr(builder, "show_learned_requested", None)
-        if signal is not None:
-            signal.connect(self.show_learned)
-        self._builder_document = getattr(builder, "document", None)
+        block learned" opens the matching view, Start uses its network, loaded data sets are
+        bound to its input, and an opened model is shown in it."""
+        self._builder = builder
+        builder.train_requested.connect(self._on_train_requested)
+        builder.show_learned_requested.connect(self.show_learned)
 
     def _on_train_requested(self, spec: dict) -> None:
+        self._builder_spec = copy.deepcopy(spec)
         self.set_spec(spec)
-        if not self.is_training():
-            self.start()
+        if self.is_training():
+            return
+        if self.dataset_panel.train is None:
+            self._start_when_loaded = True
+            if not self.dataset_panel.is_loading():
+                self.dataset_panel.load()
+            return
+        self.start()
+
+    def _follow_builder(self) -> None:
+        """Adopt the builder's network if it changed since it was last adopted."""
+        if self._builder is None:
+            return
+        spec = self._builder.spec()
+        if spec != self._builder_spec:
+            self._builder_spec = copy.deepcopy(spec)
+            self.set_spec(spec)
 
     def show_learned(self, index: int) -> None:
         """Show what block `index` learned: its filters (conv) or its feature maps."""
@@ -208,14 +229,18 @@ class TrainingDashboard(QWidget):
             self.views.setCurrentWidget(self.feature_maps)
 
     def _on_dataset_loaded(self, train, test) -> None:
-        doc = self._builder_document
-        if doc is not None and hasattr(doc, "bind_dataset"):
-            same = (tuple(doc.input_shape()) == tuple(train.shape)
-                    and list(doc.classes()) == list(train.class_names))
+        builder = self._builder
+        if builder is not None:
+            document = builder.document
+            same = (tuple(document.input_shape) == tuple(train.shape)
+                    and list(document.classes) == list(train.class_names))
             if not same:
-                doc.bind_dataset(*train.shape, train.class_names)
+                builder.bind_dataset(*train.shape, train.class_names)
         self.feature_maps.set_data(test.images, test.labels, test.class_names)
         self._show_network()
+        if self._start_when_loaded:
+            self._start_when_loaded = False
+            self.start()
 
     def _show_network(self) -> None:
         name = self.spec.get("name", "network")
@@ -232,6 +257,7 @@ class TrainingDashboard(QWidget):
         cannot start."""
         if self.is_training():
             return False
+        self._follow_builder()
         train, test = self.dataset_panel.train, self.dataset_panel.test
         if train is None:
             return self._refuse("No data set yet: wait for it to load, or press Load.")
@@ -298,7 +324,8 @@ class TrainingDashboard(QWidget):
         return Trainer(
             model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,
             batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
-            schedule=make_schedule(config), augment=make_augment(config), stats_every=10,
+            schedule=make_schedule(config), augment=make_augment(config),
+            stats_every=stats_interval(len(train), config.batch_size),
             **callbacks,
         )
 
@@ -490,9 +517,10 @@ class TrainingDashboard(QWidget):
             self.curves.show_run(RunData.from_history(history, name="opened model"))
         self.controls.set_state("finished")
         self._show_network()
-        doc = self._builder_document
-        if doc is not None and hasattr(doc, "load_spec"):
-            doc.load_spec(json.loads(json.dumps(self.spec)), "Open trained network")
+        if self._builder is not None:
+            self._builder.document.load_spec(json.loads(json.dumps(self.spec)),
+                                             "Open trained network")
+            self._builder_spec = self._builder.spec()
         self.model_opened.emit(self.spec)
 
     def _on_save_clicked(self) -> None:

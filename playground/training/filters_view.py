@@ -77,7 +77,7 @@ class FiltersView(QWidget):
         self.layer_box.currentIndexChanged.connect(self._redraw)
         self.note = QLabel("Filters appear when training starts.")
         self.note.setWordWrap(True)
-        self.grid = ImageGrid(columns=columns, size=52, caption_width=118)
+        self.grid = ImageGrid(columns=columns, size=48, caption_width=100)
         self.draw_count = 0
         self._weights: dict[str, np.ndarray] = {}
         top = QHBoxLayout()
