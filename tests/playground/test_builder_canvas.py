@@ -224,3 +224,18 @@ def test_palette_enter_inserts_after_the_selection(tab, qtbot):
     qtbot.keyClick(tree, Qt.Key.Key_Return)
     assert layer_classes(tab) == ["Conv2D", "ReLU", "Flatten"]
     assert tree.items["ReLU"].toolTip(0) and "ReLU" in tab.palette_panel.help.toPlainText()
+
+
+def test_menu_key_opens_the_block_menu(tab, qtbot, reference):
+    from PySide6.QtWidgets import QMenu
+
+    tab.document.load_spec(reference)
+    canvas = tab.canvas
+    canvas.set_selection([0], 0)
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_Menu)
+    menu = canvas.findChild(QMenu, "blockMenu")
+    assert menu is not None
+    qtbot.waitUntil(menu.isVisible)
+    assert "Seed filters from kernels…" in [a.text() for a in menu.actions()]
+    menu.close()
