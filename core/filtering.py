@@ -89,7 +89,7 @@ def _prepare(image, kernel, padding, pad_width, stride, mode, divisor, offset) -
     if values.ndim == 3 and values.shape[2] != image3.shape[2]:
         raise ValueError(
             f"a {values.shape[0]}x{values.shape[1]}x{values.shape[2]} kernel needs an image with "
-            f"{values.shape[2]} channels; received {image3.shape[2]}"
+            f"{values.shape[2]} channel(s); received one with {image3.shape[2]}"
         )
     if mode == "convolve":
         values = values[::-1, ::-1]

@@ -120,7 +120,7 @@ def test_large_image_strips_are_short():
         (np.zeros(5), np.ones((3, 3)), {}, ValueError, "1-D"),
         (np.zeros((0, 5)), np.ones((3, 3)), {}, ValueError, "empty"),
         (np.array([["a"]]), np.ones((1, 1)), {}, TypeError, "real numbers"),
-        (np.zeros((5, 5, 3)), np.ones((3, 3, 2)), {}, ValueError, "2 channels"),
+        (np.zeros((5, 5, 3)), np.ones((3, 3, 2)), {}, ValueError, "2 channel"),
         (np.zeros((5, 5)), np.ones((3, 3)), {"padding": "mirror"}, ValueError, "padding must"),
         (np.zeros((5, 5)), np.ones((3, 3)), {"method": "magic"}, ValueError, "method must"),
         (np.zeros((5, 5)), np.ones((3, 3)), {"mode": "flip"}, ValueError, "mode must"),
