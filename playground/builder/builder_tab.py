@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QScrollArea,
@@ -134,7 +135,13 @@ class BuilderTab(QWidget):
             button = QToolButton()
             button.setDefaultAction(action)
             bar.addWidget(button)
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("networkName")
+        self.name_edit.setToolTip("The network's name (saved in its spec)")
+        self.name_edit.setMaximumWidth(220)
+        self.name_edit.editingFinished.connect(self._on_name_edited)
         self.title = QLabel()
+        bar.addWidget(self.name_edit)
         bar.addWidget(self.title)
         bar.addStretch(1)
         self.train_reason = QLabel()
@@ -247,7 +254,10 @@ class BuilderTab(QWidget):
 
     def _update_title(self) -> None:
         dirty = "" if self.document.undo_stack.isClean() else " *"
-        self.title.setText(f"<b>{self.document.name}</b>{dirty}")
+        self.title.setText(dirty.strip())
+        self.title.setToolTip("Changed since opened or saved" if dirty else "")
+        if not self.name_edit.isModified():  # not while the user is typing a new name
+            self.name_edit.setText(self.document.name)
 
     def _on_selection_changed(self) -> None:
         current = self.canvas.current_index()
@@ -255,6 +265,14 @@ class BuilderTab(QWidget):
         if current is not None:
             name = "Input" if current < 0 else self.document.layer(current)["class"]
             self.palette_panel.show_help(name)
+
+    def _on_name_edited(self) -> None:
+        name = self.name_edit.text().strip()
+        self.name_edit.setModified(False)
+        if name:
+            self.document.set_name(name)
+        else:
+            self.name_edit.setText(self.document.name)
 
     def _on_palette_block_activated(self, class_name: str) -> None:
         chosen = self.canvas.selected_indices()

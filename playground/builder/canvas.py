@@ -51,6 +51,8 @@ class NetworkCanvas(QWidget):
         self._press_index: int | None = None
         self.document.spec_changed.connect(self._on_spec_changed)
         self.setMinimumHeight(self.sizeHint().height())
+        self.setAccessibleName("Network")
+        self._describe()
 
     # ---- geometry ----------------------------------------------------------------------------
     def _count(self) -> int:
@@ -131,7 +133,18 @@ class NetworkCanvas(QWidget):
             self._selected, self._current = kept, current
             self.selection_changed.emit()
         self.setMinimumHeight(self.sizeHint().height())
+        self._describe()
         self.update()
+
+    def _describe(self) -> None:
+        """What the cards say, for screen readers (the cards themselves are only painted)."""
+        parts = []
+        for index in range(-1, self._count()):
+            t = self.card_texts(index)
+            state = f"cannot take its input: {t['error']}" if t["error"] else (
+                f"output {t['shape']}, {t['params']}")
+            parts.append(f"{'Input' if index < 0 else index}: {t['label']}, {state}")
+        self.setAccessibleDescription("; ".join(parts) + ". " + self.total_text())
 
     # ---- what a card says --------------------------------------------------------------------
     def card_texts(self, index: int) -> dict:

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from core.images import write_image
@@ -159,3 +160,17 @@ def test_builder_spec_trains_with_the_command_line(tab, tmp_path, capsys):
     assert code == 0, capsys.readouterr()
     model = Sequential.load(prefix)
     assert model.param_count() == Sequential.from_spec(tab.spec()).param_count()
+
+
+def test_rename_is_undoable_and_saved(tab, qtbot, tmp_path):
+    tab.name_edit.setFocus()
+    tab.name_edit.selectAll()
+    qtbot.keyClicks(tab.name_edit, "edges first")
+    qtbot.keyClick(tab.name_edit, Qt.Key.Key_Return)
+    assert tab.spec()["name"] == "edges first" and tab.title.text() == "*"
+    assert tab.save_spec_file(tmp_path / "edges.json")
+    assert json.loads((tmp_path / "edges.json").read_text())["name"] == "edges first"
+    assert tab.title.text() == ""
+    tab.document.undo_stack.undo()
+    assert tab.spec()["name"] == "reference" and tab.name_edit.text() == "reference"
+    assert "Conv 8@3x3 s1 p1, output 8 x 28 x 28, 80 params" in tab.canvas.accessibleDescription()
