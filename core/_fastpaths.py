@@ -31,6 +31,7 @@ _BLOCK_VALUES = 24_576
 """Values per row block in the direct path (~100 KB of float32: stays in L2 cache)."""
 
 _THREADS = max(1, min(2, os.cpu_count() or 1))
+_CHUNKS_PER_THREAD = 2
 _PARALLEL_MIN_WORK = 2_000_000
 """Multiply-adds below which the direct path stays on one thread."""
 
@@ -92,7 +93,10 @@ def direct(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
     else:
         rows_per_block = max(1, _BLOCK_VALUES // max(1, wo * channels))
         work = _passes(groups) * acc.size
-        parts = _THREADS if work >= _PARALLEL_MIN_WORK and ho >= 2 * rows_per_block else 1
+        parts = 1
+        if _THREADS > 1 and work >= _PARALLEL_MIN_WORK:
+            # A few chunks per thread, so that a thread slowed by other work hands chunks over.
+            parts = max(1, min(_CHUNKS_PER_THREAD * _THREADS, ho // rows_per_block))
         bounds = np.linspace(0, ho, parts + 1).astype(int)
         jobs = [(padded, groups, (sr, sc), acc, a, b, rows_per_block)
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
