@@ -78,9 +78,11 @@ class CurvesPanel(QWidget):
         self.compare_curves: dict[str, pg.PlotDataItem] = {}
         for name, (key, colour, width, style) in STYLES.items():
             symbol = "o" if style == "dots" else None
+            # Per-batch curves have many points: drawn without antialiasing, they paint in a
+            # fraction of the time, which keeps the GUI thread free while training.
             self.curves[name] = self.plots[key].plot(
                 [], [], pen=_pen(colour, width), name=name, symbol=symbol, symbolSize=5,
-                symbolBrush=colour, symbolPen=None,
+                symbolBrush=colour, symbolPen=None, antialias=style == "dots",
             )
             faded = tuple(int(c * 0.5 + 255 * 0.5) for c in colour)
             self.compare_curves[name] = self.plots[key].plot(

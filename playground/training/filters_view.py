@@ -130,8 +130,8 @@ class FiltersView(QWidget):
             displays.append(to_display(shown, symmetric=True))
             caption = describe_match(closest_kernel(one, classics))
             captions.append(f"#{index} {caption}".strip())
-            values = np.array2string(one.mean(axis=0), precision=2, suppress_small=True)
-            tips.append(f"filter {index} (mean over {in_channels} inputs):\n{values}")
+            rows = "\n".join("  ".join(f"{v:+.2f}" for v in row) for row in one.mean(axis=0))
+            tips.append(f"filter {index} (mean over {in_channels} inputs):\n{rows}")
         self.grid.set_images(displays, captions, tips)
         inputs = "colour shown as RGB" if in_channels == 3 else (
             f"mean over {in_channels} input maps" if in_channels > 1 else "one input map")
