@@ -13,6 +13,7 @@ Each row also checks that the result equals scipy's (to float32 rounding).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -125,12 +126,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, scipy {ndi.__name__.split('.')[0]} "
-          f"{__import__('scipy').__version__}, OpenCV {'yes' if cv2 else 'not installed'}")
+    print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, "
+          f"OpenCV {'yes' if cv2 else 'not installed'}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} (timings are only meaningful on an otherwise idle machine)")
     ok_scipy = part_scipy(512 if args.quick else 2048, args.repeats, rng)
     ok_preview = part_preview(args.repeats, rng)
     print(f"\nscipy targets: {'met' if ok_scipy else 'MISSED'}; "
-          f"preview targets: {'met' if ok_preview else 'MISSED'}")
+          f"preview targets: {'met' if ok_preview else 'MISSED'}; "
+          f"load average now {os.getloadavg()[0]:.1f}")
     return 0 if ok_scipy and ok_preview else 1
 
 
