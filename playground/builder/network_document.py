@@ -7,6 +7,7 @@ Layer indices are 0-based positions in `spec["layers"]`; gaps (insertion points)
 from __future__ import annotations
 
 import copy
+import numbers
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
@@ -96,6 +97,15 @@ def _setting_default(class_name: str, name: str):
 
     cls = LAYERS.get(class_name)
     return next((s.default for s in getattr(cls, "SETTINGS", ()) if s.name == name), None)
+
+
+def _checked_shape(shape) -> list[int]:
+    dims = list(shape)
+    if len(dims) not in (1, 3) or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
+        raise ValueError(f"the input shape must be (channels, height, width) or (features,) "
+                         f"of positive integers; received {tuple(dims)}")
+    return [int(d) for d in dims]
 
 
 class NetworkDocument(QObject):
@@ -275,8 +285,9 @@ class NetworkDocument(QObject):
         self._push(text, after)
 
     def set_input_shape(self, shape) -> None:
+        """Set the input to (C, H, W) or (F,); ValueError for anything else."""
         after = self._state.copy()
-        after.input_shape = [int(d) for d in shape]
+        after.input_shape = _checked_shape(shape)
         if after.input_shape != self._state.input_shape:
             self._push("Set input shape", after)
 
@@ -284,7 +295,7 @@ class NetworkDocument(QObject):
         """Set the input to (channels, height, width) and the classes, in one undoable command;
         the last Dense gets one output per class. Returns a sentence saying what changed."""
         after = self._state.copy()
-        after.input_shape = [int(channels), int(height), int(width)]
+        after.input_shape = _checked_shape([channels, height, width])
         after.classes = [str(c) for c in class_names]
         message = (f"Input set to {channels} x {height} x {width} with "
                    f"{len(after.classes)} classes.")

@@ -171,3 +171,18 @@ def test_random_edits_match_core_and_undo_fully(edits):
     while document.undo_stack.canRedo():
         document.undo_stack.redo()
     assert document.spec() == final
+
+
+@pytest.mark.parametrize("shape", [(0, 28, 28), (1, 28), (1.5,), ("3", 32, 32)])
+def test_bad_input_shapes_are_refused(document, shape):
+    with pytest.raises(ValueError, match="positive integers"):
+        document.set_input_shape(shape)
+    assert document.undo_stack.count() == 0
+
+
+def test_numpy_sizes_are_fine(document):
+    import numpy as np
+
+    document.bind_dataset(*np.array([3, 32, 32]), ["a", "b"])
+    assert document.spec()["input_shape"] == [3, 32, 32]
+    assert json.dumps(document.spec())
