@@ -13,12 +13,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -30,17 +25,13 @@ from playground.training.controls import TrainingControls, progress_text
 from playground.training.curves import CurvesPanel
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
+from playground.training.files_box import NetworkFilesBox
 from playground.training.filters_view import FiltersView
-from playground.training.hyper_panel import (
-    HyperPanel,
-    TrainingConfig,
-    make_augment,
-    make_optimizer,
-    make_schedule,
-)
-from playground.training.model_files import MODEL_FILTER, open_trained, save_trained
+from playground.training.hyper_panel import HyperPanel, TrainingConfig
+from playground.training.model_files import open_trained, save_trained
 from playground.training.results_view import ResultsView
 from playground.training.run_data import RunData
+from playground.training.run_setup import make_trainer, model_for
 from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
@@ -49,12 +40,6 @@ from playground.widgets.messages import show_error
 DRAIN_MS = 50  # the views redraw at most 20 times a second
 FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
 PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
-
-
-def stats_interval(samples: int, batch_size: int) -> int:
-    """Batches between per-layer statistics: about 20 points an epoch, at least every 10."""
-    batches = -(-samples // max(batch_size, 1))
-    return max(1, min(10, batches // 20))
 
 
 class TrainingDashboard(QWidget):
@@ -103,39 +88,17 @@ class TrainingDashboard(QWidget):
         self.dataset_panel = DatasetPanel()
         self.hyper_panel = HyperPanel()
         self.controls = TrainingControls()
-        self.network_label = QLabel()
-        self.network_label.setObjectName("networkLabel")
-        self.network_label.setWordWrap(True)
-        self.save_button = QPushButton("Save model…")
-        self.save_button.clicked.connect(self._on_save_clicked)
-        self.open_button = QPushButton("Open model…")
-        self.open_button.clicked.connect(self._on_open_clicked)
-        self.png_button = QPushButton("Curves as PNG…")
-        self.png_button.clicked.connect(lambda: self._export("png"))
-        self.csv_button = QPushButton("Curves as CSV…")
-        self.csv_button.clicked.connect(lambda: self._export("csv"))
-        self.compare_box = QComboBox()
-        self.compare_box.setObjectName("compareRuns")
-        self.compare_box.addItem("no comparison", None)
-        self.compare_box.setToolTip("Overlay an earlier run's curves (dashed) on this one")
-        self.compare_box.currentIndexChanged.connect(self._on_compare_changed)
-        model_box = QGroupBox("Network and files")
-        model_layout = QVBoxLayout(model_box)
-        model_layout.addWidget(self.network_label)
-        for pair in ((self.save_button, self.open_button), (self.png_button, self.csv_button)):
-            row = QHBoxLayout()
-            row.addWidget(pair[0])
-            row.addWidget(pair[1])
-            model_layout.addLayout(row)
-        compare_row = QHBoxLayout()
-        compare_row.addWidget(QLabel("Compare with"))
-        compare_row.addWidget(self.compare_box, 1)
-        model_layout.addLayout(compare_row)
+        self.files_box = NetworkFilesBox()
+        self.network_label = self.files_box.network_label
+        self.files_box.save_requested.connect(self._on_save_requested)
+        self.files_box.open_requested.connect(self._on_open_requested)
+        self.files_box.export_requested.connect(self._on_export_requested)
+        self.files_box.comparison_changed.connect(self._on_comparison_changed)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.controls, model_box, self.dataset_panel, self.hyper_panel):
+        for widget in (self.controls, self.files_box, self.dataset_panel, self.hyper_panel):
             side_layout.addWidget(widget)
         side_layout.addStretch(1)
         scroll = QScrollArea()
@@ -264,12 +227,12 @@ class TrainingDashboard(QWidget):
         config = self.hyper_panel.config()
         try:
             spec, note = fit_spec_to_data(self.spec, train)
-            model = self._model_for(spec, config)
+            model = model_for(spec, config, self.model)
             if config.train_limit:
                 train = train.subset(slice(0, config.train_limit))
             if config.test_limit:
                 test = test.subset(slice(0, config.test_limit))
-            worker = TrainingWorker(lambda **callbacks: self._make_trainer(
+            worker = TrainingWorker(lambda **callbacks: make_trainer(
                 model, train, test, config, callbacks), model, test.images)
         except (ValueError, TypeError) as error:
             return self._refuse(str(error))
@@ -300,34 +263,6 @@ class TrainingDashboard(QWidget):
         self.controls.readout.setText(message)
         show_error(self, "Cannot start training", message)
         return False
-
-    def _model_for(self, spec: dict, config: TrainingConfig):
-        """The model to train: the current one if it is this network (continue), else new."""
-        from core.model import Sequential
-
-        if self.model is not None and self.model.spec()["layers"] == Sequential.from_spec(
-                spec).spec()["layers"] and list(self.model.input_shape) == list(
-                spec["input_shape"]):
-            return self.model
-        model = Sequential.from_spec(spec, seed=config.seed)
-        try:
-            from core.kernel_init import apply_kernel_init
-        except ImportError:
-            return model
-        apply_kernel_init(model, spec)
-        return model
-
-    def _make_trainer(self, model, train, test, config: TrainingConfig, callbacks: dict):
-        from core.losses import SoftmaxCrossEntropy
-        from core.training import Trainer
-
-        return Trainer(
-            model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,
-            batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
-            schedule=make_schedule(config), augment=make_augment(config),
-            stats_every=stats_interval(len(train), config.batch_size),
-            **callbacks,
-        )
 
     def _make_shadow(self, model) -> None:
         from core.model import Sequential
@@ -383,8 +318,9 @@ class TrainingDashboard(QWidget):
         return ended
 
     def _set_editing_enabled(self, enabled: bool) -> None:
-        for widget in (self.hyper_panel, self.dataset_panel, self.open_button, self.save_button):
-            widget.setEnabled(enabled)
+        self.hyper_panel.setEnabled(enabled)
+        self.dataset_panel.setEnabled(enabled)
+        self.files_box.set_files_enabled(enabled)
 
     # ------------------------------------------------------------------------------ events
     def _on_epoch_done(self, event: dict) -> None:
@@ -460,8 +396,8 @@ class TrainingDashboard(QWidget):
         run = self.curves.run
         run.stop_reason = history.stop_reason
         self.runs.append(run)
-        self.compare_box.addItem(f"{run.name} ({history.stop_reason.split(':')[0]})", len(
-            self.runs) - 1)
+        self.files_box.add_run(f"{run.name} ({history.stop_reason.split(':')[0]})",
+                               len(self.runs) - 1)
         self.controls.set_state("finished")
         self._set_editing_enabled(True)
         self._show_network()
@@ -523,34 +459,23 @@ class TrainingDashboard(QWidget):
             self._builder_spec = self._builder.spec()
         self.model_opened.emit(self.spec)
 
-    def _on_save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.json",
-                                              MODEL_FILTER)
-        if path:
-            try:
-                self.save_model(path)
-            except (ValueError, OSError) as error:
-                show_error(self, "Cannot save the model", str(error))
+    def _on_save_requested(self, path: str) -> None:
+        try:
+            self.save_model(path)
+        except (ValueError, OSError) as error:
+            show_error(self, "Cannot save the model", str(error))
 
-    def _on_open_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", "", MODEL_FILTER)
-        if path:
-            try:
-                self.open_model(path)
-            except (ValueError, OSError) as error:
-                show_error(self, "Cannot open the model", str(error))
+    def _on_open_requested(self, path: str) -> None:
+        try:
+            self.open_model(path)
+        except (ValueError, OSError) as error:
+            show_error(self, "Cannot open the model", str(error))
 
-    def _export(self, kind: str) -> None:
-        title = "Save curves as PNG" if kind == "png" else "Save curves as CSV"
-        pattern = "PNG images (*.png)" if kind == "png" else "CSV tables (*.csv)"
-        path, _ = QFileDialog.getSaveFileName(self, title, f"curves.{kind}", pattern)
-        if not path:
-            return
+    def _on_export_requested(self, kind: str, path: str) -> None:
         try:
             (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
         except OSError as error:
             show_error(self, "Cannot export the curves", str(error))
 
-    def _on_compare_changed(self) -> None:
-        index = self.compare_box.currentData()
+    def _on_comparison_changed(self, index) -> None:
         self.curves.set_comparison(None if index is None else self.runs[index])

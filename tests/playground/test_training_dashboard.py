@@ -99,11 +99,12 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
     _configure(board, epochs=1, train=300, test=100)
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS):
         board.start()
-    board.save_model(str(tmp_path / "m"))
+    board.files_box.save_requested.emit(str(tmp_path / "m.json"))  # as the Save dialog does
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.history.json", "m.json", "m.npz"]
     expected = board.model.get_weights()
     other = TrainingDashboard()
     qtbot.addWidget(other)
-    other.open_model(str(tmp_path / "m.json"))
+    other.files_box.open_requested.emit(str(tmp_path / "m.json"))
     for name, value in expected.items():
         np.testing.assert_array_equal(other.model.get_weights()[name], value)
     assert other.curves.run.point_count() > 0
@@ -139,6 +140,13 @@ def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
     assert again.args[0]["history"].stop_reason == "finished"
     changed = [not np.array_equal(before[k], v) for k, v in board.model.get_weights().items()]
     assert any(changed)
+    # Both runs can be compared: the first one overlaid on the second.
+    box = board.files_box.compare_box
+    assert box.count() == 3 and "run 1 (stopped)" in box.itemText(1)
+    box.setCurrentIndex(1)
+    assert board.curves.comparison is board.runs[0]
+    assert len(board.curves.compare_curves["train loss (batch)"].getData()[0]) == len(
+        history.batches)
 
 
 def test_closing_the_window_mid_training_ends_the_worker(qtbot):

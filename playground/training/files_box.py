@@ -1,0 +1,87 @@
+"""The "Network and files" box: which network, save/open a trained model, export the curves,
+and pick an earlier run to compare with. It only asks (file dialogs) and emits requests."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.training.model_files import MODEL_FILTER
+
+
+class NetworkFilesBox(QGroupBox):
+    """Buttons for model and curve files; `comparison_changed(index or None)` for the combo."""
+
+    save_requested = Signal(str)
+    open_requested = Signal(str)
+    export_requested = Signal(str, str)  # kind ("png" | "csv"), path
+    comparison_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Network and files", parent)
+        self.network_label = QLabel()
+        self.network_label.setObjectName("networkLabel")
+        self.network_label.setWordWrap(True)
+        self.save_button = QPushButton("Save model…")
+        self.save_button.setToolTip("Write the network, its weights and its training history")
+        self.save_button.clicked.connect(self._on_save_clicked)
+        self.open_button = QPushButton("Open model…")
+        self.open_button.setToolTip("Open a saved model to predict with or to train further")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.png_button = QPushButton("Curves as PNG…")
+        self.png_button.clicked.connect(lambda: self._on_export_clicked("png"))
+        self.csv_button = QPushButton("Curves as CSV…")
+        self.csv_button.clicked.connect(lambda: self._on_export_clicked("csv"))
+        self.compare_box = QComboBox()
+        self.compare_box.setObjectName("compareRuns")
+        self.compare_box.addItem("no comparison", None)
+        self.compare_box.setToolTip("Overlay an earlier run's curves (dashed) on this one")
+        self.compare_box.currentIndexChanged.connect(
+            lambda _i: self.comparison_changed.emit(self.compare_box.currentData()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.network_label)
+        for left, right in ((self.save_button, self.open_button),
+                            (self.png_button, self.csv_button)):
+            row = QHBoxLayout()
+            row.addWidget(left)
+            row.addWidget(right)
+            layout.addLayout(row)
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(QLabel("Compare with"))
+        compare_row.addWidget(self.compare_box, 1)
+        layout.addLayout(compare_row)
+
+    def add_run(self, label: str, index: int) -> None:
+        """Offer a finished run (its position in the dashboard's list) for comparison."""
+        self.compare_box.addItem(label, index)
+
+    def set_files_enabled(self, enabled: bool) -> None:
+        self.save_button.setEnabled(enabled)
+        self.open_button.setEnabled(enabled)
+
+    def _on_save_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.json",
+                                              MODEL_FILTER)
+        if path:
+            self.save_requested.emit(path)
+
+    def _on_open_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", "", MODEL_FILTER)
+        if path:
+            self.open_requested.emit(path)
+
+    def _on_export_clicked(self, kind: str) -> None:
+        title = "Save curves as PNG" if kind == "png" else "Save curves as CSV"
+        pattern = "PNG images (*.png)" if kind == "png" else "CSV tables (*.csv)"
+        path, _ = QFileDialog.getSaveFileName(self, title, f"curves.{kind}", pattern)
+        if path:
+            self.export_requested.emit(kind, path)
