@@ -27,8 +27,8 @@ import scipy.fft
 
 METHODS = ("direct", "separable", "fft")
 
-_BLOCK_VALUES = 24_576
-"""Values per row block in the direct path (~100 KB of float32: stays in L2 cache)."""
+_BLOCK_VALUES = 65_536
+"""Values per row block in the direct path (256 KB of float32: stays in L2 cache)."""
 
 _THREADS = max(1, min(2, os.cpu_count() or 1))
 _CHUNKS_PER_THREAD = 2
