@@ -258,21 +258,30 @@ def to_grey(image) -> np.ndarray:
     return np.tensordot(image3[:, :, :3], LUMA, axes=([2], [0])).astype(np.float32)
 
 
-def gradients(image, *, padding: str = "edge") -> tuple[np.ndarray, np.ndarray]:
+def gradients(image, *, padding: str = "edge", progress=None,
+              should_stop=None) -> tuple[np.ndarray, np.ndarray]:
     """Sobel (gx, gy), float32 (H, W) each; colour is converted to grey (luma) first.
 
     gx > 0 where brightness rises to the right, gy > 0 where it rises downwards.
+    progress / should_stop work as in `apply_kernel` (gx is the first half, gy the second).
     """
     grey = to_grey(image)
-    gx = apply_kernel(grey, sobel_x(), padding=padding)
-    gy = apply_kernel(grey, sobel_y(), padding=padding)
+    halves = [None, None]
+    if progress is not None:
+        halves = [lambda f: progress(0.5 * f), lambda f: progress(0.5 + 0.5 * f)]
+    gx = apply_kernel(grey, sobel_x(), padding=padding, progress=halves[0],
+                      should_stop=should_stop)
+    gy = apply_kernel(grey, sobel_y(), padding=padding, progress=halves[1],
+                      should_stop=should_stop)
     return gx, gy
 
 
-def sobel(image, *, padding: str = "edge") -> tuple[np.ndarray, np.ndarray]:
+def sobel(image, *, padding: str = "edge", progress=None,
+          should_stop=None) -> tuple[np.ndarray, np.ndarray]:
     """(magnitude sqrt(gx^2 + gy^2), angle atan2(gy, gx) in radians), float32 (H, W) each.
 
     angle 0 points right (+x); positive angles point down (+y, image rows), range (-pi, pi].
+    progress / should_stop work as in `apply_kernel`.
     """
-    gx, gy = gradients(image, padding=padding)
+    gx, gy = gradients(image, padding=padding, progress=progress, should_stop=should_stop)
     return np.hypot(gx, gy).astype(np.float32), np.arctan2(gy, gx).astype(np.float32)

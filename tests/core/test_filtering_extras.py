@@ -158,3 +158,19 @@ def test_neighbourhood_strips_progress_and_cancel(monkeypatch):
     assert len(seen) == striped.shape[0] and seen[-1] == 1.0
     with pytest.raises(Cancelled):
         neighbourhood(image, 3, "max", should_stop=lambda: True)
+
+
+def test_sobel_progress_and_cancel(monkeypatch):
+    from core import filtering
+    from core.filtering import Cancelled
+
+    monkeypatch.setattr(filtering, "_STRIP_NS", 1.0)
+    image = np.random.default_rng(10).integers(0, 256, size=(9, 12, 3), dtype=np.uint8)
+    seen = []
+    magnitude, angle = sobel(image, progress=seen.append)
+    expected_magnitude, expected_angle = sobel(image)
+    np.testing.assert_array_equal(magnitude, expected_magnitude)
+    np.testing.assert_array_equal(angle, expected_angle)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and any(f <= 0.5 for f in seen)
+    with pytest.raises(Cancelled):
+        sobel(image, should_stop=lambda: True)
