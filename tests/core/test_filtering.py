@@ -235,3 +235,32 @@ def test_property_random_shapes_match_reference(height, width, channels, kh, kw,
     _check(image, kernel, padding=padding, pad_width=pad_width, stride=stride, mode=mode)
     assert apply_kernel(image, kernel, padding=padding, pad_width=pad_width,
                         stride=stride).shape[:2] == expected_shape
+
+
+@pytest.mark.parametrize("pad_width", [((1, 2), (0, 3)), (2, 1), ((0, 0), (4, 1))])
+def test_uneven_pad_width_equals_padding_by_hand(pad_width):
+    rng = np.random.default_rng(13)
+    image = rng.normal(size=(7, 9, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 4))
+    rows, cols = pad_width
+    rows = (rows, rows) if isinstance(rows, int) else rows
+    cols = (cols, cols) if isinstance(cols, int) else cols
+    for padding, numpy_mode in (("zero", "constant"), ("reflect", "reflect"), ("edge", "edge"),
+                                ("wrap", "wrap")):
+        by_hand = np.pad(image, (rows, cols, (0, 0)), mode=numpy_mode)
+        expected = reference(by_hand, kernel, padding="valid", stride=2)
+        for method in METHODS:
+            result = apply_kernel(image, kernel, padding=padding, pad_width=pad_width, stride=2,
+                                  method=method)
+            np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_describe_geometry_wording():
+    assert describe_geometry((5, 6), (3, 3)) == "5x6, pad 1, 3x3, stride 1 -> 5x6"
+    assert describe_geometry((5, 6), (4, 4)) == "5x6, pad 1,2,1,2, 4x4, stride 1 -> 5x6"
+    assert describe_geometry((5, 6), (3, 3), padding="valid") == (
+        "5x6, no padding, 3x3, stride 1 -> 3x4")
+    assert describe_geometry((9, 9), (3, 3), padding="reflect", pad_width=2, stride=3) == (
+        "9x9, pad 2 (reflect), 3x3, stride 3 -> 4x4")
+    with pytest.raises(ValueError, match="pad_width"):
+        output_size((5, 5), (3, 3), pad_width=((1, 2), (3,)))
