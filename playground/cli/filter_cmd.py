@@ -30,7 +30,8 @@ def register(subparsers) -> None:
                         "(see --list-presets)")
     source.add_argument("--kernel-file", metavar="K.json", help="a JSON kernel file")
     source.add_argument("--kernel", metavar="TEXT",
-                        help='weights typed in, rows split by ";", e.g. "1,2,1;2,4,2;1,2,1"')
+                        help='weights typed in, rows split by ";", e.g. "1,2,1;2,4,2;1,2,1" '
+                        '(write --kernel="-1,0,1;..." when the first weight is negative)')
     source.add_argument("--sobel", choices=("magnitude", "angle"),
                         help="Sobel gradient magnitude, or its direction as colours")
     source.add_argument("--neighbourhood", choices=("median", "min", "max"),

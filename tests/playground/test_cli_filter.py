@@ -57,7 +57,7 @@ def test_typed_kernel_to_npy_with_stride_and_convolve(picture, tmp_path, capsys)
     path, image = picture
     out = tmp_path / "k.npy"
     text = "1,2,0;-1,0.5,3"
-    _run_ok([path, "-o", out, "--kernel", text, "--stride", "2", "--padding", "wrap",
+    _run_ok([path, "-o", out, f"--kernel={text}", "--stride", "2", "--padding", "wrap",
              "--convolve", "--divisor", "2", "--offset", "1"], capsys)
     kernel = np.array([[1, 2, 0], [-1, 0.5, 3]])
     expected = apply_kernel(image, kernel, stride=2, padding="wrap", mode="convolve",
@@ -65,6 +65,13 @@ def test_typed_kernel_to_npy_with_stride_and_convolve(picture, tmp_path, capsys)
     result = np.load(out, allow_pickle=False)
     assert result.dtype == np.float32 and result.shape == expected.shape == (11, 15, 3)
     np.testing.assert_allclose(result, expected, rtol=1e-6, atol=1e-4)
+
+
+def test_typed_kernel_starting_negative(picture, tmp_path, capsys):
+    path, image = picture
+    _run_ok([path, "-o", tmp_path / "s.npy", "--kernel=-1 0 1; -2 0 2; -1 0 1"], capsys)
+    expected = apply_kernel(image, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, rtol=1e-6, atol=1e-4)
 
 
 def test_kernel_file_and_scale_abs(picture, tmp_path, capsys):
