@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.training.image_grid import ImageGrid, to_display
+from playground.training.training_worker import keep_until_finished
 
 # Source key -> (label, needs a folder)
 SOURCES = {
@@ -81,6 +82,7 @@ class DatasetPanel(QGroupBox):
         self.test = None
         self._thread: QThread | None = None
         self._worker: LoadWorker | None = None
+        self._loading = False
         self.source_box = QComboBox()
         self.source_box.setObjectName("datasetSource")
         for key, (label, _) in SOURCES.items():
@@ -143,7 +145,7 @@ class DatasetPanel(QGroupBox):
 
     # --- loading ---------------------------------------------------------------------------
     def is_loading(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        return self._loading
 
     def load(self) -> bool:
         """Start loading the chosen source in a worker; False if a load is already running or
@@ -166,6 +168,8 @@ class DatasetPanel(QGroupBox):
         self._worker.loaded.connect(self._on_loaded)
         self._worker.failed.connect(self._on_failed)
         self._worker.cancelled.connect(self._on_cancelled)
+        keep_until_finished(self._thread, self._worker)
+        self._loading = True
         self.load_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
@@ -180,11 +184,14 @@ class DatasetPanel(QGroupBox):
 
     def shutdown(self) -> None:
         """Cancel a running load and wait for its thread (window closing)."""
-        if self.is_loading():
+        if self._thread is not None and self._thread.isRunning():
             self._worker.stop()
             self._thread.wait(30000)
 
     def _finish(self) -> None:
+        # The worker has emitted its last signal and quit its thread: this wait is short.
+        self._thread.wait(30000)
+        self._loading = False
         self.load_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.hide()

@@ -17,6 +17,16 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 EXPLOSION_FACTOR = 1000.0  # a batch loss this many times the first one means divergence
 
+# A QThread destroyed while it runs aborts the process: every thread started here stays
+# referenced (with its worker) until it has finished, even if the widget that started it is gone.
+_STARTED: list = []
+
+
+def keep_until_finished(thread: QThread, worker: QObject) -> None:
+    """Hold `thread` and `worker` until the thread has finished (checked at the next call)."""
+    _STARTED[:] = [pair for pair in _STARTED if not pair[0].isFinished()]
+    _STARTED.append((thread, worker))
+
 
 class TrainingWorker(QObject):
     """Owns one trainer for one run. Build it in the GUI thread, then hand it to `TrainingThread`.
@@ -145,6 +155,7 @@ class TrainingThread(QObject):
         self.thread.finished.connect(self.ended)
 
     def start(self) -> None:
+        keep_until_finished(self.thread, self.worker)
         self.thread.start()
 
     def is_running(self) -> bool:

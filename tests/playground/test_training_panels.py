@@ -1,0 +1,154 @@
+"""Data set picker, hyper-parameter form, feature-map sample picker, hover read-out."""
+
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from core.images import write_image
+from core.model import Sequential
+from playground.app import make_application
+from playground.training.curves import CurvesPanel
+from playground.training.dataset_panel import DatasetPanel
+from playground.training.feature_maps import FeatureMapsView
+from playground.training.hyper_panel import HyperPanel, TrainingConfig, make_optimizer
+from playground.training.refcount_guard import pyside_drops_references
+from playground.training.spec_fit import default_spec, fit_spec_to_data
+
+
+@pytest.fixture
+def app():
+    return make_application()
+
+
+def test_generated_shapes_load_with_samples_and_counts(app, qtbot):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.set_source("shapes")
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=30_000) as loaded:
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    train, test = loaded.args
+    assert train.class_names == ["circle", "square", "triangle", "cross"]
+    assert panel.samples.captions()[:4] == train.class_names  # one of each class first
+    assert "2,000 train / 500 test" in panel.status.text()
+    assert "circle: 500" in panel.status.text()
+    assert panel.load_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def _image_folder(root, per_class=30):
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs"):
+        (root / name).mkdir()
+        for i in range(per_class):
+            write_image(root / name / f"{i}.png", rng.integers(0, 255, (12, 12), np.uint8))
+    return root
+
+
+def test_a_class_folder_loads_and_a_load_can_be_cancelled(app, qtbot, tmp_path):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.set_source("folder", str(_image_folder(tmp_path)))
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=30_000) as loaded:
+        panel.load()
+    assert loaded.args[0].class_names == ["cats", "dogs"]
+    assert loaded.args[0].shape == (1, 28, 28)
+    # Cancel at once: the worker stops at its first check and keeps the old data set.
+    assert panel.load()
+    worker = panel._worker
+    with qtbot.waitSignal(worker.cancelled, timeout=30_000):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert "cancelled" in panel.status.text() and panel.train is loaded.args[0]
+
+
+def test_a_bad_folder_gives_a_clear_message(app, qtbot, tmp_path):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    panel.set_source("idx", str(tmp_path))
+    with qtbot.waitSignal(panel.load_failed, timeout=30_000) as failed:
+        panel.load()
+    assert str(tmp_path) in failed.args[0]
+    assert "Could not load" in panel.status.text()
+    panel.set_source("cifar10", "")
+    assert not panel.load() and "Choose a folder" in panel.status.text()
+
+
+def test_hyper_parameters_round_trip_and_build_the_optimizer(app, qtbot):
+    panel = HyperPanel()
+    qtbot.addWidget(panel)
+    assert panel.config() == TrainingConfig()  # sensible defaults: SGD 0.05, momentum 0.9
+    with qtbot.waitSignal(panel.config_changed):
+        panel.optimizer.setCurrentIndex(panel.optimizer.findData("adam"))
+    assert panel.config().learning_rate == pytest.approx(0.001)  # Adam's usual rate
+    assert not panel.momentum.isEnabled()
+    config = TrainingConfig(epochs=3, batch_size=32, optimizer="adam", learning_rate=0.002,
+                            schedule="cosine", weight_decay=1e-4, seed=7, augment_shift=2)
+    panel.set_config(config)
+    assert panel.config() == config
+    assert TrainingConfig.from_dict(config.to_dict() | {"unknown": 1}) == config
+    optimizer = make_optimizer(config)
+    assert type(optimizer).__name__ == "Adam" and optimizer.lr == pytest.approx(0.002)
+
+
+def test_spec_follows_the_data_set():
+    class Data:
+        shape = (3, 32, 32)
+        class_names = ["a", "b", "c"]
+        name = "colour"
+
+    spec, note = fit_spec_to_data(default_spec(), Data())
+    assert spec["input_shape"] == [3, 32, 32] and spec["classes"] == ["a", "b", "c"]
+    assert spec["layers"][0]["config"]["in_channels"] == 3
+    assert spec["layers"][-1]["config"] == {"in_features": 1024, "out_features": 3}
+    assert "3x32x32" in note and "3 outputs" in note
+    model = Sequential.from_spec(spec)
+    assert model.predict(np.zeros((2, 3, 32, 32), np.float32)).shape == (2, 3)
+
+
+def test_feature_maps_follow_the_chosen_sample(app, qtbot):
+    view = FeatureMapsView()
+    qtbot.addWidget(view)
+    model = Sequential.from_spec(default_spec(), seed=0)
+    images = np.random.default_rng(0).random((5, 1, 28, 28)).astype(np.float32)
+    view.set_model(model)
+    view.set_data(images, np.arange(5) % 10, [str(d) for d in range(10)])
+    assert view.shown_layers == [-1, 0, 2, 3, 5]
+    first = view._items[1][1].image.copy()
+    view.sample.setValue(3)
+    assert not np.array_equal(first, view._items[1][1].image)
+    assert "Sample 3: true class 3" in view.caption.text()
+    np.testing.assert_allclose(view.bars.probabilities, model.predict(images[3:4])[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_hovering_a_plot_reads_its_values(app, qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.reset("run", epochs=1)
+    for batch in range(1, 11):
+        panel.run.add_batch({"epoch": 1, "batch": batch, "batches": 10, "step": batch,
+                             "loss": float(batch), "accuracy": 0.5, "lr": 0.1})
+    panel.refresh(fit=True)
+    plot = panel.plots["loss"]
+    scene_point = plot.vb.sceneBoundingRect().center()  # epoch 0.5 of the loss plot
+    widget_point = panel.graphics.mapFromScene(scene_point)
+    viewport = panel.graphics.viewport()
+    move = QMouseEvent(QEvent.Type.MouseMove, QPointF(widget_point),
+                       viewport.mapToGlobal(QPointF(widget_point)), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, move)
+    qtbot.waitUntil(lambda: "train loss (batch) = 5" in panel.hover_label.text())
+    assert panel.hover_label.text().startswith("epoch 0.5")
+    assert panel.cursor_lines["accuracy"].isVisible()
+
+
+def test_singletons_cannot_run_out_of_references():
+    # On the PySide6 builds that drop a reference on each call, importing the training tab
+    # has made None, True and False effectively immortal.
+    if sys.version_info < (3, 12) and pyside_drops_references():
+        assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39
