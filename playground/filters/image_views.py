@@ -65,11 +65,12 @@ class ImagePair(QWidget):
         self.channel = -1
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(QColor(40, 40, 40))
+        self.graphics.setBackground(QColor(222, 222, 222))
         self.graphics.ci.setSpacing(6)
         self.original_title = self.graphics.addLabel(
-            "Original: open, drop or paste an image, or pick a sample", row=0, col=0)
-        self.result_title = self.graphics.addLabel("Result", row=0, col=1)
+            "Original: open, drop or paste an image, or pick a sample", row=0, col=0,
+            color="#333")
+        self.result_title = self.graphics.addLabel("Result", row=0, col=1, color="#333")
         self.original_box = self.graphics.addViewBox(row=1, col=0, lockAspect=True, invertY=True)
         self.result_box = self.graphics.addViewBox(row=1, col=1, lockAspect=True, invertY=True)
         self.result_box.setXLink(self.original_box)
