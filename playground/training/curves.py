@@ -71,6 +71,7 @@ class CurvesPanel(QWidget):
             plot.legend.setCacheMode(CACHE)
             self.plots[key] = plot
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        self.plots["accuracy"].legend.setOffset((-5, -40))  # accuracy rises to the top right
         self.plots["grad"].setLogMode(y=True)
         self.epochs = 1
         self._ranges_fitted = 0.0

@@ -69,6 +69,8 @@ class ImageTile(QWidget):
     def set_image(self, display: np.ndarray, caption: str, tooltip: str = "") -> None:
         self.picture.setPixmap(to_pixmap(display, self.size))
         self.caption.setText(caption)
+        lines = caption.count("\n") + 1
+        self.caption.setMinimumHeight(lines * self.caption.fontMetrics().lineSpacing() + 2)
         self.setToolTip(tooltip or caption)
 
 

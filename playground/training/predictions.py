@@ -82,7 +82,6 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
         self.plot.invertY(True)
-        self.plot.setAspectLocked(True)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.image = pg.ImageItem()

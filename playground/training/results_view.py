@@ -88,7 +88,7 @@ class ResultsView(QWidget):
         mistakes = most_confident_mistakes(probabilities, labels)
         self.wrong_images.set_images(
             [self._display(i) for i in mistakes],
-            [f"{self.classes[labels[i]]}→{self.classes[predicted[i]]} "
+            [f"{self.classes[labels[i]]}→{self.classes[predicted[i]]}\n"
              f"{probabilities[i, predicted[i]]:.0%}" for i in mistakes],
             [f"test image {i}: true {self.classes[labels[i]]}, predicted "
              f"{self.classes[predicted[i]]} with p = {probabilities[i, predicted[i]]:.3f}"
