@@ -23,11 +23,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import PixelExplanation
+from core.filtering import PixelExplanation, explain_pixel
 from playground.filters.kernel_grid import diverging_colour, format_weight
 
 MAX_LABELLED_CELLS = 81
 """Above this many cells the overlay shows only the outline (text would not be readable)."""
+
+
+def explain_request(request, row: int, col: int, channel: int | None):
+    """(PixelExplanation, channel text) for output (row, col) of a `FilterRequest`.
+
+    Raises ValueError with a message for the user when the request is not a weighted sum.
+    """
+    if request.view != "kernel" or request.function != "sum":
+        raise ValueError(
+            "Explain mode shows the weighted sum of the grid's kernel; switch the function to "
+            "'Weighted sum' and the Sobel view to Gx or Gy."
+        )
+    explanation = explain_pixel(request.image, request.kernel, row, col,
+                                padding=request.padding, pad_width=request.pad_width,
+                                stride=request.stride, mode=request.mode, channel=channel)
+    text = ""
+    if channel is not None and request.kernel.values.ndim == 2:
+        text = f", channel {'RGB'[channel]}"
+    return explanation, text
 
 
 class WindowOverlay:

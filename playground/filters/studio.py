@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import explain_pixel
 from core.kernels import Kernel
-from playground.filters.explain import ExplainPanel, WindowOverlay
+from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
 from playground.filters.filter_jobs import FilterOutput, FilterRequest, run_filter, subsample_step
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.geometry_panel import Geometry, GeometryPanel
-from playground.filters.image_loading import ImageLoader, image_paths_from_urls
+from playground.filters.image_loading import ImageLoader
 from playground.filters.image_views import ImagePair, ResultPlacement
 from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_editor import KernelEditor
@@ -341,22 +340,12 @@ class FilterStudio(QWidget):
         request = self.request()
         if request is None or self.output is None:
             return None
-        if request.view != "kernel" or request.function != "sum":
-            self.explain_panel.show_message(
-                "Explain mode shows the weighted sum of the grid's kernel; switch the function "
-                "to 'Weighted sum' and the Sobel view to Gx or Gy.")
-            return None
         channel = max(self.views.channel, 0) if request.image.ndim == 3 else None
         try:
-            explanation = explain_pixel(request.image, request.kernel, row, col,
-                                        padding=request.padding, pad_width=request.pad_width,
-                                        stride=request.stride, mode=request.mode, channel=channel)
+            explanation, channel_text = explain_request(request, row, col, channel)
         except ValueError as error:
             self.explain_panel.show_message(str(error))
             return None
-        channel_text = ""
-        if channel is not None and request.kernel.values.ndim == 2:
-            channel_text = f", channel {'RGB'[channel]}"
         self.explain_panel.show_explanation(explanation, row, col, channel_text)
         self.overlay.show(explanation)
         self.views.mark_output(row, col)
@@ -404,5 +393,3 @@ class FilterStudio(QWidget):
         self.loader.shutdown()
         self.presets.shutdown()
 
-
-__all__ = ["FilterStudio", "image_paths_from_urls"]

@@ -336,3 +336,21 @@ def test_typing_in_the_grid_and_ctrl_z(qtbot, loaded):
     assert studio.document.cell(0, 0) == 0.0
     output = wait_result(qtbot, studio)
     np.testing.assert_allclose(output.raw, image.astype(np.float32), atol=ATOL)
+
+
+def test_explain_per_channel_kernel_and_median(qtbot, loaded):
+    studio, image = loaded
+    studio.presets.select("Sobel x")
+    studio.editor.per_channel_check.setChecked(True)
+    output = wait_result(qtbot, studio)
+    studio.explain_action.setChecked(True)
+    explanation = studio.explain(7, 9)
+    assert explanation.window.shape == (3, 3, 3)  # 27 weights over R, G and B
+    np.testing.assert_allclose(explanation.window, image[6:9, 8:11].astype(np.float32))
+    assert explanation.value == pytest.approx(float(output.raw[7, 9]), abs=ATOL)
+    assert ", " in studio.explain_panel.table.item(0, 0).text()  # one value per channel
+    combo = studio.geometry_panel.function_combo
+    combo.setCurrentIndex(combo.findData("median"))
+    wait_result(qtbot, studio)
+    assert studio.explain(7, 9) is None
+    assert "weighted sum" in studio.explain_panel.headline.text()
