@@ -156,8 +156,10 @@ class FeatureMapsView(QWidget):
         self.bars.set_probabilities(probabilities)
         truth = self.classes[int(self.labels[index])] if self.classes else str(self.labels[index])
         guess = self.bars.top_class()
+        note = "" if len(self.shown_layers) > 1 else (
+            " This network has no convolution or pooling layer, so there are no maps to show.")
         self.caption.setText(
             f"Sample {index}: true class {truth}, network says {guess} "
-            f"({float(np.max(probabilities)):.0%})."
+            f"({float(np.max(probabilities)):.0%}).{note}"
         )
         self.caption.setAlignment(Qt.AlignmentFlag.AlignLeft)
