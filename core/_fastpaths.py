@@ -40,6 +40,9 @@ _RANK_RTOL = 1e-5
 
 # Cost model, in nanoseconds, measured on a 2-core x86 machine (numpy 2.4, scipy 1.17) with
 # 1024x1024 and 2048x2048 RGB float32 images (see benchmarks/bench_filtering.py).
+_FFT_BAND = 256
+"""Output rows per FFT band, about (see `fft`)."""
+
 _NS_PER_TAP_VALUE = 0.38 / _THREADS
 _NS_PER_TAP_CALL = 1_000.0
 _NS_FFT_VALUE_LOG = 0.3
@@ -227,14 +230,43 @@ def separable(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
 
 
 def fft(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
-    """Correlation as a product of real FFTs (float32/complex64), then the valid, strided part."""
+    """Correlation as a product of real FFTs (float32/complex64), then the valid, strided part.
+
+    Tall images are done in bands of output rows (overlap-save): smaller transforms stay in
+    cache and cost less per pixel, which beats one transform of the whole image.
+    """
     sr, sc = _pair(stride)
     kh, kw = weights.shape[:2]
     ho, wo = output_hw(padded.shape, (kh, kw), (sr, sc))
+    band = _fft_band_rows(kh, sr)
+    if ho <= band + band // 2:
+        return _fft_whole(padded, weights, (sr, sc), {})
+    out = np.empty((ho, wo) if weights.ndim == 3 else (ho, wo, padded.shape[2]), np.float32)
+    spectra: dict = {}
+    for start in range(0, ho, band):
+        stop = min(ho, start + band)
+        slab = padded[start * sr : (stop - 1) * sr + kh]
+        out[start:stop] = _fft_whole(slab, weights, (sr, sc), spectra)
+    return out
+
+
+def _fft_band_rows(kh: int, stride: int) -> int:
+    """Output rows per FFT band: the band's input height is a fast FFT length near 256 + kh."""
+    height = scipy.fft.next_fast_len(_FFT_BAND + kh - 1)
+    return max(1, (height - kh) // stride + 1)
+
+
+def _fft_whole(padded, weights, stride, spectra: dict) -> np.ndarray:
+    sr, sc = stride
+    kh, kw = weights.shape[:2]
+    ho, wo = output_hw(padded.shape, (kh, kw), (sr, sc))
     shape = _fft_shape(padded.shape[:2])
-    flipped = np.ascontiguousarray(weights[::-1, ::-1])
     spectrum = scipy.fft.rfft2(padded, s=shape, axes=(0, 1), workers=_THREADS)
-    kernel_spectrum = scipy.fft.rfft2(flipped, s=shape, axes=(0, 1), workers=_THREADS)
+    kernel_spectrum = spectra.get(shape)
+    if kernel_spectrum is None:  # computed once per transform size
+        flipped = np.ascontiguousarray(weights[::-1, ::-1])
+        kernel_spectrum = scipy.fft.rfft2(flipped, s=shape, axes=(0, 1), workers=_THREADS)
+        spectra[shape] = kernel_spectrum
     if weights.ndim == 3:
         spectrum *= kernel_spectrum
         spectrum = spectrum.sum(axis=2)
@@ -290,8 +322,12 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
             total += ho * wo * channels * _NS_PER_TAP_VALUE
         return total
     if method == "fft":
-        fh, fw = _fft_shape((hp, wp))
-        return _NS_FFT_VALUE_LOG * fh * fw * channels * math.log2(fh * fw) + _NS_FFT_CALL
+        band = _fft_band_rows(kh, sr)
+        bands = 1 if ho <= band + band // 2 else math.ceil(ho / band)
+        height = hp if bands == 1 else (band - 1) * sr + kh
+        fh, fw = _fft_shape((height, wp))
+        per_band = _NS_FFT_VALUE_LOG * fh * fw * channels * math.log2(fh * fw) + _NS_FFT_CALL
+        return bands * per_band
     raise ValueError(f"method must be one of {', '.join(METHODS)}; received {method!r}")
 
 

@@ -144,3 +144,15 @@ def test_input_is_not_modified_and_output_is_float32():
     assert out.dtype == np.float32
     float64_image = image.astype(np.float64)
     assert apply_kernel(float64_image, np.ones((2, 2)), method="fft").dtype == np.float32
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(3, 3), (8, 5), (6, 4, 3)])
+def test_fft_in_bands_equals_direct(monkeypatch, stride, shape):
+    monkeypatch.setattr(_fastpaths, "_FFT_BAND", 5)  # bands of a few rows on a small image
+    image = _image((47, 33, 3))
+    kernel = np.random.default_rng(len(shape) + stride).normal(size=shape)
+    assert _fastpaths._fft_band_rows(shape[0], stride) < 20
+    banded = apply_kernel(image, kernel, method="fft", stride=stride, padding="reflect")
+    direct = apply_kernel(image, kernel, method="direct", stride=stride, padding="reflect")
+    np.testing.assert_allclose(banded, direct, rtol=1e-4, atol=1e-5 * 255 * np.abs(kernel).sum())
