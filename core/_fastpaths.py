@@ -40,7 +40,7 @@ _RANK_RTOL = 1e-5
 
 # Cost model, in nanoseconds, measured on a 2-core x86 machine (numpy 2.4, scipy 1.17) with
 # 1024x1024 and 2048x2048 RGB float32 images (see benchmarks/bench_filtering.py).
-_FFT_BAND = 256
+_FFT_BAND = 128
 """Output rows per FFT band, about (see `fft`)."""
 
 _NS_PER_TAP_VALUE = 0.38 / _THREADS
@@ -232,7 +232,7 @@ def separable(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
 def fft(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
     """Correlation as a product of real FFTs (float32/complex64), then the valid, strided part.
 
-    Tall images are done in bands of output rows (overlap-save): smaller transforms stay in
+    Tall images are done in bands of ~128 output rows (overlap-save): smaller transforms stay in
     cache and cost less per pixel, which beats one transform of the whole image.
     """
     sr, sc = _pair(stride)
@@ -251,7 +251,7 @@ def fft(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
 
 
 def _fft_band_rows(kh: int, stride: int) -> int:
-    """Output rows per FFT band: the band's input height is a fast FFT length near 256 + kh."""
+    """Output rows per FFT band: the band's input height is a fast FFT length near 128 + kh."""
     height = scipy.fft.next_fast_len(_FFT_BAND + kh - 1)
     return max(1, (height - kh) // stride + 1)
 
