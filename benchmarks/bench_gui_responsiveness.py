@@ -74,18 +74,16 @@ def main() -> int:
         probe.stop()
         gaps = np.array(probe.gaps_ms)
         results.append(probe.max_gap_ms)
-        print(f"{name:>10}: filtered and shown in {elapsed * 1000:7.0f} ms; timer ticks "
-              f"{probe.ticks:4d}, largest gap {probe.max_gap_ms:6.1f} ms, "
-              f"99th percentile {np.percentile(gaps, 99):6.1f} ms")
-    kernel = studio.document.to_kernel()
-    started = time.perf_counter()
-    apply_kernel(image, kernel)
-    direct = (time.perf_counter() - started) * 1000
-    print(f"reference: the same filter called on the GUI thread blocks it for {direct:.0f} ms")
+        started = time.perf_counter()  # reference: the same call made on the GUI thread
+        apply_kernel(image, studio.document.to_kernel())
+        direct = (time.perf_counter() - started) * 1000
+        print(f"{name:>10}: filtered and shown in {elapsed * 1000:5.0f} ms; timer ticks "
+              f"{probe.ticks:4d}, largest gap {probe.max_gap_ms:5.1f} ms, 99th percentile "
+              f"{np.percentile(gaps, 99):5.1f} ms; called on the GUI thread it would block "
+              f"{direct:4.0f} ms")
     worst = max(results)
-    print(f"largest gap over all runs: {worst:.1f} ms (goal 100 ms) -> "
-          f"{'OK' if worst <= 100 else 'over the goal'}; "
-          f"{direct / max(worst, 1e-3):.1f}x shorter than blocking")
+    print(f"largest gap over all runs: {worst:.1f} ms (goal: at most 100 ms) -> "
+          f"{'OK' if worst <= 100 else 'over the goal'}")
     studio.close()
     return 0
 

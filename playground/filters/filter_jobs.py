@@ -8,7 +8,7 @@ resolution (for saving and copying) and a possibly subsampled one for the screen
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,19 +59,34 @@ class FilterRequest:
 
 @dataclass
 class FilterOutput:
-    """raw: float32 (h, w[, C]); full_display: uint8 same (h, w[, 3]); display: for the screen.
-
-    (y0, x0, stride) place output pixels on the input (see `image_views.ResultPlacement`).
+    """raw: float32 (h, w[, C]); display: uint8 for the screen, subsampled for big results;
+    `full_display`: uint8 (h, w[, 3]) at full resolution, made when first asked for (saving,
+    copying). (y0, x0, stride) place output pixels on the input (`image_views.ResultPlacement`).
     """
 
     request: FilterRequest
     raw: np.ndarray
-    full_display: np.ndarray
     display: np.ndarray
     title: str
     y0: float
     x0: float
     stride: int
+    magnitude: np.ndarray | None = None  # the Sobel angle view's brightness
+    _full_display: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def full_display(self) -> np.ndarray:
+        if self._full_display is None:
+            self._full_display = display_image(self.raw, self.request, self.magnitude)
+        return self._full_display
+
+
+def display_image(raw: np.ndarray, request: FilterRequest,
+                  magnitude: np.ndarray | None = None) -> np.ndarray:
+    """uint8 pixels for `raw` as the request's view and scale show it."""
+    if request.view == "angle":
+        return angle_to_rgb(stretched_magnitude(magnitude), raw)
+    return to_uint8(raw, scale=request.scale)
 
 
 def subsample_step(shape: tuple[int, ...], limit: int = DISPLAY_MAX) -> int:
@@ -95,10 +110,10 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
         magnitude, angle = sobel(image)
         progress(0.9)
         if request.view == "magnitude":
-            raw, full = magnitude, to_uint8(magnitude, scale=request.scale)
+            raw, magnitude = magnitude, None
             title = "Sobel magnitude √(Gx²+Gy²)"
         else:
-            raw, full = angle, angle_to_rgb(stretched_magnitude(magnitude), angle)
+            raw = angle
             title = "Sobel angle atan2(Gy, Gx), radians"
         y0 = x0 = 0.0
         stride = 1
@@ -112,12 +127,17 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
         else:
             raw = neighbourhood(image, (kh, kw), request.function, **options)
             title = f"{request.function} of {kh}x{kw} neighbourhood"
-        if should_stop():
-            raise Cancelled("superseded")
-        full = to_uint8(raw, scale=request.scale)
+        magnitude = None
         top, _, left, _ = pad_amounts((kh, kw), request.padding, request.pad_width)
         y0 = kh / 2 - top - stride / 2
         x0 = kw / 2 - left - stride / 2
-    step = subsample_step(full.shape)
-    display = full if step == 1 else np.ascontiguousarray(full[::step, ::step])
-    return FilterOutput(request, raw, full, display, title, y0, x0, stride)
+    if should_stop():
+        raise Cancelled("superseded")
+    # The screen shows every step-th pixel of a big result (scaled on that subsample).
+    step = subsample_step(raw.shape)
+    shown_magnitude = None if magnitude is None else magnitude[::step, ::step]
+    display = np.ascontiguousarray(display_image(raw[::step, ::step], request, shown_magnitude))
+    output = FilterOutput(request, raw, display, title, y0, x0, stride, magnitude)
+    if step == 1:
+        output._full_display = display
+    return output
