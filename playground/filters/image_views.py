@@ -67,12 +67,18 @@ class ImagePair(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(QColor(222, 222, 222))
         self.graphics.ci.setSpacing(6)
-        self.original_title = self.graphics.addLabel(
-            "Original: open, drop or paste an image, or pick a sample", row=0, col=0,
-            color="#333")
-        self.result_title = self.graphics.addLabel("Result", row=0, col=1, color="#333")
-        self.original_box = self.graphics.addViewBox(row=1, col=0, lockAspect=True, invertY=True)
-        self.result_box = self.graphics.addViewBox(row=1, col=1, lockAspect=True, invertY=True)
+        # Titles live outside the graphics layout so that text length never changes the
+        # views' widths (equal widths keep the linked ranges showing the same region).
+        self.original_title = QLabel("Original: open, drop or paste an image, or pick a sample")
+        self.result_title = QLabel("Result")
+        for title in (self.original_title, self.result_title):
+            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.original_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True)
+        self.result_box = self.graphics.addViewBox(row=0, col=1, lockAspect=True, invertY=True)
+        for column in (0, 1):  # same size, so linked ranges show the same region
+            self.graphics.ci.layout.setColumnStretchFactor(column, 1)
+            self.graphics.ci.layout.setColumnPreferredWidth(column, 100)
         self.result_box.setXLink(self.original_box)
         self.result_box.setYLink(self.original_box)
         self.original_item = pg.ImageItem()
@@ -81,7 +87,7 @@ class ImagePair(QWidget):
         self.result_box.addItem(self.result_item)
         self.histogram = pg.HistogramLUTItem(image=self.result_item)
         self.histogram.setMaximumWidth(110)
-        self.graphics.addItem(self.histogram, row=1, col=2)
+        self.graphics.addItem(self.histogram, row=0, col=2)
         self.histogram.setLevels(0, 255)
         self._cursor_pen = QPen(QColor(255, 200, 0), 0)
         self.result_marker = pg.QtWidgets.QGraphicsRectItem()
@@ -113,8 +119,14 @@ class ImagePair(QWidget):
         controls.addWidget(QLabel("Channel:"))
         controls.addWidget(self.channel_combo)
         controls.addWidget(self.value_label, 1)
+        titles = QHBoxLayout()
+        titles.addWidget(self.original_title, 1)
+        titles.addWidget(self.result_title, 1)
+        titles.addSpacing(self.histogram.maximumWidth())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(titles)
         layout.addWidget(self.graphics, 1)
         layout.addLayout(controls)
 

@@ -195,6 +195,7 @@ class PresetsPanel(QWidget):
         if path:
             self._build_parameters(None)
             self.sobel_box.hide()
+            self.sobel_view_changed.emit("kernel")
             self.description.setText(f"Your kernel, saved in {path}")
             try:
                 kernel = load_kernel(path)

@@ -354,3 +354,16 @@ def test_explain_per_channel_kernel_and_median(qtbot, loaded):
     wait_result(qtbot, studio)
     assert studio.explain(7, 9) is None
     assert "weighted sum" in studio.explain_panel.headline.text()
+
+
+def test_views_zoom_and_pan_together(qtbot, loaded):
+    studio, _ = loaded
+    views = studio.views
+    views.original_box.setRange(xRange=(10, 20), yRange=(5, 15), padding=0)
+    original = views.original_box.viewRange()
+    result = views.result_box.viewRange()
+    np.testing.assert_allclose(result, original, atol=1e-6)
+    views.result_box.translateBy(x=3, y=2)
+    np.testing.assert_allclose(views.original_box.viewRange(), views.result_box.viewRange(),
+                               atol=1e-6)
+    assert views.original_box.viewRange()[0][0] == pytest.approx(original[0][0] + 3)
