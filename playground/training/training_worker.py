@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from playground.training.blas_threads import limit_blas_threads
+
 EXPLOSION_FACTOR = 1000.0  # a batch loss this many times the first one means divergence
 
 # A QThread destroyed while it runs aborts the process: every thread started here stays
@@ -104,7 +106,8 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         """Train to the end (or until stopped); then classify the test images."""
         try:
-            history = self.trainer.run()
+            with limit_blas_threads(1):  # leaves a core to the GUI thread
+                history = self.trainer.run()
             if self.diverged and history.stop_reason == "stopped":
                 history.stop_reason = self.diverged
             probabilities = None

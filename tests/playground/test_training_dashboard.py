@@ -178,7 +178,9 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     timer.setInterval(10)
     timer.timeout.connect(tick)
     board.start()
-    _wait_batches(qtbot, board, 2)
+    # Measure once the views exist (the first drawing of each creates its items).
+    qtbot.waitUntil(lambda: bool(board.curves.grad_curves) and board.filters_view.draw_count > 1,
+                    timeout=WAIT_MS)
     last[0] = time.perf_counter()
     timer.start()
     qtbot.wait(3000)

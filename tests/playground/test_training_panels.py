@@ -152,3 +152,12 @@ def test_singletons_cannot_run_out_of_references():
     # has made None, True and False effectively immortal.
     if sys.version_info < (3, 12) and pyside_drops_references():
         assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39
+
+
+def test_training_runs_with_one_blas_thread_and_gives_the_rest_back():
+    from playground.training.blas_threads import blas_threads, limit_blas_threads
+
+    before = blas_threads()
+    with limit_blas_threads(1):
+        assert all(count == 1 for count in blas_threads())
+    assert blas_threads() == before
