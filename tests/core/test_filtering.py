@@ -99,13 +99,14 @@ KERNELS = {
 @pytest.mark.parametrize("padding", PADDING_MODES)
 @pytest.mark.parametrize("stride", [1, 2, 3])
 @pytest.mark.parametrize("kernel_name", list(KERNELS))
-@pytest.mark.parametrize("kind", ["grey uint8", "colour float"])
+@pytest.mark.parametrize("kind", ["grey uint8", "colour float32", "grey float64", "colour uint8"])
 def test_matches_loop_reference(padding, stride, kernel_name, kind):
     rng = np.random.default_rng(7)
-    if kind == "grey uint8":
-        image = rng.integers(0, 256, size=(9, 11), dtype=np.uint8)
+    shape = (9, 11) if kind.startswith("grey") else (8, 10, 3)
+    if kind.endswith("uint8"):
+        image = rng.integers(0, 256, size=shape, dtype=np.uint8)
     else:
-        image = rng.normal(size=(8, 10, 3)).astype(np.float32)
+        image = rng.normal(size=shape).astype(kind.split()[1])
     _check(image, KERNELS[kernel_name], padding=padding, stride=stride)
 
 
