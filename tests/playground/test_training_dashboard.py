@@ -97,8 +97,11 @@ def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
 
 def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
     _configure(board, epochs=1, train=300, test=100)
+    board.hyper_panel.augment_shift.setValue(2)
+    board.hyper_panel.schedule.setCurrentIndex(board.hyper_panel.schedule.findData("cosine"))
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS):
         board.start()
+    assert "shift=2" in str(board.history.meta.get("augment"))
     board.files_box.save_requested.emit(str(tmp_path / "m.json"))  # as the Save dialog does
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.history.json", "m.json", "m.npz"]
     expected = board.model.get_weights()

@@ -14,7 +14,13 @@ from playground.app import make_application
 from playground.training.curves import CurvesPanel
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
-from playground.training.hyper_panel import HyperPanel, TrainingConfig, make_optimizer
+from playground.training.hyper_panel import (
+    HyperPanel,
+    TrainingConfig,
+    make_augment,
+    make_optimizer,
+    make_schedule,
+)
 from playground.training.refcount_guard import pyside_drops_references
 from playground.training.spec_fit import default_spec, fit_spec_to_data
 
@@ -90,6 +96,12 @@ def test_hyper_parameters_round_trip_and_build_the_optimizer(app, qtbot):
     assert TrainingConfig.from_dict(config.to_dict() | {"unknown": 1}) == config
     optimizer = make_optimizer(config)
     assert type(optimizer).__name__ == "Adam" and optimizer.lr == pytest.approx(0.002)
+    cosine = make_schedule(config)
+    assert cosine.schedule(0) == pytest.approx(0.002) and cosine.schedule(2) < 0.002
+    step = make_schedule(TrainingConfig(learning_rate=0.1, schedule="step"))
+    assert [step.schedule(e) for e in range(4)] == pytest.approx([0.1, 0.1, 0.05, 0.05])
+    assert make_augment(config) == {"shift": 2, "flip": False}
+    assert make_augment(TrainingConfig()) is None
 
 
 def test_spec_follows_the_data_set():
