@@ -12,6 +12,7 @@ from PIL import Image
 
 FIELD = 28
 BOX = 20
+PAPER_NOISE = 0.25  # in a photo, ink fainter than this (after stretching) counts as paper
 
 
 def ink_bounding_box(ink: np.ndarray, threshold: float = 0.05) -> tuple[int, int, int, int] | None:
@@ -79,7 +80,9 @@ def photo_to_ink(image: np.ndarray) -> np.ndarray:
         grey = 1.0 - grey
     low = float(np.percentile(grey, 5))
     span = max(float(grey.max()) - low, 1e-6)
-    return np.clip((grey - low) / span, 0.0, 1.0)
+    ink = np.clip((grey - low) / span, 0.0, 1.0)
+    # Paper texture and JPEG noise would widen the digit's bounding box: keep clear ink only.
+    return np.where(ink < PAPER_NOISE, 0.0, ink).astype(np.float32)
 
 
 def fit_input(digit: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:

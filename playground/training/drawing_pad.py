@@ -47,12 +47,17 @@ class DrawingPad(QWidget):
         return raw[:, :CANVAS].astype(np.float32) / 255.0
 
     def set_ink(self, ink: np.ndarray) -> None:
-        """Show an (H, W) array in 0..1 (resized to the canvas) and announce the change."""
+        """Show an (H, W) array in 0..1 (fitted into the canvas) and announce the change."""
         from PIL import Image
 
         grey = (np.clip(ink, 0, 1) * 255).astype(np.uint8)
-        grey = np.asarray(Image.fromarray(grey).resize((CANVAS, CANVAS), Image.Resampling.BILINEAR))
-        grey = np.ascontiguousarray(grey)
+        height, width = grey.shape
+        scale = CANVAS / max(height, width)  # fit inside the canvas, keeping the aspect ratio
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        fitted = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BILINEAR))
+        grey = np.zeros((CANVAS, CANVAS), np.uint8)
+        top, left = (CANVAS - size[1]) // 2, (CANVAS - size[0]) // 2
+        grey[top : top + size[1], left : left + size[0]] = fitted
         image = QImage(grey.data, CANVAS, CANVAS, CANVAS, QImage.Format.Format_Grayscale8)
         self._canvas = image.copy()
         self.update()

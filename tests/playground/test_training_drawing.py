@@ -86,3 +86,25 @@ def test_drawn_digits_are_recognised(panel, qtbot, trained, points, digit, scree
     panel.grab().save(str(screenshot_dir / f"training_drawn_{digit}.png"))
     panel.pad.clear()
     assert not panel.input.any() and panel.bars.top_class() is None
+
+
+def test_dropping_a_photo_of_a_digit_classifies_it(panel, qtbot, trained, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from core.images import write_image
+
+    photo = np.full((120, 90, 3), 235, np.uint8)  # dark ink on light paper, not square
+    photo[15:105, 42:50] = 20
+    path = tmp_path / "one.jpg"
+    write_image(path, photo)
+    panel.set_model(trained, [str(d) for d in range(10)])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(panel.prediction_changed) as predicted:
+        panel.pad.dropEvent(drop)
+    assert predicted.args == ["1"]
+    top, bottom, _, _ = ink_bounding_box(panel.input)
+    assert bottom - top + 1 == 20
