@@ -36,6 +36,16 @@ def progress_text(event: dict, epochs: int, elapsed: float) -> tuple[int, int, s
     return min(done, total), total, text
 
 
+def summary_text(history) -> str:
+    """One line on how a run ended, e.g. "Finished after 5 epoch(s): test accuracy 96.1%"."""
+    reason = history.stop_reason or "ended"
+    last = history.epochs[-1] if history.epochs else None
+    if last and last.get("test_accuracy") is not None:
+        return (f"{reason.capitalize()} after {len(history.epochs)} epoch(s): test accuracy "
+                f"{last['test_accuracy']:.1%}, loss {last['test_loss']:.3f}.")
+    return f"{reason.capitalize()} after {history.steps} batches."
+
+
 class TrainingControls(QGroupBox):
     """The buttons only emit requests; the dashboard decides and calls `set_state`."""
 
@@ -101,3 +111,12 @@ class TrainingControls(QGroupBox):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.readout.setText(text)
+
+    def show_finished(self, history, epochs: int) -> None:
+        """The bar at the point where the run ended, and how it ended."""
+        done, total = 0, 1
+        if history.batches:
+            done, total, _ = progress_text(history.batches[-1], epochs, 1.0)
+        if history.stop_reason == "finished":
+            done = total
+        self.show_progress(done, total, summary_text(history))

@@ -8,7 +8,6 @@ model being trained: they run a private copy loaded from the worker's weight sna
 from __future__ import annotations
 
 import copy
-import json
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.training.builder_link import BuilderLink
 from playground.training.controls import TrainingControls, progress_text
 from playground.training.curves import CurvesPanel
 from playground.training.dataset_panel import DatasetPanel
@@ -68,8 +68,7 @@ class TrainingDashboard(QWidget):
         self._started_at = 0.0
         self._last_maps = 0.0
         self._last_progress = 0.0
-        self._builder = None
-        self._builder_spec: dict | None = None
+        self.builder_link: BuilderLink | None = None
         self._start_when_loaded = False
         self._build_ui()
         self._drain_timer = QTimer(self)
@@ -155,33 +154,19 @@ class TrainingDashboard(QWidget):
         self._show_network()
 
     def attach_builder(self, builder) -> None:
-        """Connect the network builder tab: its Train button starts here, its "show what this
-        block learned" opens the matching view, Start uses its network, loaded data sets are
-        bound to its input, and an opened model is shown in it."""
-        self._builder = builder
-        builder.train_requested.connect(self._on_train_requested)
-        builder.show_learned_requested.connect(self.show_learned)
+        """Work with the network builder tab (see `builder_link`)."""
+        self.builder_link = BuilderLink(self, builder)
 
-    def _on_train_requested(self, spec: dict) -> None:
-        self._builder_spec = copy.deepcopy(spec)
-        self.set_spec(spec)
+    def start_when_ready(self) -> None:
+        """Start now, or as soon as the data set has loaded."""
         if self.is_training():
             return
-        if self.dataset_panel.train is None:
-            self._start_when_loaded = True
-            if not self.dataset_panel.is_loading():
-                self.dataset_panel.load()
+        if self.dataset_panel.train is not None:
+            self.start()
             return
-        self.start()
-
-    def _follow_builder(self) -> None:
-        """Adopt the builder's network if it changed since it was last adopted."""
-        if self._builder is None:
-            return
-        spec = self._builder.spec()
-        if spec != self._builder_spec:
-            self._builder_spec = copy.deepcopy(spec)
-            self.set_spec(spec)
+        self._start_when_loaded = True
+        if not self.dataset_panel.is_loading():
+            self.dataset_panel.load()
 
     def show_learned(self, index: int) -> None:
         """Show what block `index` learned: its filters (conv) or its feature maps."""
@@ -192,13 +177,6 @@ class TrainingDashboard(QWidget):
             self.views.setCurrentWidget(self.feature_maps)
 
     def _on_dataset_loaded(self, train, test) -> None:
-        builder = self._builder
-        if builder is not None:
-            document = builder.document
-            same = (tuple(document.input_shape) == tuple(train.shape)
-                    and list(document.classes) == list(train.class_names))
-            if not same:
-                builder.bind_dataset(*train.shape, train.class_names)
         self.feature_maps.set_data(test.images, test.labels, test.class_names)
         self._show_network()
         if self._start_when_loaded:
@@ -220,7 +198,8 @@ class TrainingDashboard(QWidget):
         cannot start."""
         if self.is_training():
             return False
-        self._follow_builder()
+        if self.builder_link is not None:
+            self.builder_link.follow()
         train, test = self.dataset_panel.train, self.dataset_panel.test
         if train is None:
             return self._refuse("No data set yet: wait for it to load, or press Load.")
@@ -401,27 +380,12 @@ class TrainingDashboard(QWidget):
         self.controls.set_state("finished")
         self._set_editing_enabled(True)
         self._show_network()
-        total = max(self.controls.progress.maximum(), 1)
-        done = total if history.stop_reason == "finished" else self._batches_done(history)
-        self.controls.show_progress(min(done, total), total, self._summary(history))
+        self.controls.show_finished(history, self._config.epochs if self._config else 1)
         if history.stop_reason.startswith("diverged"):
             self.last_error = (f"Training {history.stop_reason}. The last good weights (before "
                                "the loss became NaN) are kept.")
             show_error(self, "Training diverged", self.last_error)
         self.training_finished.emit(result)
-
-    def _batches_done(self, history) -> int:
-        if not history.batches or self._config is None:
-            return 0
-        return progress_text(history.batches[-1], self._config.epochs, 1.0)[0]
-
-    def _summary(self, history) -> str:
-        reason = history.stop_reason or "ended"
-        last = history.epochs[-1] if history.epochs else None
-        if last and last.get("test_accuracy") is not None:
-            return (f"{reason.capitalize()} after {len(history.epochs)} epoch(s): test accuracy "
-                    f"{last['test_accuracy']:.1%}, loss {last['test_loss']:.3f}.")
-        return f"{reason.capitalize()} after {history.steps} batches."
 
     def _on_failed(self, message: str) -> None:
         self._drain_timer.stop()
@@ -453,10 +417,6 @@ class TrainingDashboard(QWidget):
             self.curves.show_run(RunData.from_history(history, name="opened model"))
         self.controls.set_state("finished")
         self._show_network()
-        if self._builder is not None:
-            self._builder.document.load_spec(json.loads(json.dumps(self.spec)),
-                                             "Open trained network")
-            self._builder_spec = self._builder.spec()
         self.model_opened.emit(self.spec)
 
     def _on_save_requested(self, path: str) -> None:
