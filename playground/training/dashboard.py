@@ -248,7 +248,9 @@ class TrainingDashboard(QWidget):
 
         self.shadow = Sequential.from_spec(model.spec())
         self.shadow.set_weights(model.get_weights())
-        self.filters_view.set_layers(conv_layers(self.shadow))
+        layers = conv_layers(self.shadow)
+        self.filters_view.set_layers(layers)
+        self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
         self.filters_view.set_weights(self.shadow.get_weights())
         self.feature_maps.set_model(self.shadow)
         train = self.dataset_panel.train
