@@ -184,13 +184,19 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     # Measure once the views exist (the first drawing of each creates its items).
     qtbot.waitUntil(lambda: bool(board.curves.grad_curves) and board.filters_view.draw_count > 1,
                     timeout=WAIT_MS)
+    redraws = []
+    board.views_updated.connect(lambda: redraws.append(1))
+    batches_before = len(board.run_thread.worker.trainer.history.batches)
     last[0] = time.perf_counter()
     timer.start()
     qtbot.wait(3000)
     timer.stop()
     assert board.is_training()
+    batches = len(board.run_thread.worker.trainer.history.batches) - batches_before
     board.stop()
     assert len(gaps) > 50
+    assert 0 < len(redraws) <= 3 * 20 + 3  # the views redraw at most ~20 times a second
+    assert batches > 0
     assert max(gaps) < 0.3, f"longest pause of the event loop: {max(gaps) * 1000:.0f} ms"
 
 
