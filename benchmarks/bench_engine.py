@@ -167,9 +167,11 @@ def bench_training(seconds: float, batch: int, use_torch: bool) -> None:
     # report the best round of each (the least disturbed) and the median.
     engine_rates, torch_rates = [], []
     for _ in range(ROUNDS):
+        time.sleep(0.2)  # let the other framework's worker threads stop spinning
         engine_rates.append(batch * timed_loop(lambda i: step(images[i], labels[i]),
                                                len(images), seconds / ROUNDS))
         if torch is not None:
+            time.sleep(0.2)
             torch_rates.append(batch * timed_loop(lambda i: tstep(timages[i], tlabels[i]),
                                                   len(images), seconds / ROUNDS))
     rate, median = max(engine_rates), float(np.median(engine_rates))

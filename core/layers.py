@@ -268,10 +268,8 @@ class Conv2D(Layer):
                 F.conv_output_size(w, k, self.stride, p))
 
     def _forward(self, x, training):
-        # While training, buffers are reused from batch to batch (not thread-safe, like caches).
-        workspace = self.__dict__.setdefault("_workspace", {}) if training else None
         out, self._cache = F.conv2d_forward(x, self.params["weight"], self.params["bias"],
-                                            self.stride, self.pad, workspace)
+                                            self.stride, self.pad)
         return out
 
     def _backward(self, grad_out, input_grad):

@@ -72,16 +72,14 @@ def test_conv_float32_stays_float32_and_close(n, c, o, h, w, k, stride, padding)
     assert gx.shape == x.shape and gw.shape == weight.shape and gb.shape == bias.shape
 
 
-@pytest.mark.parametrize("k,stride,padding", [(3, 1, 1), (3, 2, 0), (2, 3, 2), (1, 1, 0)])
-def test_col2im_is_the_adjoint_of_im2col(k, stride, padding):
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_col2im_is_the_adjoint_of_im2col(stride):
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((2, 3, 9, 8))
-    g = F.conv_geometry(x.shape, k, k, stride, padding)
-    cols = F.im2col(x, g)
-    other = rng.standard_normal(cols.shape)
-    back = F.col2im(other, g)
-    assert back.shape == x.shape
-    np.testing.assert_allclose((cols * other).sum(), (x * back).sum(), rtol=1e-12)
+    xp = rng.standard_normal((2, 3, 9, 8))
+    im = F.im2col(xp, 3, 2, stride)
+    other = rng.standard_normal(im.shape)
+    back = F.col2im(other, xp.shape, 3, 2, stride)
+    np.testing.assert_allclose((im * other).sum(), (xp * back).sum(), rtol=1e-12)
 
 
 def test_notes_9x9_padding_2_kernel_3_stride_2_gives_6x6():
