@@ -19,6 +19,10 @@ from core.history import History
 
 __all__ = ["Trainer", "History", "evaluate"]
 
+EXPLOSION_FACTOR = 1000.0
+"""A batch loss this many times the first one (or 1, if larger) counts as divergence: with a
+numerically stable loss a learning rate far too large makes the loss shoot up but stay finite."""
+
 
 def evaluate(model, data: Dataset, loss=None, *, batch_size: int = 256, limit=None,
              should_stop: Callable[[], bool] | None = None) -> tuple[float | None, float]:
@@ -165,6 +169,7 @@ class Trainer:
         shuffle_rng = np.random.default_rng(self.seed)
         augment_rng = np.random.default_rng([self.seed, 1])
         self._good = {name: value.copy() for name, value, _ in self.model.named_parameters()}
+        self._first_loss: float | None = None
         n = len(self.train)
         batches = -(-n // self.batch_size)
         step, best = 0, -math.inf
@@ -228,11 +233,16 @@ class Trainer:
         """One forward/backward/update; (None, 0) when the loss is not finite."""
         outputs = self.model.forward(images, training=True)
         if not np.all(np.isfinite(outputs)):
-            self._bad_loss = "nan" if np.isnan(outputs).any() else "inf"
+            self._bad_loss = "became " + ("nan" if np.isnan(outputs).any() else "inf")
             return None, 0
         value = float(self.loss.forward(outputs, labels))
         if not math.isfinite(value):
-            self._bad_loss = "nan" if math.isnan(value) else "inf"
+            self._bad_loss = "became " + ("nan" if math.isnan(value) else "inf")
+            return None, 0
+        if self._first_loss is None:
+            self._first_loss = value
+        elif value > EXPLOSION_FACTOR * max(abs(self._first_loss), 1.0):
+            self._bad_loss = f"exploded to {value:.3g} (it started at {self._first_loss:.3g})"
             return None, 0
         for name, weights, _ in self.model.named_parameters():
             np.copyto(self._good[name], weights)  # these weights gave a finite loss: keep them
@@ -244,7 +254,7 @@ class Trainer:
     def _diverged(self, epoch: int, batch: int) -> str:
         for name, weights, _ in self.model.named_parameters():
             np.copyto(weights, self._good[name])
-        return (f"diverged: loss became {self._bad_loss} at epoch {epoch}, batch {batch} "
+        return (f"diverged: loss {self._bad_loss} at epoch {epoch}, batch {batch} "
                 "— lower the learning rate")
 
     def _record_stats(self, step: int) -> None:

@@ -231,12 +231,37 @@ def test_a_huge_learning_rate_diverges_with_finite_weights_left(shapes, tmp_path
     model = Sequential.from_spec(linear, seed=0)
     trainer = Trainer(model, MSE(), SGD(5.0), train, test, batch_size=32, epochs=20)
     history = trainer.run()
-    assert history.stop_reason.startswith("diverged: loss became ")
+    assert history.stop_reason.startswith("diverged: loss exploded to ")
     assert history.stop_reason.endswith("lower the learning rate")
     assert all(np.isfinite(v).all() for v in trainer.model.get_weights().values())
     history.to_json(tmp_path / "diverged.json")
     again = History.from_json(tmp_path / "diverged.json")
     assert again.stop_reason == history.stop_reason and again.steps == history.steps
+
+
+def test_a_loss_that_explodes_but_stays_finite_stops_and_restores_weights(shapes):
+    """Cross-entropy is stable, so learning rate 100 gives a huge but finite loss."""
+    spec = json.loads(resource_path("models", "reference.json").read_text())
+    train, _ = load_dataset("mnist-5k")
+    model = Sequential.from_spec(spec, seed=0)
+    snapshots = {0: model.get_weights()}
+
+    def on_batch(event):
+        snapshots[event["step"]] = model.get_weights()
+
+    trainer = Trainer(model, SoftmaxCrossEntropy(), SGD(100.0), train, None, batch_size=64,
+                      epochs=1, on_batch=on_batch)
+    history = trainer.run()
+    assert history.stop_reason.startswith("diverged: loss exploded to ")
+    assert "(it started at " in history.stop_reason
+    steps = history.steps
+    first = history.batches[0]["loss"]
+    assert all(b["loss"] <= 1000 * max(first, 1.0) for b in history.batches)
+    assert steps < 62  # stopped early, not at the end of the epoch
+    # The weights after the last recorded step made the loss explode; the ones before that step
+    # gave a sane loss and are the ones put back.
+    for name, value in model.get_weights().items():
+        np.testing.assert_array_equal(value, snapshots[steps - 1][name], err_msg=name)
 
 
 # ------------------------------------------------------------------------------ reporting

@@ -1,6 +1,5 @@
 """Data set picker, hyper-parameter form, feature-map sample picker, hover read-out."""
 
-import sys
 
 import numpy as np
 import pytest
@@ -8,6 +7,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from core.history import History
 from core.images import write_image
 from core.model import Sequential
 from playground.app import make_application
@@ -21,7 +21,6 @@ from playground.training.hyper_panel import (
     make_optimizer,
     make_schedule,
 )
-from playground.training.refcount_guard import pyside_drops_references
 from playground.training.spec_fit import default_spec, fit_spec_to_data
 
 
@@ -159,17 +158,28 @@ def test_hovering_a_plot_reads_its_values(app, qtbot):
     assert panel.cursor_lines["accuracy"].isVisible()
 
 
-def test_singletons_cannot_run_out_of_references():
-    # On the PySide6 builds that drop a reference on each call, importing the training tab
-    # has made None, True and False effectively immortal.
-    if sys.version_info < (3, 12) and pyside_drops_references():
-        assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39
+def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
+    from threadpoolctl import threadpool_info
 
+    from playground.training.training_worker import TrainingWorker
 
-def test_training_runs_with_one_blas_thread_and_gives_the_rest_back():
-    from playground.training.blas_threads import blas_threads, limit_blas_threads
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen = []
+
+    class RecordingTrainer:
+        def run(self):
+            seen.append(blas_threads())
+            return History()
+
+    class Model:
+        def get_weights(self):
+            return {}
 
     before = blas_threads()
-    with limit_blas_threads(1):
-        assert all(count == 1 for count in blas_threads())
+    worker = TrainingWorker(lambda **callbacks: RecordingTrainer(), Model())
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        worker.run()
+    assert seen and all(count == 1 for count in seen[0])
     assert blas_threads() == before
