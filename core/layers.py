@@ -59,7 +59,7 @@ class Setting:
             raise ValueError(f"{owner}: {self.name} must be >= {self.minimum}; received {value}")
         if self.maximum is not None and value > self.maximum:
             raise ValueError(f"{owner}: {self.name} must be <= {self.maximum}; received {value}")
-        return bool(value) if self.type == "bool" else value
+        return {"bool": bool, "float": float}.get(self.type, int)(value)  # plain, JSON-able
 
 
 TRAINABLE = Setting("trainable", "bool", True, help="Untick to freeze the weights (a fixed filter)")
@@ -199,13 +199,19 @@ class Layer:
 
     def forward(self, x, training: bool = False) -> np.ndarray:
         """Output batch for input batch x (N, ...); keeps what backward needs."""
-        return self._forward(self.check_input(x), training)
+        out = self._forward(self.check_input(x), training)
+        self._output_shape = out.shape
+        return out
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """dE/d(input) from dE/d(output); fills `grads` for trainable blocks."""
         if self._cache is None:
             raise RuntimeError(f"{self!r}: call forward before backward")
         grad_out = np.asarray(grad_out, dtype=self.dtype)
+        expected = getattr(self, "_output_shape", grad_out.shape)
+        if grad_out.shape != expected:
+            raise ValueError(f"{self!r}: backward needs a gradient shaped like the last output "
+                             f"{expected}; received {grad_out.shape}")
         return self._backward(grad_out, input_grad=True)
 
     def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:

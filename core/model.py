@@ -59,6 +59,10 @@ def check_spec(spec) -> tuple[tuple[int, ...], list]:
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):
         raise SpecError(f"input_shape must be [channels, height, width] or [features] of "
                         f"positive integers; received {shape!r}")
+    classes = spec.get("classes")
+    if classes is not None and (not isinstance(classes, list)
+                                or not all(isinstance(c, str) for c in classes)):
+        raise SpecError(f"classes must be a list of names; received {classes!r}")
     layers = spec.get("layers")
     if not isinstance(layers, list):
         raise SpecError(f"layers must be a list of blocks; received {type(layers).__name__}")
@@ -235,6 +239,7 @@ class Sequential:
         out = self.check_input(x)
         for layer in self._body():
             out = layer._forward(out, training)
+        self._logits_shape = out.shape
         return out
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = False):
@@ -244,6 +249,10 @@ class Sequential:
         """
         body = self._body()
         grad = np.asarray(grad, dtype=self.dtype)
+        expected = getattr(self, "_logits_shape", None)
+        if expected is not None and grad.shape != expected:
+            raise ValueError(f"network {self.name!r}: backward needs a gradient shaped like the "
+                             f"last logits {expected}; received {grad.shape}")
         for i in range(len(body) - 1, -1, -1):
             if body[i]._cache is None:
                 raise RuntimeError(f"{body[i]!r}: call forward before backward")

@@ -1,5 +1,7 @@
 """Every block: declared settings, build / forward / backward / config round trip, gradcheck."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -206,6 +208,18 @@ def test_bad_input_batches_are_refused_clearly():
         Dense(4, 2).forward(np.zeros(4, dtype=np.float32))
     with pytest.raises(RuntimeError, match="call forward before backward"):
         Dense(4, 2).backward(np.zeros((1, 2), dtype=np.float32))
+    dense = Dense(4, 2)
+    dense.forward(np.zeros((3, 4), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"Dense\(4->2\).*\(3, 2\); received \(3, 4\)"):
+        dense.backward(np.zeros((3, 4), dtype=np.float32))
+
+
+def test_numpy_numbers_in_settings_become_plain_json_numbers():
+    layer = Conv2D(np.int64(1), np.int64(4), np.int32(3), padding=np.int64(1))
+    LAYERS["LeakyReLU"](np.float32(0.25))
+    config = layer.config()
+    assert json.loads(json.dumps(config)) == config
+    assert type(config["kernel_size"]) is int and type(config["padding"]) is int
 
 
 def test_float64_input_is_cast_to_the_blocks_dtype():
@@ -259,3 +273,24 @@ def test_sigmoid_gradient_is_at_most_a_quarter_and_relu_is_0_or_1():
 
 def test_base_layer_is_not_registered():
     assert Layer not in LAYERS.values()
+
+
+def test_conv_layer_with_same_padding_matches_a_direct_sum():
+    layer = Conv2D(2, 3, 3, stride=2, padding="same", dtype=np.float64,
+                   rng=np.random.default_rng(9))
+    layer.params["bias"][:] = [0.5, -1.0, 2.0]
+    x = np.random.default_rng(10).standard_normal((2, 2, 7, 6))
+    out = layer.forward(x)
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    weight, bias = layer.params["weight"], layer.params["bias"]
+    expected = np.zeros((2, 3, 4, 3))
+    for n in range(2):
+        for o in range(3):
+            for i in range(4):
+                for j in range(3):
+                    patch = padded[n, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
+                    expected[n, o, i, j] = (patch * weight[o]).sum() + bias[o]
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    dense = Dense(4, 2, dtype=np.float64)
+    np.testing.assert_allclose(dense.forward(np.eye(4)),
+                               dense.params["weight"].T + dense.params["bias"], rtol=1e-12)

@@ -97,6 +97,7 @@ def test_missing_inputs_are_filled_when_building():
     ({"input_shape": [4], "layers": "Dense"}, "layers must be a list"),
     ({"input_shape": [4], "layers": [{"class": "Conv3D", "config": {}}]}, "unknown class"),
     ({"input_shape": [4], "layers": []}, "no blocks"),
+    ({"input_shape": [4], "classes": "0123", "layers": []}, "classes must be a list"),
 ])
 def test_malformed_specs_raise_spec_error(spec, message):
     with pytest.raises(SpecError, match=message):
@@ -150,6 +151,8 @@ def test_backward_fills_gradients_of_trainable_blocks_only():
     assert model.backward(loss.backward()) is None
     grad_x = model.backward(loss.backward(), input_grad=True)
     assert grad_x.shape == x.shape
+    with pytest.raises(ValueError, match=r"last logits \(2, 10\); received \(2, 9\)"):
+        model.backward(np.zeros((2, 9), dtype=np.float32))
     for _, value, grad in model.named_parameters():
         assert grad.shape == value.shape and np.abs(grad).sum() > 0
 
