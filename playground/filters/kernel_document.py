@@ -17,6 +17,7 @@ MAX_SIZE = 15
 RGB_CHANNELS = 3
 
 _STROKE_ID = 4201
+_SNAPSHOT_ID = 4202
 
 
 class KernelState:
@@ -35,14 +36,28 @@ class KernelState:
 
 
 class _SnapshotCommand(QUndoCommand):
-    """Replace the whole state (resize, preset, divisor, per-channel...): small arrays, so cheap."""
+    """Replace the whole state (resize, preset, divisor, per-channel...): small arrays, so cheap.
+
+    Snapshots pushed one after another with the same `merge_key` (a slider being dragged)
+    merge into one undo step.
+    """
 
     def __init__(self, document: KernelDocument, before: KernelState, after: KernelState,
-                 text: str) -> None:
+                 text: str, merge_key: str | None = None) -> None:
         super().__init__(text)
         self._document = document
         self._before = before
         self._after = after
+        self._merge_key = merge_key
+
+    def id(self) -> int:
+        return _SNAPSHOT_ID if self._merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _SnapshotCommand) or other._merge_key != self._merge_key:
+            return False
+        self._after = other._after
+        return True
 
     def redo(self) -> None:
         self._document._restore(self._after)
@@ -181,8 +196,11 @@ class KernelDocument(QObject):
         self._push_snapshot(after, f"Resize to {height}x{width}")
 
     def set_kernel(self, values, *, divisor: float | None = 1.0, offset: float = 0.0,
-                   name: str = "Custom") -> None:
-        """Replace the whole kernel (a preset or a loaded file); (kh, kw) or (kh, kw, 3)."""
+                   name: str = "Custom", merge_key: str | None = None) -> None:
+        """Replace the whole kernel (a preset or a loaded file); (kh, kw) or (kh, kw, 3).
+
+        Consecutive calls with the same `merge_key` make one undo step.
+        """
         data = np.asarray(values, dtype=np.float32)
         if data.ndim == 2:
             data = data[..., None]
@@ -198,7 +216,7 @@ class KernelDocument(QObject):
         divisor = 1.0 if divisor is None else float(divisor)
         _check_divisor(divisor)
         self._push_snapshot(KernelState(data.copy(), divisor, float(offset), name),
-                            f"Load {name}")
+                            f"Load {name}", merge_key)
 
     def set_divisor(self, divisor: float) -> None:
         _check_divisor(divisor)
@@ -241,8 +259,8 @@ class KernelDocument(QObject):
         self._push_snapshot(after, text)
 
     # ---- used by the commands ------------------------------------------------------------
-    def _push_snapshot(self, after: KernelState, text: str) -> None:
-        self.undo_stack.push(_SnapshotCommand(self, self._state.copy(), after, text))
+    def _push_snapshot(self, after: KernelState, text: str, merge_key: str | None = None) -> None:
+        self.undo_stack.push(_SnapshotCommand(self, self._state.copy(), after, text, merge_key))
 
     def _restore(self, state: KernelState) -> None:
         self._state = state.copy()

@@ -66,9 +66,11 @@ def compute_previews(thumbnail: np.ndarray, progress, should_stop) -> dict[str, 
 
 
 class PresetsPanel(QWidget):
-    """Signals: `kernel_chosen(Kernel)`, `sobel_view_changed(str)`, `error(str)`, `saved(str)`."""
+    """Signals: `kernel_chosen(Kernel, merge_key)`, `sobel_view_changed(str)`, `error(str)`,
+    `saved(str)`. merge_key is non-empty while a parameter is being dragged, so that the edits
+    of one preset's parameters make a single undo step."""
 
-    kernel_chosen = Signal(object)
+    kernel_chosen = Signal(object, str)
     sobel_view_changed = Signal(str)
     error = Signal(str)
     saved = Signal(str)
@@ -239,7 +241,7 @@ class PresetsPanel(QWidget):
         return {key: (int(c.value()) if c.integer else c.value())
                 for key, c in self.parameter_controls.items()}
 
-    def _emit_preset(self, *_args) -> None:
+    def _emit_preset(self, *args) -> None:
         item = self.list.currentItem()
         if item is None or item.data(PATH_ROLE):
             return
@@ -248,10 +250,10 @@ class PresetsPanel(QWidget):
         except ValueError as error:
             self.error.emit(str(error))
             return
-        self._emit(kernel)
+        self._emit(kernel, f"preset parameters: {item.text()}" if args else "")
 
-    def _emit(self, kernel: Kernel) -> None:
-        self.kernel_chosen.emit(kernel)
+    def _emit(self, kernel: Kernel, merge_key: str = "") -> None:
+        self.kernel_chosen.emit(kernel, merge_key)
 
     # ---- Sobel views ---------------------------------------------------------------------
     def _on_sobel_view(self, key: str) -> None:

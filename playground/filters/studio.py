@@ -227,10 +227,10 @@ class FilterStudio(QWidget):
         self.schedule_filter()
 
     # ---- edits ---------------------------------------------------------------------------
-    def _on_kernel_chosen(self, kernel: Kernel) -> None:
+    def _on_kernel_chosen(self, kernel: Kernel, merge_key: str = "") -> None:
         try:
             self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
-                                     name=kernel.name)
+                                     name=kernel.name, merge_key=merge_key or None)
         except ValueError as error:
             self.show_message(str(error))
 

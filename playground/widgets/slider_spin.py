@@ -18,6 +18,7 @@ class SliderSpin(QWidget):
         super().__init__(parent)
         self.integer = integer
         self.minimum, self.maximum, self.step = minimum, maximum, step
+        self._value = float(value)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         if integer:
             self.spin = QSpinBox()
@@ -43,13 +44,15 @@ class SliderSpin(QWidget):
         self.set_value(value)
 
     def value(self) -> float:
-        return float(self.spin.value())
+        """The exact value set (the spin box shows it rounded to its decimals)."""
+        return self._value
 
     def set_value(self, value: float) -> None:
         """Show `value` in both controls without emitting."""
+        self._value = float(int(value) if self.integer else value)
         with QSignalBlocker(self.spin), QSignalBlocker(self.slider):
             self.spin.setValue(int(value) if self.integer else value)
-            self.slider.setValue(self._to_slider(self.spin.value()))
+            self.slider.setValue(self._to_slider(self._value))
 
     def _to_slider(self, value: float) -> int:
         if self.integer:
@@ -65,9 +68,11 @@ class SliderSpin(QWidget):
             value = self.minimum + (self.maximum - self.minimum) * position / SLIDER_STEPS
         with QSignalBlocker(self.spin):
             self.spin.setValue(value)
-        self.value_changed.emit(self.value())
+        self._value = float(self.spin.value())
+        self.value_changed.emit(self._value)
 
     def _on_spin(self, value: float) -> None:
+        self._value = float(value)
         with QSignalBlocker(self.slider):
             self.slider.setValue(self._to_slider(value))
-        self.value_changed.emit(self.value())
+        self.value_changed.emit(self._value)

@@ -300,6 +300,8 @@ def test_gaussian_slider_and_facts(qtbot, loaded):
     assert facts.separable and facts.cost["direct"] == 25 and facts.cost["separable"] == 10
     assert "Separable" in studio.facts.separable_label.text()
     assert not studio.facts.response_label.pixmap().isNull()
+    studio.undo_action.trigger()  # the parameter drags were one undo step
+    np.testing.assert_allclose(studio.document.values, make_preset("Gaussian").values)
 
 
 def test_histogram_levels_drive_the_result_view(qtbot, loaded):
