@@ -6,8 +6,8 @@ Trains the issue's reference network (1x28x28 -> Conv 8 -> ReLU -> MaxPool -> Co
 MaxPool -> Flatten -> Dense 10, softmax cross-entropy, SGD momentum 0.9, batch 64) and prints
 training samples per second. When PyTorch is importable, the same network with the same initial
 weights is trained in the same run with the same number of threads; the ratio and the first
-losses of both are printed. Then the time of one forward + backward of each block type.
-PyTorch is optional: without it the comparison is skipped.
+losses of both are printed. Then the time of one forward + backward of each block type (and of
+the same PyTorch module). PyTorch is optional: without it the comparison is skipped.
 """
 
 from __future__ import annotations
@@ -185,7 +185,24 @@ def bench_training(seconds: float, batch: int, use_torch: bool) -> None:
               f"medians  (target >= 0.5x)")
 
 
-def bench_layers(seconds: float, batch: int) -> None:
+def torch_block(name: str, config: dict):
+    """The PyTorch module doing what the engine's block `name` does."""
+    from torch import nn
+
+    if name == "Conv2D":
+        return nn.Conv2d(config["in_channels"], config["out_channels"], config["kernel_size"],
+                         padding=config.get("padding", 0))
+    if name in ("MaxPool2D", "AvgPool2D"):
+        pool = nn.MaxPool2d if name == "MaxPool2D" else nn.AvgPool2d
+        return pool(config["size"], config.get("stride"))
+    simple = {"Dense": lambda: nn.Linear(config["in_features"], config["out_features"]),
+              "Flatten": nn.Flatten, "Dropout": lambda: nn.Dropout(config["p"]),
+              "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "Sigmoid": nn.Sigmoid,
+              "Tanh": nn.Tanh, "Softplus": nn.Softplus, "Softmax": lambda: nn.Softmax(dim=1)}
+    return simple[name]()
+
+
+def bench_layers(seconds: float, batch: int, use_torch: bool) -> None:
     """Forward + backward time of every block type, on the shapes of the reference network."""
     cases = [
         ("Conv2D", {"in_channels": 1, "out_channels": 8, "kernel_size": 3, "padding": 1},
@@ -200,8 +217,14 @@ def bench_layers(seconds: float, batch: int) -> None:
         ("Dropout", {"p": 0.5}, (8, 28, 28)),
     ] + [(name, {}, (8, 28, 28)) for name in ("ReLU", "LeakyReLU", "Sigmoid", "Tanh",
                                               "Softplus")] + [("Softmax", {}, (10,))]
+    torch = None
+    if use_torch:
+        try:
+            import torch
+        except ImportError:
+            pass
     rng = np.random.default_rng(0)
-    print(f"\nforward + backward per block, batch {batch}:")
+    rows = []
     for name, config, shape in cases:
         layer = LAYERS[name](**config)
         x = rng.standard_normal((batch, *shape), dtype=np.float32)
@@ -211,14 +234,32 @@ def bench_layers(seconds: float, batch: int) -> None:
             layer._forward(x, True)
             layer._backward(grad, True)
 
-        shape_text = "x".join(map(str, shape))
-        print(f"  {layer!r:<38} on {shape_text:<9} {best_time(run, seconds / 20) * 1e3:8.3f} ms")
+        rows.append((name, config, layer, x, grad, best_time(run, seconds / 20)))
+    print(f"\nforward + backward per block, batch {batch} (input gradient included):")
+    header = f"  {'block':<38}    {'input':<9} {'engine':>9}"
+    print(header + ("   PyTorch   ratio (PyTorch time / engine time)" if torch else ""))
+    time.sleep(0.2)  # PyTorch's turn: after all of ours, so that the two never share cores
+    for name, config, layer, x, grad, ours in rows:
+        line = f"  {layer!r:<38} on {'x'.join(map(str, x.shape[1:])):<9} {ours * 1e3:6.3f} ms"
+        if torch is not None:
+            module = torch_block(name, config).train()
+            tx = torch.from_numpy(x).requires_grad_(True)
+            tgrad = torch.from_numpy(grad)
+
+            def trun(_i, module=module, tx=tx, tgrad=tgrad):
+                tx.grad = None
+                module.zero_grad(set_to_none=True)
+                module(tx).backward(tgrad)
+
+            theirs = best_time(trun, seconds / 20)
+            line += f" {theirs * 1e3:6.3f} ms {theirs / ours:6.2f}x"
+        print(line)
 
 
 def main() -> int:
     print(f"numpy {np.__version__}, {THREADS} threads")
     bench_training(ARGS.seconds, ARGS.batch, not ARGS.no_torch)
-    bench_layers(ARGS.seconds, ARGS.batch)
+    bench_layers(ARGS.seconds, ARGS.batch, not ARGS.no_torch)
     return 0
 
 
