@@ -400,7 +400,7 @@ class Flatten(Layer):
 
     def _forward(self, x, training):
         self._cache = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # also for an empty batch
 
     def _backward(self, grad_out, input_grad):
         return grad_out.reshape(self._cache) if input_grad else None

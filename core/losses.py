@@ -14,6 +14,8 @@ def _check(name: str, outputs, targets) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{name} expects floating outputs of shape (N, K); received "
                          f"{outputs.dtype} {outputs.shape}")
     n, k = outputs.shape
+    if n == 0:
+        raise ValueError(f"{name}: the batch is empty; a loss needs at least one sample")
     if targets.ndim == 1:
         if targets.dtype.kind not in "iu":
             raise TypeError(f"{name} expects integer class labels (N,); received {targets.dtype}")

@@ -56,6 +56,7 @@ def test_mse_is_half_the_squared_error_averaged_over_the_batch():
     (np.zeros(3), np.array([0]), ValueError, r"shape \(N, K\)"),
     (np.full((1, 3), np.nan), np.array([0]), ValueError, "NaN"),
     (np.zeros((2, 3)), np.zeros((2, 4)), ValueError, "do not match"),
+    (np.zeros((0, 3)), np.zeros(0, dtype=int), ValueError, "empty"),
 ])
 def test_bad_loss_inputs_are_refused(outputs, labels, error, message):
     for loss in (SoftmaxCrossEntropy(), MSE()):

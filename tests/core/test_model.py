@@ -46,6 +46,8 @@ def test_example_specs_build_and_predict(name):
     assert probs.shape == (3, 10) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
     assert model.param_count() == sum(r.params for r in analyse(spec))
+    empty = np.zeros((0, 1, 28, 28), dtype=np.float32)
+    assert model.forward(empty).shape == (0, 10) and model.predict(empty).shape == (0, 10)
 
 
 def test_first_block_that_cannot_take_its_input_is_reported_and_later_ones_are_not():
