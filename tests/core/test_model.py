@@ -5,6 +5,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.losses import SoftmaxCrossEntropy
 from core.model import BlockReport, Sequential, SpecError, analyse, fill_inputs, summary_table
@@ -277,3 +279,37 @@ def test_deep_sigmoid_network_shows_the_vanishing_gradient():
                  if n.endswith("weight")}
         ratios[name] = grads["1.weight"] / grads["15.weight"]
     assert ratios["deep_sigmoid"] < 0.01 * ratios["deep_relu"]
+
+
+BLOCKS = st.one_of(
+    st.builds(lambda o, k, s, p: block("Conv2D", out_channels=o, kernel_size=k, stride=s,
+                                       padding=p),
+              st.integers(1, 3), st.integers(1, 4), st.integers(1, 3),
+              st.one_of(st.integers(0, 2), st.just("same"))),
+    st.builds(lambda size, stride: block("MaxPool2D", size=size, stride=stride),
+              st.integers(1, 3), st.one_of(st.none(), st.integers(1, 3))),
+    st.builds(lambda size: block("AvgPool2D", size=size, stride=None), st.integers(1, 3)),
+    st.builds(lambda o: block("Dense", out_features=o), st.integers(1, 4)),
+    st.sampled_from([block(name) for name in ("Flatten", "ReLU", "Tanh", "Softmax")]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.sampled_from([[1, 6, 6], [2, 7, 5], [5]]), blocks=st.lists(BLOCKS, max_size=6))
+def test_analyse_never_raises_and_agrees_with_the_built_network(shape, blocks):
+    spec = {"input_shape": shape, "layers": blocks}
+    reports = analyse(spec)
+    assert len(reports) == len(blocks)
+    errors = [r.index for r in reports if r.error]
+    if errors:
+        assert all(r.output_shape is None for r in reports[errors[0]:])
+        with pytest.raises(SpecError) as info:
+            Sequential.from_spec(spec)
+        assert info.value.index == errors[0]
+        return
+    if not blocks:
+        return
+    model = Sequential.from_spec(spec, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((2, *shape))
+    outputs = model.feature_maps(x)
+    assert [o.shape[1:] for o in outputs] == [r.output_shape for r in reports]
