@@ -55,6 +55,7 @@ class KernelEditor(QWidget):
             grid_area.addWidget(label, 0, index)
             grid_area.addWidget(grid, 1, index)
             grid.error.connect(self.error)
+        grid_area.setRowStretch(1, 1)
         self.grid = self.grids[0]
 
         self.rows_spin = QSpinBox()
@@ -129,6 +130,7 @@ class KernelEditor(QWidget):
         for index, (grid, label) in enumerate(zip(self.grids, self.channel_labels, strict=True)):
             visible = index == 0 or document.per_channel
             grid.setVisible(visible)
+            grid.align_top = document.per_channel  # under its R, G or B label
             label.setVisible(document.per_channel)
         raw = float(document.values.sum())
         self.sum_label.setText(

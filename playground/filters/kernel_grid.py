@@ -79,6 +79,7 @@ class KernelGrid(QWidget):
         self.symmetry = "none"
         self.nudge_step = 1.0
         self.current = (0, 0)
+        self.align_top = False
         self._stroke: int | None = None
         self._stroke_value = 0.0
         self._last_cell: tuple[int, int] | None = None
@@ -111,7 +112,8 @@ class KernelGrid(QWidget):
     def _origin(self) -> tuple[float, float]:
         height, width = self.document.shape
         size = self.cell_size()
-        return (self.width() - size * width) / 2, (self.height() - size * height) / 2
+        top = self.MARGIN if self.align_top else (self.height() - size * height) / 2
+        return (self.width() - size * width) / 2, top
 
     def cell_rect(self, row: int, col: int) -> QRectF:
         size = self.cell_size()

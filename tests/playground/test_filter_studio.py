@@ -105,7 +105,7 @@ def test_neighbourhood_functions(qtbot, loaded):
         np.testing.assert_allclose(output.raw, expected, atol=ATOL)
 
 
-def test_per_channel_kernel_sums_channels(qtbot, loaded):
+def test_per_channel_kernel_sums_channels(qtbot, loaded, screenshot_dir):
     studio, image = loaded
     studio.presets.select("Box blur")
     studio.editor.per_channel_check.setChecked(True)
@@ -118,6 +118,7 @@ def test_per_channel_kernel_sums_channels(qtbot, loaded):
     assert kernel.values.shape == (3, 3, 3) and kernel.values[1, 1, 1] == -1.0
     assert output.raw.ndim == 2
     np.testing.assert_allclose(output.raw, apply_kernel(image, kernel), rtol=RTOL, atol=ATOL)
+    studio.editor.grab().save(str(screenshot_dir / "filter_kernel_per_channel.png"))
 
 
 def test_display_scaling_and_channel_view(qtbot, loaded):
