@@ -15,11 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from playground.widgets import pyside_workarounds
-
 PROGRESS_INTERVAL_S = 0.05
-
-pyside_workarounds.apply()
 
 
 class _Relay(QObject):

@@ -37,12 +37,9 @@ from playground.filters.kernel_facts import KernelFactsPanel
 from playground.filters.presets_panel import PresetsPanel
 from playground.filters.studio_files import StudioFiles
 from playground.filters.worked_example import WorkedExample
-from playground.widgets import pyside_workarounds
 from playground.widgets.message_bar import MessageBar
 
 PROGRESS_DELAY_MS = 150
-
-pyside_workarounds.apply()
 HOVER_EXPLAIN_MAX_PIXELS = 1_500_000
 THUMBNAIL_SIDE = 64
 
