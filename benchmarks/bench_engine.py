@@ -257,7 +257,9 @@ def bench_layers(seconds: float, batch: int, use_torch: bool) -> None:
 
 
 def main() -> int:
-    print(f"numpy {np.__version__}, {THREADS} threads")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"numpy {np.__version__}, {THREADS} threads, load average {load} on "
+          f"{os.cpu_count()} cores (other work on the machine slows multi-threaded runs most)")
     bench_training(ARGS.seconds, ARGS.batch, not ARGS.no_torch)
     bench_layers(ARGS.seconds, ARGS.batch, not ARGS.no_torch)
     return 0
