@@ -99,13 +99,40 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
     if param_grads:
         grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
         grad_b = g.sum(axis=(0, 2))
-    if input_grad:
+    if input_grad and stride == 1:
+        grad_x = _input_grad_stride_1(grad_out, weight, padded_shape, padding)
+    elif input_grad:
         dcols = np.matmul(weight.reshape(out_c, -1).T, g)
         dxp = col2im(dcols, padded_shape, kh, kw, stride)
         if padding:
             dxp = dxp[:, :, padding:-padding, padding:-padding]
         grad_x = dxp
     return grad_x, grad_w, grad_b
+
+
+def _input_grad_stride_1(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple,
+                         padding: int) -> np.ndarray:
+    """dE/dx of a stride-1 convolution, with whole-image runs instead of short rows.
+
+    grad_out is laid on a grid as wide as the padded input (spare columns zero), so that for
+    each kernel tap the column gradients of an image land on one contiguous run of the padded
+    input: kh * kw long additions instead of kh * kw * N * C * Ho short ones.
+    """
+    n, out_c, out_h, out_w = grad_out.shape
+    _, in_c, kh, kw = weight.shape
+    _, _, hp, wp = padded_shape
+    grid = np.zeros((n, out_c, out_h, wp), dtype=grad_out.dtype)
+    grid[..., :out_w] = grad_out
+    length = out_h * wp
+    dcols = np.matmul(weight.reshape(out_c, -1).T, grid.reshape(n, out_c, length))
+    taps = dcols.reshape(n, in_c, kh * kw, length)
+    flat = np.zeros((n, in_c, (hp + 1) * wp), dtype=grad_out.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            start = i * wp + j
+            flat[:, :, start:start + length] += taps[:, :, i * kw + j]
+    dxp = flat.reshape(n, in_c, hp + 1, wp)
+    return dxp[:, :, padding:hp - padding, padding:wp - padding]
 
 
 def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
