@@ -16,6 +16,7 @@ import numpy as np
 
 from core import functional as F
 from core.images import atomic_write
+from core.kernel_init import apply_kernel_init
 from core.layers import LAYERS, Layer, describe_shape
 
 INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
@@ -179,7 +180,8 @@ class Sequential:
 
     @classmethod
     def from_spec(cls, spec, *, seed: int = 0, dtype=np.float32) -> Sequential:
-        """Build the network a spec describes, weights drawn from `seed`. Raises SpecError."""
+        """Build the network a spec describes, weights drawn from `seed`, Conv2D filters seeded
+        from the kernels of a block's `"init"` entry (see core.kernel_init). Raises SpecError."""
         reports = analyse(spec)
         bad = first_error(reports)
         if bad is not None:
@@ -191,8 +193,13 @@ class Sequential:
             layer_cls = LAYERS[spec["layers"][i]["class"]]
             rng = np.random.default_rng([seed, i])
             layers.append(layer_cls.from_config(config, rng=rng, dtype=dtype))
-        return cls(layers, spec["input_shape"], name=str(spec.get("name", "network")),
-                   classes=spec.get("classes"))
+        model = cls(layers, spec["input_shape"], name=str(spec.get("name", "network")),
+                    classes=spec.get("classes"))
+        try:
+            apply_kernel_init(model, spec)  # Conv2D filters seeded with hand-made kernels
+        except ValueError as error:
+            raise SpecError(str(error)) from None
+        return model
 
     def spec(self) -> dict:
         """The JSON-able spec of this network (settings only, no weights)."""

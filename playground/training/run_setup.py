@@ -26,13 +26,7 @@ def model_for(spec: dict, config: TrainingConfig, current=None):
         if (current.spec()["layers"] == fresh["layers"]
                 and list(current.input_shape) == list(spec["input_shape"])):
             return current
-    model = Sequential.from_spec(spec, seed=config.seed)
-    try:
-        from core.kernel_init import apply_kernel_init
-    except ImportError:
-        return model
-    apply_kernel_init(model, spec)
-    return model
+    return Sequential.from_spec(spec, seed=config.seed)
 
 
 def make_trainer(model, train, test, config: TrainingConfig, callbacks: dict):

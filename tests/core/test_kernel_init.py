@@ -8,7 +8,7 @@ import pytest
 
 from core.kernel_init import apply_kernel_init, fit_kernel
 from core.kernels import make_preset
-from core.model import Sequential
+from core.model import Sequential, SpecError
 from core.resources import resource_path
 
 SOBEL_X = [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
@@ -24,12 +24,16 @@ def seeded_spec(trainable=True, kernels=None):
     return spec
 
 
-def test_kernels_go_into_the_named_filters_on_every_channel():
+def test_from_spec_puts_the_kernels_into_the_named_filters_on_every_channel():
     spec = seeded_spec()
+    plain = copy.deepcopy(spec)
+    del plain["layers"][3]["init"]
+    untouched = Sequential.from_spec(plain, seed=3).get_weights()
     model = Sequential.from_spec(spec, seed=3)
-    untouched = copy.deepcopy(model.get_weights())
-    assert apply_kernel_init(model, spec) == 2
     weight, bias = model.layers[3].params["weight"], model.layers[3].params["bias"]
+    seeded = weight.copy()
+    assert apply_kernel_init(model, spec) == 2  # applying the seeds again changes nothing
+    np.testing.assert_array_equal(weight, seeded)
     assert weight.shape == (16, 8, 3, 3)
     for channel in range(8):
         np.testing.assert_array_equal(weight[0, channel], np.array(SOBEL_X, np.float32))
@@ -88,14 +92,13 @@ def test_fit_kernel_crops_and_pads_around_the_centre():
 ])
 def test_bad_seeds_are_refused_with_the_reason(kernels, message):
     spec = seeded_spec(kernels=kernels)
-    model = Sequential.from_spec(spec)
-    with pytest.raises(ValueError, match=message) as info:
-        apply_kernel_init(model, spec)
+    with pytest.raises(SpecError, match=message) as info:
+        Sequential.from_spec(spec)
     assert "block 3 (Conv2D)" in str(info.value)
 
 
 def test_seeds_on_a_block_without_filters_are_refused():
     spec = seeded_spec()
     spec["layers"][7]["init"] = {"kernels": [{"name": "x", "values": SOBEL_X}]}
-    with pytest.raises(ValueError, match="only go on Conv2D"):
-        apply_kernel_init(Sequential.from_spec(spec), spec)
+    with pytest.raises(SpecError, match="only go on Conv2D"):
+        Sequential.from_spec(spec)
