@@ -40,7 +40,7 @@ from core.neighbourhood import neighbourhood
 __all__ = [
     "METHODS", "PADDING_MODES", "Cancelled", "PixelExplanation", "angle_legend", "angle_to_rgb",
     "apply_kernel", "describe_geometry", "explain_pixel", "gradients", "neighbourhood",
-    "output_size", "sobel", "to_grey",
+    "output_size", "pad_amounts", "sobel", "to_grey",
 ]
 
 METHODS = ("auto",) + _fastpaths.METHODS

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core._padding import pad_amounts
 from core.filtering import (
     Cancelled,
     angle_to_rgb,
     apply_kernel,
     neighbourhood,
     output_size,
+    pad_amounts,
     sobel,
 )
 from core.images import to_uint8
