@@ -13,6 +13,7 @@ the same PyTorch module). PyTorch is optional: without it the comparison is skip
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -43,23 +44,9 @@ from core.layers import LAYERS  # noqa: E402
 from core.losses import SoftmaxCrossEntropy  # noqa: E402
 from core.model import Sequential  # noqa: E402
 from core.optim import SGD  # noqa: E402
+from core.resources import resource_path  # noqa: E402
 
-REFERENCE = {
-    "name": "reference",
-    "input_shape": [1, 28, 28],
-    "layers": [
-        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 8, "kernel_size": 3,
-                                       "stride": 1, "padding": 1}},
-        {"class": "ReLU", "config": {}},
-        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
-        {"class": "Conv2D", "config": {"in_channels": 8, "out_channels": 16, "kernel_size": 3,
-                                       "stride": 1, "padding": 1}},
-        {"class": "ReLU", "config": {}},
-        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
-        {"class": "Flatten", "config": {}},
-        {"class": "Dense", "config": {"in_features": 784, "out_features": 10}},
-    ],
-}
+REFERENCE = json.loads(resource_path("models", "reference.json").read_text(encoding="utf-8"))
 LR, MOMENTUM = 0.01, 0.9
 ROUNDS = 5
 

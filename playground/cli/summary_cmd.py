@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 
@@ -17,17 +16,10 @@ def register(subparsers) -> None:
 
 def _run(args) -> int:
     from core.model import SpecError, analyse, first_error, summary_table
-    from playground.cli import CommandError
+    from playground.cli import CommandError, read_spec_file
 
     path = Path(args.spec)
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except OSError as error:
-        raise CommandError(f"{path}: cannot read it ({error.strerror or error})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CommandError(f"{path} is not a JSON network spec: {error}") from None
+    spec = read_spec_file(path)
     try:
         table = summary_table(spec)
         problem = first_error(analyse(spec))

@@ -78,16 +78,9 @@ def _run(args) -> int:
 
 def _load_model(path: Path):
     from core.model import Sequential, SpecError
-    from playground.cli import CommandError
+    from playground.cli import CommandError, read_spec_file
 
-    try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except OSError as error:
-        raise CommandError(f"{path}: cannot read it ({error.strerror or error})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CommandError(f"{path} is not a JSON network spec: {error}") from None
+    spec = read_spec_file(path)
     weights = path.with_suffix(".npz")
     try:
         if path.suffix == ".json" and weights.is_file():

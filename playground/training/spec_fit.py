@@ -5,33 +5,12 @@ from __future__ import annotations
 import copy
 import json
 
-REFERENCE_SPEC = {
-    "name": "reference",
-    "input_shape": [1, 28, 28],
-    "classes": [str(d) for d in range(10)],
-    "layers": [
-        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 8, "kernel_size": 3,
-                                       "stride": 1, "padding": 1}},
-        {"class": "ReLU", "config": {}},
-        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
-        {"class": "Conv2D", "config": {"in_channels": 8, "out_channels": 16, "kernel_size": 3,
-                                       "stride": 1, "padding": 1}},
-        {"class": "ReLU", "config": {}},
-        {"class": "MaxPool2D", "config": {"size": 2, "stride": None}},
-        {"class": "Flatten", "config": {}},
-        {"class": "Dense", "config": {"in_features": 784, "out_features": 10}},
-    ],
-}
-
 
 def default_spec() -> dict:
-    """The shipped reference network (resources/models/reference.json), or its copy here."""
+    """The shipped reference network (resources/models/reference.json)."""
     from core.resources import resource_path
 
-    try:
-        return json.loads(resource_path("models", "reference.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, OSError, ValueError):
-        return copy.deepcopy(REFERENCE_SPEC)
+    return json.loads(resource_path("models", "reference.json").read_text(encoding="utf-8"))
 
 
 def fit_spec_to_data(spec: dict, train) -> tuple[dict, str]:
