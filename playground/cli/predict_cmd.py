@@ -2,7 +2,10 @@
 
 Each image is converted the way the training data was: grey or colour, resized to the network's
 input size, scaled to 0..1, inverted when it is dark-on-light and the network is grey (MNIST's
-digits are light on black), and standardised if the model was trained with --normalize.
+digits are light on black), and standardised if the model was trained with --normalize. For a
+network taking 1x28x28 digits, a photo or drawing is prepared like MNIST by default (--digit):
+the ink is cropped, scaled into 20x20 and centred by its centre of mass, as the app's drawing
+pad does.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ def register(subparsers) -> None:
                         help="how many classes to print per image (default 3)")
     parser.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                         help="invert grey images: auto (when dark-on-light), yes or no")
+    parser.add_argument("--digit", choices=("auto", "yes", "no"), default="auto",
+                        help="prepare images like MNIST digits (crop to the ink, fit 20x20, "
+                        "centre by mass); auto: when the network takes 1x28x28 images")
     parser.add_argument("--json", action="store_true", help="print one JSON object per image")
     parser.set_defaults(handler=_run)
 
@@ -29,6 +35,7 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     import numpy as np
 
+    from core.digits import fit_input, photo_to_ink, to_mnist
     from core.image_folder import prepare_image
     from core.images import ImageReadError, read_image
     from playground.cli import CommandError
@@ -39,13 +46,18 @@ def _run(args) -> int:
         raise CommandError(f"{args.model}: the network takes vectors "
                            f"{model.input_shape}, not images")
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    as_digit = args.digit == "yes" or (
+        args.digit == "auto" and tuple(model.input_shape) == (1, 28, 28))
     inputs = []
     for name in args.images:
         try:
             pixels = read_image(name)
         except ImageReadError as error:
             raise CommandError(str(error)) from None
-        inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
+        if as_digit:
+            inputs.append(fit_input(to_mnist(photo_to_ink(pixels)), model.input_shape)[0])
+        else:
+            inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
     batch = np.stack(inputs).astype(np.float32)
     if mean is not None:
         batch = (batch - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(

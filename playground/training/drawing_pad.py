@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from core.digits import photo_to_ink
 from core.images import ImageReadError, read_image
-from playground.training.digit_input import photo_to_ink
 
 CANVAS = 280
 

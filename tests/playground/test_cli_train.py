@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 from core.datasets import load_dataset
+from core.digits import fit_input, photo_to_ink, to_mnist
 from core.history import History
+from core.image_folder import prepare_image
 from core.images import write_image
 from core.model import Sequential
+from core.resources import resource_path
 from playground.cli import run_cli
 from playground.cli.train_cmd import ProgressBar, data_options
 
@@ -110,6 +113,26 @@ def test_predict_prints_top_classes_like_the_model(spec_file, tmp_path, capsys):
     assert run_cli(["predict", str(prefix), str(paths[0]), "--top", "2"]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"{paths[0]}: ") and line.count("%") == 2
+
+
+def test_predict_prepares_a_photographed_digit_like_the_drawing_pad(tmp_path, capsys):
+    spec = json.loads(resource_path("models", "tiny_mlp.json").read_text())
+    model = Sequential.from_spec(spec, seed=1)
+    prefix = tmp_path / "digits"
+    model.save(prefix)
+    photo = np.full((120, 90), 235, np.uint8)  # light paper
+    photo[10:70, 60:66] = 20  # a small dark "1", off centre
+    write_image(tmp_path / "one.png", photo)
+    expected = model.predict(fit_input(to_mnist(photo_to_ink(photo)), (1, 28, 28)))[0]
+    stretched = model.predict(prepare_image(photo, (1, 28, 28))[None])[0]
+    assert not np.allclose(expected, stretched, atol=1e-3)  # the two preparations differ
+    for digit_option, want in (([], expected), (["--digit", "no"], stretched)):
+        capsys.readouterr()
+        assert run_cli(["predict", str(prefix), str(tmp_path / "one.png"), "--json", "--top",
+                        "10", *digit_option]) == 0
+        (result,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        got = {int(t["class"]): t["probability"] for t in result["top"]}
+        np.testing.assert_allclose([got[k] for k in range(10)], want, atol=1e-5)
 
 
 def test_predict_names_a_bad_image_and_a_missing_model(tmp_path, capsys, spec_file):

@@ -7,12 +7,12 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from core.datasets import load_dataset
+from core.digits import centre_of_mass, ink_bounding_box
 from core.losses import SoftmaxCrossEntropy
 from core.model import Sequential
 from core.optim import SGD
 from core.training import Trainer
 from playground.app import make_application
-from playground.training.digit_input import centre_of_mass, ink_bounding_box
 from playground.training.spec_fit import default_spec
 from playground.training.try_it import TryItPanel
 

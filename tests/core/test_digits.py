@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.training.digit_input import (
+from core.digits import (
     centre_of_mass,
     fit_input,
     ink_bounding_box,
