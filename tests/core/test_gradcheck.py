@@ -6,7 +6,6 @@ import pytest
 from core.gradcheck import check_model, relative_error
 from core.losses import MSE, SoftmaxCrossEntropy
 from core.model import Sequential
-from core.optim import SGD
 
 
 def b(name, **config):
@@ -53,37 +52,3 @@ def test_relative_error():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0
     assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
     assert relative_error(np.array([1.0]), np.array([-1.0])) == 1
-
-
-def test_training_matches_pytorch_step_by_step():
-    torch = pytest.importorskip("torch")
-    from torch import nn
-
-    spec = {"input_shape": [1, 12, 12], "layers": [
-        b("Conv2D", out_channels=4, kernel_size=3, padding=1), b("ReLU"), b("MaxPool2D", size=2),
-        b("Conv2D", out_channels=6, kernel_size=3, stride=2, padding=2), b("ReLU"),
-        b("MaxPool2D", size=2), b("Flatten"), b("Dense", out_features=10)]}
-    model = Sequential.from_spec(spec, seed=0, dtype=np.float64)
-    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Conv2d(4, 6, 3, stride=2, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Flatten(), nn.Linear(model.layers[7].in_features, 10)).double()
-    with torch.no_grad():
-        for i, layer in enumerate(model.layers):
-            for key, value in layer.params.items():
-                getattr(net[i], key).copy_(torch.from_numpy(value))
-    rng = np.random.default_rng(0)
-    ours, theirs = [], []
-    loss, optimizer = SoftmaxCrossEntropy(), SGD(0.05, momentum=0.9)
-    torch_opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    for _ in range(5):
-        x = rng.random((8, 1, 12, 12))
-        y = rng.integers(0, 10, 8)
-        ours.append(loss.forward(model.forward(x, training=True), y))
-        model.backward(loss.backward())
-        optimizer.step(model.named_parameters())
-        torch_opt.zero_grad()
-        value = nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y))
-        value.backward()
-        torch_opt.step()
-        theirs.append(value.item())
-    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
