@@ -33,6 +33,10 @@ def run_app(image: str | None = None, screenshot: str | None = None) -> int:
     window.show()
     if image:
         window.open_image(image)
+    else:  # start with something to filter, as a person opening the app expects
+        from core.resources import resource_path
+
+        window.open_image(str(resource_path("images", "camera.png")))
     if screenshot:
         _screenshot_when_exposed(app, window, screenshot)
     return app.exec()

@@ -32,7 +32,6 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 WELCOME_HTML = """
 <h1>Welcome to Playground</h1>
 <p>Learn image convolution and convolutional neural networks by doing.</p>
-<p>Playground is made of tabs; each appears here as soon as it works:</p>
 <ul>
 <li><b>Filter studio</b>: load an image, draw or pick a kernel on a grid (Gaussian, Sobel with
 gradient magnitude and angle, your own) and see the filtered image at once; padding, stride and
@@ -41,9 +40,9 @@ an explain mode that shows the arithmetic behind every output pixel.</li>
 softmax blocks by drag and drop, and see every block's output shape and weight count.</li>
 <li><b>Training</b>: train that network on the bundled handwritten digits (or your own data)
 on a background thread, and watch it learn: loss and accuracy, learned filters, feature maps,
-gradients per layer.</li>
+gradients per layer; then draw a digit and see what it thinks.</li>
 </ul>
-<p>Start with <b>File &gt; Open image…</b>, or use the command line:
+<p>Start with <b>File &gt; Open image…</b> or <b>File &gt; Samples</b>, or use the command line:
 <code>playground --help</code>.</p>
 """
 

@@ -84,9 +84,11 @@ class KernelFactsPanel(QWidget):
         self.cost_label.setText(
             f"Multiplications per pixel: {costs}. Used: <b>{facts.method}</b>"
         )
-        # Log scale so that weak side lobes stay visible.
+        # Log scale so that weak side lobes stay visible; black = blocked, white = the strongest
+        # gain (a flat response, like the identity's, is all white: every frequency passes).
         response = np.log1p(np.asarray(facts.frequency_response, np.float32))
-        pixels = to_uint8(response, scale="normalize")
+        top = float(response.max(initial=0.0))
+        pixels = to_uint8(response * (255.0 / top) if top > 0 else response)
         pixmap = QPixmap.fromImage(array_to_qimage(pixels))
         self.response_label.setPixmap(pixmap.scaled(RESPONSE_SIDE, RESPONSE_SIDE,
                                                     Qt.AspectRatioMode.IgnoreAspectRatio,

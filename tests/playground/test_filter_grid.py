@@ -185,3 +185,30 @@ def test_editor_follows_document_and_reports_zero_sum(qtbot, document):
     assert errors and "add up to 0" in errors[-1]
     editor.per_channel_check.setChecked(True)
     assert document.per_channel and all(g.isVisibleTo(editor) for g in editor.grids)
+
+
+def _response_pixels(panel) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = panel.response_label.pixmap().toImage().convertToFormat(
+        QImage.Format.Format_Grayscale8)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), np.uint8, count=stride * height).copy()
+    return data.reshape(height, stride)[:, :width]
+
+
+def test_frequency_response_is_white_where_every_frequency_passes(qtbot, document):
+    from playground.filters.kernel_facts import KernelFactsPanel
+
+    panel = KernelFactsPanel(document)
+    qtbot.addWidget(panel)
+    document.set_kernel(np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], float), name="Identity")
+    panel.refresh()
+    identity = _response_pixels(panel)
+    assert identity.min() == 255  # flat gain: all frequencies pass
+    document.set_kernel(np.full((5, 5), 1 / 25), name="Box")
+    panel.refresh()
+    box = _response_pixels(panel)
+    side = box.shape[0]
+    assert box[side // 2, side // 2] == 255  # a blur passes the zero frequency best...
+    assert box[0, 0] < 128  # ...and damps the highest ones
