@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.history import History
 from playground.training.builder_link import BuilderLink
 from playground.training.controls import TrainingControls, progress_text
 from playground.training.curves import CurvesPanel
@@ -93,6 +95,7 @@ class TrainingDashboard(QWidget):
         self.files_box.open_requested.connect(self._on_open_requested)
         self.files_box.export_requested.connect(self._on_export_requested)
         self.files_box.comparison_changed.connect(self._on_comparison_changed)
+        self.files_box.compare_file_requested.connect(self._on_compare_file_requested)
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -374,18 +377,14 @@ class TrainingDashboard(QWidget):
         if probabilities is not None and test is not None and len(test):
             self.results.set_results(test.images, test.labels, probabilities,
                                      test.class_names, test.mean, test.std)
-        run = self.curves.run
-        run.stop_reason = history.stop_reason
-        self.runs.append(run)
-        self.files_box.add_run(f"{run.name} ({history.stop_reason.split(':')[0]})",
-                               len(self.runs) - 1)
+        self._offer_run(self.curves.run, history.stop_reason)
         self.controls.set_state("finished")
         self._set_editing_enabled(True)
         self._show_network()
         self.controls.show_finished(history, self._config.epochs if self._config else 1)
         if history.stop_reason.startswith("diverged"):
             self.last_error = (f"Training {history.stop_reason}. The last good weights (before "
-                               "the loss became NaN) are kept.")
+                               "the loss ran away) are kept.")
             show_error(self, "Training diverged", self.last_error)
         self.training_finished.emit(result)
 
@@ -416,7 +415,9 @@ class TrainingDashboard(QWidget):
         self.history = history
         self._make_shadow(model)
         if history is not None:
-            self.curves.show_run(RunData.from_history(history, name="opened model"))
+            run = RunData.from_history(history, name=f"opened {Path(path).stem}")
+            self.curves.show_run(run)
+            self._offer_run(run, history.stop_reason)
         self.controls.set_state("finished")
         self._show_network()
         self.model_opened.emit(self.spec)
@@ -438,6 +439,27 @@ class TrainingDashboard(QWidget):
             (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
         except OSError as error:
             show_error(self, "Cannot export the curves", str(error))
+
+    def compare_with_file(self, path: str) -> bool:
+        """Overlay the curves of a run saved as a history file (NAME.history.json)."""
+        try:
+            history = History.from_json(path)
+        except ValueError as error:
+            self.files_box.clear_comparison()
+            show_error(self, "Cannot compare with that file", str(error))
+            return False
+        run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
+        self._offer_run(run, history.stop_reason, select=True)
+        return True
+
+    def _offer_run(self, run: RunData, stop_reason: str, *, select: bool = False) -> None:
+        run.stop_reason = stop_reason
+        self.runs.append(run)
+        label = f"{run.name} ({stop_reason.split(':')[0]})" if stop_reason else run.name
+        self.files_box.add_run(label, len(self.runs) - 1, select=select)
+
+    def _on_compare_file_requested(self, path: str) -> None:
+        self.compare_with_file(path)
 
     def _on_comparison_changed(self, index) -> None:
         self.curves.set_comparison(None if index is None else self.runs[index])

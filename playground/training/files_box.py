@@ -17,14 +17,19 @@ from PySide6.QtWidgets import (
 
 from playground.training.model_files import MODEL_FILTER
 
+LOAD_RUN = "load"  # the compare combo's last item: pick a saved history file
+HISTORY_FILTER = "Training histories (*.history.json);;JSON files (*.json);;All files (*)"
+
 
 class NetworkFilesBox(QGroupBox):
-    """Buttons for model and curve files; `comparison_changed(index or None)` for the combo."""
+    """Buttons for model and curve files; `comparison_changed(index or None)` for the combo,
+    `compare_file_requested(path)` when the user picks a saved run to compare with."""
 
     save_requested = Signal(str)
     open_requested = Signal(str)
     export_requested = Signal(str, str)  # kind ("png" | "csv"), path
     comparison_changed = Signal(object)
+    compare_file_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Network and files", parent)
@@ -44,9 +49,10 @@ class NetworkFilesBox(QGroupBox):
         self.compare_box = QComboBox()
         self.compare_box.setObjectName("compareRuns")
         self.compare_box.addItem("no comparison", None)
-        self.compare_box.setToolTip("Overlay an earlier run's curves (dashed) on this one")
-        self.compare_box.currentIndexChanged.connect(
-            lambda _i: self.comparison_changed.emit(self.compare_box.currentData()))
+        self.compare_box.addItem("a saved run (history file)…", LOAD_RUN)
+        self.compare_box.setToolTip("Overlay an earlier run's curves (dashed) on this one: a run "
+                                    "of this session, or one saved with its model")
+        self.compare_box.currentIndexChanged.connect(self._on_compare_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.network_label)
         for left, right in ((self.save_button, self.open_button),
@@ -60,9 +66,27 @@ class NetworkFilesBox(QGroupBox):
         compare_row.addWidget(self.compare_box, 1)
         layout.addLayout(compare_row)
 
-    def add_run(self, label: str, index: int) -> None:
+    def add_run(self, label: str, index: int, *, select: bool = False) -> None:
         """Offer a finished run (its position in the dashboard's list) for comparison."""
-        self.compare_box.addItem(label, index)
+        position = self.compare_box.count() - 1  # before "a saved run…"
+        self.compare_box.insertItem(position, label, index)
+        if select:
+            self.compare_box.setCurrentIndex(position)
+
+    def clear_comparison(self) -> None:
+        self.compare_box.setCurrentIndex(0)
+
+    def _on_compare_changed(self, _index: int) -> None:
+        data = self.compare_box.currentData()
+        if data != LOAD_RUN:
+            self.comparison_changed.emit(data)
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with a saved run", "",
+                                              HISTORY_FILTER)
+        if path:
+            self.compare_file_requested.emit(path)
+        else:
+            self.clear_comparison()
 
     def set_files_enabled(self, enabled: bool) -> None:
         self.save_button.setEnabled(enabled)

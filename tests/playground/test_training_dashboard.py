@@ -112,7 +112,19 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
         np.testing.assert_array_equal(other.model.get_weights()[name], value)
     assert other.curves.run.point_count() > 0
     assert other.controls.state == "finished"
+    assert other.files_box.compare_box.itemText(1) == "opened m (finished)"
     other.shutdown()
+    # The saved history can be overlaid on another run's curves.
+    assert board.compare_with_file(str(tmp_path / "m.history.json"))
+    assert board.files_box.compare_box.currentText() == "m.history (finished)"
+    compared = board.curves.compare_curves["train loss (batch)"].getData()[1]
+    np.testing.assert_allclose(compared, [b["loss"] for b in board.history.batches])
+    (tmp_path / "bad.history.json").write_text("{ not json")
+    assert not board.compare_with_file(str(tmp_path / "bad.history.json"))
+    box = board.findChild(QMessageBox, "errorBox")
+    assert box is not None and "bad.history.json" in box.text()
+    box.close()
+    assert board.curves.comparison is None
 
 
 def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
@@ -145,7 +157,8 @@ def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
     assert any(changed)
     # Both runs can be compared: the first one overlaid on the second.
     box = board.files_box.compare_box
-    assert box.count() == 3 and "run 1 (stopped)" in box.itemText(1)
+    assert box.count() == 4 and "run 1 (stopped)" in box.itemText(1)
+    assert box.itemText(3).startswith("a saved run")
     box.setCurrentIndex(1)
     assert board.curves.comparison is board.runs[0]
     assert len(board.curves.compare_curves["train loss (batch)"].getData()[0]) == len(
