@@ -189,10 +189,16 @@ def test_cifar_binary_round_trips_channels_and_labels(tmp_path):
     written = write_cifar(tmp_path / "cifar-10-batches-bin", counts=(4, 2, 3))
     train, test = load_dataset(f"cifar10:{tmp_path}")  # the parent of cifar-10-batches-bin
     assert train.images.shape == (6, 3, 32, 32) and test.images.shape == (3, 3, 32, 32)
-    first, _second, last = written
+    first, second, last = written
     # Channel 0 is red: pixel (row 5, col 7) of image 1.
     assert train.images[1, 0, 5, 7] == pytest.approx(first[0][1, 5, 7, 0] / 255.0, abs=1e-6)
     assert train.images[1, 2, 5, 7] == pytest.approx(first[0][1, 5, 7, 2] / 255.0, abs=1e-6)
+    # Every pixel of every image, batches in order, as (C, H, W) in 0..1.
+    rgb = np.concatenate([first[0], second[0]]).transpose(0, 3, 1, 2) / 255.0
+    np.testing.assert_allclose(train.images, rgb, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(test.images, last[0].transpose(0, 3, 1, 2) / 255.0, rtol=0,
+                               atol=1e-6)
+    np.testing.assert_array_equal(train.labels, np.concatenate([first[1], second[1]]))
     np.testing.assert_array_equal(test.labels, last[1])
     assert train.class_names[0] == "airplane" and len(train.class_names) == 10
 
@@ -361,6 +367,9 @@ def test_every_shape_kind_draws_something_inside_the_image():
 def test_normalise_uses_training_statistics():
     train, test = load_dataset("mnist-5k")
     mean, std = channel_stats(train)
+    pixels = train.images.astype(np.float64)
+    assert mean == pytest.approx([pixels.mean()], rel=1e-9)
+    assert std == pytest.approx([np.sqrt(((pixels - pixels.mean()) ** 2).mean())], rel=1e-9)
     n_train, n_test = load_dataset("mnist-5k", normalize=True)
     assert abs(float(n_train.images.mean())) < 1e-3
     assert float(n_train.images.std()) == pytest.approx(1.0, abs=1e-3)

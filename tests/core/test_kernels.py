@@ -59,9 +59,17 @@ def test_presets_in_display_order_and_all_build():
 def test_classic_kernels_have_their_textbook_values():
     np.testing.assert_array_equal(kernels.sobel_x().values, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
     np.testing.assert_array_equal(kernels.sobel_y().values, kernels.sobel_x().values.T)
+    np.testing.assert_array_equal(kernels.scharr_x().values,
+                                  [[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]])
     np.testing.assert_array_equal(kernels.scharr_y().values, kernels.scharr_x().values.T)
+    np.testing.assert_array_equal(kernels.prewitt_x().values, [[-1, 0, 1]] * 3)
     np.testing.assert_array_equal(kernels.prewitt_y().values, kernels.prewitt_x().values.T)
-    assert kernels.laplacian4().values.sum() == 0 and kernels.laplacian8().values[1, 1] == -8
+    np.testing.assert_array_equal(kernels.laplacian4().values, [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(kernels.laplacian8().values, [[1, 1, 1], [1, -8, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(kernels.sharpen().values, [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+    np.testing.assert_array_equal(kernels.outline().values,
+                                  [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])
+    np.testing.assert_array_equal(kernels.emboss().values, [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]])
     box = kernels.box(4)
     np.testing.assert_allclose(box.effective(), np.full((4, 4), 1 / 16), rtol=1e-6, atol=0)
     ident = kernels.identity(4)
@@ -83,11 +91,21 @@ def test_motion_blur_lies_along_its_angle(length):
     vertical = kernels.motion_blur(length, 90).values
     np.testing.assert_allclose(horizontal.sum(), 1, rtol=0, atol=1e-6)
     np.testing.assert_allclose(vertical, horizontal.T, rtol=0, atol=1e-6)
-    if length % 2:
+    if length % 2:  # the line runs along the middle row, evenly
         middle = length // 2
         np.testing.assert_allclose(horizontal[middle], np.full(length, 1 / length), atol=1e-6)
+        np.testing.assert_allclose(horizontal.sum(axis=1)[middle], 1, atol=1e-6)
+    else:  # the line runs between the two middle rows: half of it lands on each
+        upper, lower = length // 2 - 1, length // 2
+        np.testing.assert_allclose(horizontal[upper], horizontal[lower], atol=1e-6)
+        np.testing.assert_allclose(horizontal.sum(axis=1)[[upper, lower]], [0.5, 0.5], atol=1e-6)
     diagonal = kernels.motion_blur(length, 45).values
     np.testing.assert_allclose(diagonal, diagonal[::-1, ::-1], rtol=0, atol=1e-6)  # symmetric
+    # 45 degrees counter-clockwise on screen: bottom-left to top-right, the anti-diagonal
+    np.testing.assert_allclose(diagonal, diagonal[::-1, ::-1].T, rtol=0, atol=1e-6)
+    if length > 1:
+        anti = np.fliplr(diagonal)
+        assert np.trace(anti) > 0.5 and np.trace(diagonal) < np.trace(anti)
 
 
 def test_make_preset_checks_names_and_parameters():

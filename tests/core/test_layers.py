@@ -259,8 +259,10 @@ def test_activation_values_match_their_formulas():
     np.testing.assert_allclose(values["Softplus"], np.log1p(np.exp(x)), rtol=1e-12, atol=1e-15)
     leaky = LAYERS["LeakyReLU"](0.1, dtype=np.float64).forward(x)
     np.testing.assert_allclose(leaky, np.where(x > 0, x, 0.1 * x), rtol=1e-12)
-    probs = LAYERS["Softmax"]().forward(np.array([[1.0, 2.0, 3.0]], dtype=np.float32))
-    assert probs.sum() == pytest.approx(1, rel=1e-6)
+    logits = np.array([[1.0, 2.0, 3.0], [-4.0, 0.5, 0.0]])
+    probs = LAYERS["Softmax"](dtype=np.float64).forward(logits)
+    exp = np.exp(logits)
+    np.testing.assert_allclose(probs, exp / exp.sum(axis=1, keepdims=True), rtol=1e-12)
 
 
 def test_sigmoid_gradient_is_at_most_a_quarter_and_relu_is_0_or_1():

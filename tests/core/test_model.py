@@ -308,6 +308,8 @@ def test_analyse_never_raises_and_agrees_with_the_built_network(shape, blocks):
         assert info.value.index == errors[0]
         return
     if not blocks:
+        with pytest.raises(SpecError, match="no blocks"):
+            Sequential.from_spec(spec)
         return
     model = Sequential.from_spec(spec, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((2, *shape))

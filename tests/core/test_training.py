@@ -46,6 +46,19 @@ def without_timing(events):
     return [{k: v for k, v in e.items() if k not in ("samples_per_s", "seconds")} for e in events]
 
 
+def scores(model, data):
+    """Mean cross-entropy and accuracy of `model` on `data`, computed here in float64 in one go.
+
+    Independent of core.training.evaluate, which the trainer itself uses for its epoch reports.
+    """
+    logits = model.forward(data.images, training=False).astype(np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = float(-log_probs[np.arange(len(data.labels)), data.labels].mean())
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == data.labels))
+    return loss, accuracy
+
+
 def assert_same_weights(a, b):
     wa, wb = a.get_weights(), b.get_weights()
     assert wa.keys() == wb.keys()
@@ -73,7 +86,7 @@ def test_reference_network_reaches_95_percent_on_the_bundled_subset():
     assert history.stop_reason == "finished" and len(history.epochs) == 5
     assert final["test_accuracy"] >= 0.95
     # The epoch's test accuracy is what the model now scores.
-    _, accuracy = evaluate(model, test)
+    _, accuracy = scores(model, test)
     assert accuracy == pytest.approx(final["test_accuracy"], abs=1e-12)
 
 
@@ -283,18 +296,18 @@ def test_callbacks_stats_and_schedule(shapes):
         for layer in event["layers"]:
             i = layer["index"]
             names = [f"{i}.weight", f"{i}.bias"]
-            now, before = weights[step], weights.get(step - 1)
+            now, before = weights[step], weights[step - 1]
             grad_norm = math.sqrt(sum(float((grads[n].astype(np.float64) ** 2).sum())
                                       for n in names))
             weight_norm = math.sqrt(sum(float((now[n].astype(np.float64) ** 2).sum())
                                         for n in names))
             assert layer["grad_norm"] == pytest.approx(grad_norm, rel=1e-5)
             assert layer["weight_norm"] == pytest.approx(weight_norm, rel=1e-5)
-            if before is not None:
-                update = math.sqrt(sum(float(((now[n].astype(np.float64) - before[n]) ** 2)
-                                             .sum()) for n in names))
-                assert layer["update_ratio"] == pytest.approx(update / weight_norm, rel=1e-4)
+            update = math.sqrt(sum(float(((now[n].astype(np.float64) - before[n]) ** 2)
+                                         .sum()) for n in names))
+            assert layer["update_ratio"] == pytest.approx(update / weight_norm, rel=1e-4)
 
+    weights[0] = trainer.model.get_weights()  # so the first step's update is checked too
     trainer.on_batch, trainer.on_stats = on_batch, on_stats
     trainer.on_epoch = epochs.append
     history = trainer.run()
@@ -312,16 +325,29 @@ def test_callbacks_stats_and_schedule(shapes):
     expected = sum(b["loss"] * n for b, n in zip(first, sizes, strict=True)) / 256
     assert epochs[0]["train_loss"] == pytest.approx(expected, rel=1e-12)
     assert history.epochs == epochs and history.stats == stats
-    loss, accuracy = evaluate(trainer.model, shapes[1], SoftmaxCrossEntropy())
-    assert epochs[-1]["test_loss"] == pytest.approx(loss, rel=1e-6)
+    loss, accuracy = scores(trainer.model, shapes[1])
+    assert epochs[-1]["test_loss"] == pytest.approx(loss, rel=1e-5)
     assert epochs[-1]["test_accuracy"] == accuracy
 
 
 def test_eval_limit_evaluates_only_the_first_samples(shapes):
     trainer = make_trainer(shapes, batch_size=64, epochs=1, eval_limit=10)
     history = trainer.run()
-    _, accuracy = evaluate(trainer.model, shapes[1].subset(slice(0, 10)))
+    _, accuracy = scores(trainer.model, shapes[1].subset(slice(0, 10)))
     assert history.epochs[0]["test_accuracy"] == accuracy
+    assert accuracy * 10 == round(accuracy * 10)  # a score out of 10 samples
+
+
+def test_evaluate_matches_a_direct_computation_whatever_the_batch_size(shapes):
+    model = Sequential.from_spec(SMALL_CONV, seed=2)
+    test = shapes[1]
+    loss, accuracy = scores(model, test)
+    for batch_size in (1, 10, 64, 1000):
+        got_loss, got_accuracy = evaluate(model, test, SoftmaxCrossEntropy(),
+                                          batch_size=batch_size)
+        assert got_loss == pytest.approx(loss, rel=1e-5) and got_accuracy == accuracy
+    assert evaluate(model, test, limit=7)[1] == scores(model, test.subset(slice(0, 7)))[1]
+    assert evaluate(model, test)[0] is None
 
 
 def test_history_round_trips_json_and_writes_csv(shapes, tmp_path):
@@ -362,6 +388,7 @@ def test_checkpoints_save_best_and_last(shapes, tmp_path):
     last = Sequential.load(tmp_path / "run.last")
     assert_same_weights(last, trainer.model)
     saved_best = Sequential.load(tmp_path / "run.best").get_weights()
+    assert saved_best.keys() == best_weights.keys()
     for name, value in best_weights.items():
         np.testing.assert_array_equal(saved_best[name], value)
     assert len(History.from_json(tmp_path / "run.history.json").epochs) == 3
