@@ -51,10 +51,13 @@ def card_colour(canvas, index):
 
 
 def tooltip_at_card(canvas, index):
+    """The tooltip Qt shows when the mouse rests on card `index`."""
+    QToolTip.hideText()
     rect = canvas.card_rect(index)
     event = QHelpEvent(QHelpEvent.Type.ToolTip, rect.center(), canvas.mapToGlobal(rect.center()))
     QApplication.sendEvent(canvas, event)
-    return QToolTip.text() if QToolTip.isVisible() else canvas.tooltip_for(index)
+    assert QToolTip.isVisible()
+    return QToolTip.text()
 
 
 def test_pool_after_a_1x1_map_is_red_with_the_reason(tab, qtbot, screenshot_dir):

@@ -61,3 +61,15 @@ def view_point_to_widget(views, box, x: float, y: float) -> QPoint:
     """Widget (viewport) position of view coordinates (x, y) in one of the image views."""
     scene = box.mapViewToScene(QPointF(x, y))
     return views.graphics.mapFromScene(scene)
+
+
+def qimage_rgb(image) -> np.ndarray:
+    """The pixels of a QImage as uint8 (H, W, 3), read one pixel at a time (small images only)."""
+    return np.array([[image.pixelColor(x, y).getRgb()[:3] for x in range(image.width())]
+                     for y in range(image.height())], dtype=np.uint8).reshape(
+                         image.height(), image.width(), 3)
+
+
+def as_rgb(display: np.ndarray) -> np.ndarray:
+    """A uint8 (H, W) or (H, W, 3) display array as (H, W, 3)."""
+    return np.repeat(display[:, :, None], 3, axis=2) if display.ndim == 2 else display

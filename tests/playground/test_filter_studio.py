@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 from test_filter_helpers import (
+    as_rgb,
     drag_cells,
     make_studio,
+    qimage_rgb,
     random_image_file,
     view_point_to_widget,
     wait_result,
@@ -152,7 +155,7 @@ def test_sobel_views(qtbot, studio, screenshot_dir):
     top = np.percentile(magnitude, 99)  # brightness stretched so that ordinary edges show
     np.testing.assert_array_equal(output.full_display,
                                   angle_to_rgb(np.minimum(magnitude, top), angle))
-    assert studio.presets.legend.pixmap() is not None and studio.presets.legend.isVisible()
+    assert not studio.presets.legend.pixmap().isNull() and studio.presets.legend.isVisible()
     qtbot.waitUntil(lambda: len(studio.presets.previews) == 16, timeout=15000)
     studio.grab().save(str(screenshot_dir / "filter_studio_sobel_angle.png"))
 
@@ -167,13 +170,21 @@ def test_explain_mode_click_and_hover(qtbot, studio, screenshot_dir):
     assert studio.explain_action.isChecked()
     views = studio.views
 
+    def view_point(row, col):
+        return (output.x0 + (col + 0.5) * output.stride,
+                output.y0 + (row + 0.5) * output.stride)
+
     def widget_pos(row, col):
-        x = output.x0 + (col + 0.5) * output.stride
-        y = output.y0 + (row + 0.5) * output.stride
-        return view_point_to_widget(views, views.result_box, x, y)
+        return view_point_to_widget(views, views.result_box, *view_point(row, col))
+
+    def on_screen(row, col):
+        """True once the views show output pixel (row, col) inside the viewport."""
+        x, y = view_point(row, col)
+        return (views.result_box.viewRect().contains(QPointF(x, y))
+                and views.graphics.viewport().rect().contains(widget_pos(row, col)))
 
     row, col = 0, 60
-    qtbot.wait(50)  # the views have their final size and range
+    qtbot.waitUntil(lambda: on_screen(row, col))  # the views have their final size and range
     with qtbot.waitSignal(views.result_clicked) as clicked:
         qtbot.mouseClick(views.graphics.viewport(), Qt.MouseButton.LeftButton,
                          pos=widget_pos(row, col))
@@ -188,7 +199,7 @@ def test_explain_mode_click_and_hover(qtbot, studio, screenshot_dir):
     assert "= " + f"{explanation.value:.6g}" in studio.explain_panel.headline.text()
     assert studio.overlay.outline.isVisible() and len(studio.overlay.texts) == 9
     # clicking zoomed the linked views onto the window: hover another pixel there
-    qtbot.wait(50)  # let the zoomed views settle before aiming the mouse
+    qtbot.waitUntil(lambda: views.result_box.viewRect().width() < 40 and on_screen(3, 62))
     with qtbot.waitSignal(views.result_hovered) as hovered:
         qtbot.mouseMove(views.graphics.viewport(), widget_pos(3, 62))
     row, col = hovered.args
@@ -199,7 +210,7 @@ def test_explain_mode_click_and_hover(qtbot, studio, screenshot_dir):
     assert f"result ({col}, {row})" in views.value_label.text()
     explanation = studio.explain(60, 118, zoom=True)  # on the camera man's face
     assert explanation.value == pytest.approx(float(output.raw[60, 118]), abs=ATOL)
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: on_screen(60, 118))
     studio.grab().save(str(screenshot_dir / "filter_studio_explain.png"))
 
 
@@ -222,8 +233,7 @@ def test_worked_example_steps(qtbot, studio, screenshot_dir):
     example.pad_spin.setValue(2)
     example.stride_spin.setValue(2)
     studio.bottom_tabs.setCurrentWidget(example)
-    qtbot.wait(20)
-    assert example.canvas.height() > 200
+    qtbot.waitUntil(lambda: example.canvas.isVisible() and example.canvas.height() > 200)
     studio.grab().save(str(screenshot_dir / "filter_worked_example.png"))
 
 
@@ -279,7 +289,10 @@ def test_save_result_png_and_npy(qtbot, loaded, tmp_path):
     np.testing.assert_array_equal(read_image(tmp_path / "out.png"), output.full_display)
     assert not studio.files.save_result(tmp_path / "missing-folder" / "x.png")
     assert "Could not save" in studio.messages.text()
+    QApplication.clipboard().clear()
     assert studio.files.copy_result()
+    copied = QApplication.clipboard().image()
+    np.testing.assert_array_equal(qimage_rgb(copied), as_rgb(output.full_display))
 
 
 def test_gaussian_slider_and_facts(qtbot, loaded):

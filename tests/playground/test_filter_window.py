@@ -9,10 +9,11 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
-from test_filter_helpers import random_image_file, wait_result
+from test_filter_helpers import as_rgb, qimage_rgb, random_image_file, wait_result
 
 from core.filtering import apply_kernel
-from core.images import read_image, write_image
+from core.images import read_image, to_uint8, write_image
+from core.kernels import make_preset
 from core.resources import resource_path, sample_images
 from playground.filters.image_loading import LARGE_PIXELS, array_to_qimage
 
@@ -130,15 +131,18 @@ def test_edit_menu_undo_redo_copy_paste(qtbot, window, tmp_path):
     window.redo_action.trigger()
     assert studio.document.name == "Sharpen"
     output = wait_result(qtbot, studio)
+    np.testing.assert_allclose(output.raw, apply_kernel(image, make_preset("Sharpen")),
+                               rtol=1e-5, atol=1e-3)
+    QApplication.clipboard().clear()
     window.copy_result_action.trigger()
     copied = QApplication.clipboard().image()
     assert (copied.width(), copied.height()) == (24, 24)
+    np.testing.assert_array_equal(qimage_rgb(copied), as_rgb(to_uint8(output.raw)))
 
     pasted = np.random.default_rng(3).integers(0, 256, (16, 20, 3), dtype=np.uint8)
     QApplication.clipboard().setImage(array_to_qimage(pasted))
     window.paste_image_action.trigger()
     np.testing.assert_array_equal(studio.image, pasted)
-    assert output is not None
 
 
 def test_large_image_shows_preview_then_full(qtbot, window, tmp_path):
