@@ -136,7 +136,10 @@ def test_cards_show_what_core_model_computes(tab, qtbot, reference):
         shape = layer.output_shape(shape)
         texts = tab.canvas.card_texts(i)
         assert texts["shape"] == shape_text(shape) == shape_text(reports[i].output_shape)
-        assert texts["params"] == params_text(layer.param_count())
+        assert texts["shape"] == " x ".join(str(d) for d in shape)  # "8 x 28 x 28"
+        count = layer.param_count()
+        assert texts["params"] == params_text(count)
+        assert texts["params"] == (f"{count:,} params" if count else "no weights")
         assert texts["error"] is None
     assert tab.canvas.total_text() == f"Total: {model.param_count():,} parameters"
     assert model.param_count() == 80 + 1168 + 7850
