@@ -116,16 +116,36 @@ def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
 def atomic_write(path: str | os.PathLike, write) -> None:
     """Call `write(binary_file)` on a temporary file beside `path`, then rename it over `path`.
 
-    A failure half-way leaves the old file (if any) untouched.
+    A failure half-way leaves the old file (if any) untouched. The file gets the permissions of
+    the file it replaces or, for a new file, those any program would give it (0o666 less umask).
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        os.chmod(tmp, mode)  # mkstemp makes files private (0o600)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask

@@ -1,5 +1,7 @@
 """Reading and writing image files, and the value-range conversions."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -89,3 +91,20 @@ def test_failed_write_leaves_the_old_file(tmp_path):
         atomic_write(path, fail)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_image(tmp_path / "new.png", np.zeros((2, 2), np.uint8))
+        assert (tmp_path / "new.png").stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        write_image(tmp_path / "private.png", np.zeros((2, 2), np.uint8))
+        assert (tmp_path / "private.png").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)
+    kept = tmp_path / "kept.bin"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    atomic_write(kept, lambda handle: handle.write(b"new"))
+    assert kept.read_bytes() == b"new" and kept.stat().st_mode & 0o777 == 0o640
