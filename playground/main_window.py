@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -63,6 +64,23 @@ class WelcomePage(QWidget):
         layout.addStretch(1)
 
 
+def readable_markdown(text: str) -> str:
+    """Notes written for a text editor, made to render well: headings one level smaller, and a
+    paragraph that follows a list without a blank line kept out of the last item."""
+    lines: list[str] = []
+    in_list = False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            line = "##" + line
+        starts_item = line.startswith(("- ", "* "))
+        continues_item = in_list and line.startswith(" ") and line.strip()
+        if in_list and line.strip() and not starts_item and not continues_item:
+            lines.append("")
+        in_list = starts_item or bool(continues_item)
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class AboutDialog(QDialog):
     """Version, what Playground is, and the licences of the data it ships."""
 
@@ -73,10 +91,10 @@ class AboutDialog(QDialog):
         browser = QTextBrowser()
         browser.setObjectName("licences")
         browser.setMarkdown(
-            f"# Playground {__version__}\n\n"
+            f"## Playground {__version__}\n\n"
             "Learn image convolution and convolutional neural networks by doing.\n\n"
             "Built on NumPy, SciPy, Qt (PySide6), pyqtgraph and Pillow.\n\n"
-            "---\n\n" + data_licences()
+            "---\n\n" + readable_markdown(data_licences())
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -116,6 +134,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().showMessage("Ready. File > Open image… to begin.")
         self.about_dialog: AboutDialog | None = None
+        self.confirm_close = True  # ask before quitting with unsaved work
+        self.tabs.currentChanged.connect(lambda _index: self.statusBar().clearMessage())
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -199,8 +219,42 @@ class MainWindow(QMainWindow):
         else:
             self.filter_studio.files.open_dropped(event.mimeData().urls())
 
+    def unsaved_work(self) -> list[str]:
+        """What closing the window would lose, in words ([] when everything is saved)."""
+        unsaved = []
+        if not self.builder.document.undo_stack.isClean():
+            unsaved.append("the network in the builder")
+        if getattr(self.training, "has_unsaved_model", lambda: False)():
+            unsaved.append("the trained model")
+        return unsaved
+
+    def _ask_before_closing(self, unsaved: list[str]) -> QMessageBox:
+        verb = "has" if len(unsaved) == 1 else "have"
+        what = " and ".join(unsaved)
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit Playground?",
+                          f"{what[0].upper()}{what[1:]} {verb} not been saved. Quit anyway?",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setObjectName("closeBox")
+        box.button(QMessageBox.StandardButton.Discard).setText("Quit without saving")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def on_finished(_result: int) -> None:
+            if box.clickedButton() is box.button(QMessageBox.StandardButton.Discard):
+                self.confirm_close = False
+                self.close()
+
+        box.finished.connect(on_finished)
+        box.open()
+        return box
+
     def closeEvent(self, event) -> None:
-        """Stop every tab's workers before the window goes."""
+        """Ask first when work would be lost; stop every tab's workers before the window goes."""
+        unsaved = self.unsaved_work() if self.confirm_close else []
+        if unsaved:
+            event.ignore()
+            self._ask_before_closing(unsaved)
+            return
         for index in range(self.tabs.count()):
             shutdown = getattr(self.tabs.widget(index), "shutdown", None)
             if callable(shutdown):

@@ -14,4 +14,5 @@ def main_window(qtbot):
     window.show()
     qtbot.waitExposed(window)
     yield window
+    window.confirm_close = False
     window.close()

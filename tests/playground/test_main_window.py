@@ -48,3 +48,28 @@ def test_corrupt_image_shows_a_message(main_window, tmp_path, qtbot):
 def test_quit_closes_the_window(main_window, qtbot):
     main_window.quit_action.trigger()
     qtbot.waitUntil(lambda: not main_window.isVisible())
+
+
+def test_quitting_with_an_unsaved_network_asks_first(main_window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    main_window.builder.document.set_name("changed")  # an edit the user has not saved
+    assert main_window.unsaved_work() == ["the network in the builder"]
+    main_window.quit_action.trigger()
+    box = main_window.findChild(QMessageBox, "closeBox")
+    assert box is not None and box.isVisible() and main_window.isVisible()
+    assert "The network in the builder has not been saved" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert main_window.isVisible()  # Cancel keeps everything
+    main_window.quit_action.trigger()
+    box = [b for b in main_window.findChildren(QMessageBox, "closeBox") if b.isVisible()][0]
+    box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not main_window.isVisible())
+
+
+def test_about_headings_are_modest_and_paragraphs_leave_lists(main_window):
+    from playground.main_window import readable_markdown
+
+    text = readable_markdown("# Title\nSome words:\n- item one\n  more of item one\nAfter.")
+    assert text.splitlines() == ["### Title", "Some words:", "- item one",
+                                 "  more of item one", "", "After."]
