@@ -3,6 +3,8 @@ of output size and parameter count that the inspector shows. Plain functions, no
 
 from __future__ import annotations
 
+import re
+
 SHORT_NAMES = {
     "Conv2D": "Conv",
     "MaxPool2D": "MaxPool",
@@ -15,7 +17,7 @@ def shape_text(shape) -> str:
     """(8, 28, 28) -> "8 x 28 x 28"; None -> "?"."""
     if shape is None:
         return "?"
-    return " x ".join(str(int(d)) for d in shape)
+    return " x ".join(str(d) for d in shape)
 
 
 def count_text(n: int) -> str:
@@ -23,13 +25,53 @@ def count_text(n: int) -> str:
     return f"{int(n):,}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """(1, "block") -> "1 block"; (3, "block") -> "3 blocks"; (2, "class", "classes")."""
+    return f"{count_text(n)} {word if n == 1 else (many or word + 's')}"
+
+
 def params_text(n: int) -> str:
-    return "no weights" if n == 0 else f"{count_text(n)} params"
+    return "no weights" if n == 0 else plural(n, "param")
+
+
+def setting_names() -> set[str]:
+    """The names of every block setting ("out_channels", "size", ...)."""
+    from core.layers import LAYERS
+
+    return {s.name for cls in LAYERS.values() for s in cls.SETTINGS}
+
+
+def human_names(text: str) -> str:
+    """Setting names written as words: "out_channels must be ..." -> "out channels must be..."."""
+    for name in sorted((n for n in setting_names() if "_" in n), key=len, reverse=True):
+        text = re.sub(rf"\b{name}\b", name.replace("_", " "), text)
+    return text
+
+
+def setting_problem_text(message: str) -> str:
+    """A setting check's message for people: setting names in words, plain wording."""
+    return plain_wording(human_names(message))
+
+
+def plain_wording(text: str) -> str:
+    """A setting check's message in everyday words: "an integer" -> "a whole number",
+    ">= 1" -> "at least 1", "<= 31" -> "at most 31"."""
+    text = text.replace("must be an integer", "must be a whole number")
+    text = re.sub(r"must be >= (\S+?);", r"must be at least \1;", text)
+    return re.sub(r"must be <= (\S+?);", r"must be at most \1;", text)
+
+
+def _whole(value, fallback: int) -> int:
+    """An int setting shown on a card; `fallback` for a value that is not a number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return fallback
 
 
 def _pool_stride(config: dict) -> int:
     stride = config.get("stride")
-    return int(config.get("size", 2)) if stride in (None, 0) else int(stride)
+    return _whole(config.get("size", 2), 2) if stride in (None, 0) else _whole(stride, 2)
 
 
 def short_label(class_name: str, config: dict) -> str:
@@ -78,16 +120,18 @@ def output_formula(class_name: str, config: dict, in_shape, out_shape) -> str:
             if in_shape[1] == in_shape[2] and out_shape[1] == out_shape[2]:
                 lines[-1] = "height and width: " + lines[-1].split(": ", 1)[1]
                 break
-        lines.append(f"{out_shape[0]} filters give {out_shape[0]} maps: {shape_text(out_shape)}")
+        lines.append(f"{plural(out_shape[0], 'filter')} give{'s' if out_shape[0] == 1 else ''} "
+                     f"{plural(out_shape[0], 'map')}: {shape_text(out_shape)}")
         return "\n".join(lines)
     if class_name in ("MaxPool2D", "AvgPool2D") and len(in_shape) == 3 and len(out_shape) == 3:
         size, s = int(c.get("size", 2)), _pool_stride(c)
         pick = "the largest" if class_name == "MaxPool2D" else "the mean"
         return (f"({in_shape[1]} - {size}) / {s} + 1 = {out_shape[1]} (rounded down); each "
-                f"{size} x {size} window gives {pick} of its values, on each of the "
-                f"{in_shape[0]} maps: {shape_text(out_shape)}")
+                f"{size} x {size} window gives {pick} of its values, "
+                f"{'on its one map' if in_shape[0] == 1 else f'on each of the {in_shape[0]} maps'}"
+                f": {shape_text(out_shape)}")
     if class_name == "Flatten":
-        return (f"{shape_text(in_shape)} = {count_text(out_shape[0])} values laid out in one row"
+        return (f"{shape_text(in_shape)} = {plural(out_shape[0], 'value')} laid out in one row"
                 if len(in_shape) > 1 else f"already flat: {shape_text(out_shape)}")
     if class_name == "Dense":
         return f"one output per neuron: {shape_text(out_shape)}"
@@ -107,15 +151,16 @@ def params_formula(class_name: str, config: dict, in_shape, params: int) -> str:
         k, n, m = int(c.get("kernel_size", 3)), int(in_shape[0]), int(c.get("out_channels", 1))
         weights = k * k * n * m
         unit = "input" if n == 1 else "inputs"
-        text = (f"{k} x {k} x {n} {unit} per filter x {m} filters = {count_text(weights)} "
-                f"weights + {m} biases = {count_text(weights + m)}")
+        text = (f"{k} x {k} x {n} {unit} per filter x {plural(m, 'filter')} = "
+                f"{plural(weights, 'weight')} + {plural(m, 'bias', 'biases')} = "
+                f"{count_text(weights + m)}")
         if weights + m != params:
             text += f" (the engine counts {count_text(params)})"
         return text + ("; frozen: not trained" if c.get("trainable") is False else "")
     if class_name == "Dense" and in_shape is not None and len(in_shape) == 1:
         n, m = int(in_shape[0]), int(c.get("out_features", 1))
-        text = (f"{count_text(n)} inputs x {m} outputs = {count_text(n * m)} weights + {m} "
-                f"biases = {count_text(n * m + m)}")
+        text = (f"{plural(n, 'input')} x {plural(m, 'output')} = {plural(n * m, 'weight')} + "
+                f"{plural(m, 'bias', 'biases')} = {count_text(n * m + m)}")
         if n * m + m != params:
             text += f" (the engine counts {count_text(params)})"
         return text + ("; frozen: not trained" if c.get("trainable") is False else "")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.builder.block_text import plural
 from playground.builder.canvas import INPUT, NetworkCanvas
 from playground.builder.inspector import Inspector
 from playground.builder.network_document import EMPTY_SPEC, NetworkDocument
@@ -34,6 +35,7 @@ from playground.builder.templates import (
     shipped_templates,
     template_title,
 )
+from playground.builder.undo_keys import pass_undo_keys
 from playground.widgets.messages import show_error
 
 SPEC_FILTER = "Network specs (*.json);;All files (*)"
@@ -140,6 +142,7 @@ class BuilderTab(QWidget):
         self.name_edit.setToolTip("The network's name (saved in its spec)")
         self.name_edit.setMaximumWidth(220)
         self.name_edit.editingFinished.connect(self._on_name_edited)
+        pass_undo_keys(self.name_edit)
         self.title = QLabel()
         bar.addWidget(self.name_edit)
         bar.addWidget(self.title)
@@ -148,6 +151,11 @@ class BuilderTab(QWidget):
         self.train_reason.setObjectName("trainReason")
         self.train_reason.setWordWrap(True)
         self.train_reason.setStyleSheet("color: #c62828;")
+        # Two lines are always reserved, so the layout below never moves when a reason comes
+        # or goes; a longer reason is cut here and shown whole in the Train button's tooltip.
+        lines = self.train_reason.fontMetrics().lineSpacing()
+        self.train_reason.setFixedHeight(2 * lines + 2)
+        self.train_reason.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.train_button = QPushButton("Train ▶")
         self.train_button.setObjectName("trainButton")
         self.train_button.clicked.connect(self._on_train_clicked)
@@ -191,19 +199,21 @@ class BuilderTab(QWidget):
         self.show_status("New empty network: drag blocks from the palette.")
 
     def open_spec_file(self, path, *, template: bool = False) -> bool:
-        """Open a JSON spec (undoable); a bad file gets a message, the network stays."""
+        """Open a JSON spec (undoable), shown from the top; a bad file gets a message, the
+        network stays. A template is not tied to its file (Save asks where)."""
         try:
             spec = load_spec_file(path)
         except SpecFileError as error:
             self.error_box = show_error(self, "Cannot open network", str(error))
             self.show_status(f"Could not open {Path(path).name}.")
             return False
-        self.document.load_spec(spec, f"Open {Path(path).name}")
+        what = f"template {template_title(path)}" if template else Path(path).name
+        self.document.load_spec(spec, f"Open {what}")
         self.current_path = None if template else Path(path)
         self.canvas.set_selection([])
-        self.document.undo_stack.setClean()
+        self.canvas_area.verticalScrollBar().setValue(0)
         problem = self.document.train_blocker()
-        self.show_status(f"Opened {Path(path).name}: {self.document.layer_count()} blocks."
+        self.show_status(f"Opened {what}: {plural(self.document.layer_count(), 'block')}."
                          + (f" {problem}" if problem else ""))
         return True
 
@@ -222,6 +232,13 @@ class BuilderTab(QWidget):
 
     def open_seed_dialog(self, index: int) -> SeedKernelsDialog | None:
         if index is None or index < 0 or self.document.layer(index)["class"] != "Conv2D":
+            return None
+        from core.layers import LAYERS
+
+        try:
+            LAYERS["Conv2D"].shape_only(self.document.layer(index)["config"])
+        except (TypeError, ValueError):
+            self.show_status(f"Fix the settings of block {index} before seeding its filters.")
             return None
         self.seed_dialog = SeedKernelsDialog(self.document, index, self)
         self.seed_dialog.open()

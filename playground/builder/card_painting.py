@@ -7,6 +7,7 @@ import re
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
+from playground.builder.block_text import setting_names, setting_problem_text
 from playground.builder.icons import paint_block
 from playground.builder.palette import block_kind
 
@@ -24,9 +25,14 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def card_reason(error: str) -> str:
-    """The reason without the block's own name and position, which the card already shows."""
+    """The reason without the block's own name and position, which the card already shows;
+    settings named in words ("out channels must be ..."), other reasons start with a capital."""
     short = re.sub(r"^.*? at position \d+:?\s*", "", error, count=1)
-    return short[:1].upper() + short[1:] if short else error
+    if not short:
+        return setting_problem_text(error)
+    if short.split(" ", 1)[0] in setting_names():
+        return setting_problem_text(short)  # as the inspector names the setting
+    return setting_problem_text(short[:1].upper() + short[1:])
 
 
 def paint_card(painter: QPainter, rect: QRect, index: int, class_name: str, texts: dict,

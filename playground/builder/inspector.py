@@ -8,6 +8,7 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -23,17 +24,30 @@ from PySide6.QtWidgets import (
 from playground.builder.block_text import (
     output_formula,
     params_formula,
+    plural,
+    setting_problem_text,
     shape_text,
     short_label,
 )
 from playground.builder.network_document import NetworkDocument
+from playground.builder.undo_keys import pass_undo_keys
 
 FILLED_SETTINGS = ("in_channels", "in_features")
 NONE_TEXT = {"stride": "= size"}
+INVALID_STYLE = "color: #c62828; font-weight: bold;"
 
 
 def _int_bound(value, fallback: int) -> int:
     return int(value) if value is not None else fallback
+
+
+def _settings_problem(cls, config: dict) -> str | None:
+    """Why a block's own settings are not valid (checked by the block), or None."""
+    try:
+        cls.shape_only(config)
+    except (TypeError, ValueError) as error:
+        return str(error)
+    return None
 
 
 def _spin_to_value(setting, box: QSpinBox, value: int):
@@ -56,6 +70,7 @@ class Inspector(QWidget):
         self.index: int | None = None
         self._shown_class: tuple | None = None
         self.editors: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -113,9 +128,12 @@ class Inspector(QWidget):
         self._update_values()
 
     def _clear_form(self) -> None:
+        if self.form_host.isAncestorOf(QApplication.focusWidget()):
+            self.setFocus()  # keep the focus (and the builder's keys) in the tab
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}
+        self.labels = {}
 
     def _rebuild_form(self, key) -> None:
         self._clear_form()
@@ -132,10 +150,12 @@ class Inspector(QWidget):
             editor = self._make_editor(setting)
             editor.setToolTip(setting.help)
             editor.setObjectName(f"setting_{setting.name}")
+            pass_undo_keys(editor)
             label = QLabel(setting.name.replace("_", " "))
             label.setToolTip(setting.help)
             self.form.addRow(label, editor)
             self.editors[setting.name] = editor
+            self.labels[setting.name] = label
 
     def _make_editor(self, setting) -> QWidget:
         name = setting.name
@@ -183,12 +203,14 @@ class Inspector(QWidget):
             box.setKeyboardTracking(False)
             box.setObjectName(f"input_{name}")
             box.valueChanged.connect(self._commit_input_shape)
+            pass_undo_keys(box)
             self.form.addRow(name, box)
             self.editors[name] = box
         classes = QLineEdit()
         classes.setObjectName("input_classes")
         classes.setPlaceholderText("class names, separated by commas")
         classes.editingFinished.connect(self._commit_classes)
+        pass_undo_keys(classes)
         self.form.addRow("classes", classes)
         self.editors["classes"] = classes
 
@@ -200,10 +222,11 @@ class Inspector(QWidget):
         if index is None:
             doc = self.document
             error = doc.first_error()
-            count = (f"{doc.total_params():,} parameters" if error is None
+            count = (plural(doc.total_params(), "parameter") if error is None
                      else f"block {error.index} does not fit its input")
             self.title.setText(
-                f"<b>Network “{html.escape(doc.name)}”</b>: {doc.layer_count()} blocks, "
+                f"<b>Network “{html.escape(doc.name)}”</b>: "
+                f"{plural(doc.layer_count(), 'block')}, "
                 f"{count}.<br><br>Select a block (click, or arrow keys in the network) to see "
                 "and change its settings.")
             self.output_formula.clear()
@@ -224,7 +247,14 @@ class Inspector(QWidget):
             editor = self.editors.get(setting.name)
             value = layer["config"].get(setting.name, setting.default)
             self._set_editor(editor, setting, value, in_shape)
-        if report.error:
+        own_problem = _settings_problem(cls, layer["config"])
+        if own_problem:
+            reason = setting_problem_text(own_problem).removeprefix(f"{cls.__name__}: ")
+            self.output_formula.setText(
+                "<b>Output size</b><br><span style='color:#c62828'>Fix its settings first: "
+                f"{html.escape(reason)}</span>")
+            self.params_formula.setText("")
+        elif report.error:
             self.output_formula.setText(
                 f"<b>Output size</b><br><span style='color:#c62828'>Cannot take its input: "
                 f"{html.escape(report.error)}</span>")
@@ -245,23 +275,43 @@ class Inspector(QWidget):
                                if kernels else "Filters start random (He initialisation).")
 
     def _set_editor(self, editor, setting, value, in_shape) -> None:
+        """Show `value` in its editor; for a value the setting refuses (a spec made in code can
+        hold anything) the editor shows the nearest it can and the setting's name turns red,
+        with the reason in its tooltip."""
         if editor is None:
             return
+        try:
+            setting.check("", value)
+            problem = None
+        except (TypeError, ValueError) as error:
+            problem = setting_problem_text(str(error).removeprefix(": "))
         editor.blockSignals(True)
         try:
             if isinstance(editor, QLabel):
                 source = "from the input" if self.index == 0 else "from the block before"
                 editor.setText(f"{value}  ({source})")
             elif isinstance(editor, QSpinBox):
-                editor.setValue(editor.minimum() if value in (None, "same") else int(value))
+                special = value in (None, "same")
+                number = value if isinstance(value, int | float) and not special else None
+                editor.setValue(editor.minimum() if number is None else
+                                int(max(editor.minimum(), min(editor.maximum(), number))))
             elif isinstance(editor, QDoubleSpinBox):
-                editor.setValue(float(value))
+                number = value if isinstance(value, int | float) else setting.default
+                editor.setValue(float(number if number is not None else editor.minimum()))
             elif isinstance(editor, QCheckBox):
-                editor.setChecked(bool(value))
+                editor.setChecked(value is True)
             elif isinstance(editor, QComboBox):
-                editor.setCurrentText(str(value))
+                editor.setCurrentIndex(editor.findText(str(value)))
         finally:
             editor.blockSignals(False)
+        label = self.labels.get(setting.name)
+        tip = f"{setting.help}\n\nNot valid now: {problem}" if problem else setting.help
+        for widget in (label, editor):
+            if widget is not None:
+                widget.setToolTip(tip)
+        if label is not None:
+            label.setStyleSheet(INVALID_STYLE if problem else "")
+            label.setText(setting.name.replace("_", " ") + (" ⚠" if problem else ""))
 
     def _update_input_values(self) -> None:
         shape = self.document.input_shape
@@ -271,30 +321,40 @@ class Inspector(QWidget):
         names = ("channels", "height", "width") if len(shape) == 3 else ("features",)
         for name, value in zip(names, shape, strict=False):
             box = self.editors.get(name)
-            if box is not None:
+            if box is not None and isinstance(value, int):
                 box.blockSignals(True)
-                box.setValue(int(value))
+                box.setValue(value)
                 box.blockSignals(False)
         line = self.editors.get("classes")
         if line is not None and not line.hasFocus():
             line.setText(", ".join(classes))
         self.output_formula.setText(f"<b>Output</b><br>{shape_text(shape)}, "
-                                    f"{len(classes) or 'no'} classes")
+                                    + (plural(len(classes), "class", "classes") if classes
+                                       else "no classes"))
         self.params_formula.setText("<b>Parameters</b><br>0: the input has no weights")
 
     # ---- commits -----------------------------------------------------------------------------
     def _commit(self, name: str, value) -> None:
+        """Set one setting if the block accepts it: the setting's own check, then the checks
+        between settings, unless the block was already invalid before (a fix of one of its
+        settings is taken even while another is still wrong)."""
         index = self.index
         if index is None or index < 0:
             return
         layer = self.document.layer(index)
-        config = dict(layer["config"], **{name: value})
         from core.layers import LAYERS
 
+        cls = LAYERS[layer["class"]]
+        setting = next(s for s in cls.SETTINGS if s.name == name)
+        problem = None
         try:
-            LAYERS[layer["class"]].shape_only(config)
+            setting.check(layer["class"], value)
         except (TypeError, ValueError) as error:
-            self.problem.setText(str(error))
+            problem = str(error)
+        if problem is None and _settings_problem(cls, layer["config"]) is None:
+            problem = _settings_problem(cls, dict(layer["config"], **{name: value}))
+        if problem is not None:
+            self.problem.setText(setting_problem_text(problem))
             self._update_values()
             return
         self.problem.clear()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from playground.builder.block_text import human_names, plural, setting_problem_text
+
 # Settings written into a block's config only when they differ from their default, so specs stay
 # as short as the hand-written ones.
 OPTIONAL_SETTINGS = ("init", "trainable")
@@ -180,7 +182,7 @@ class NetworkDocument(QObject):
             return "The network is empty: drag blocks from the palette."
         error = self.first_error()
         if error is not None:
-            return f"Cannot train: {error.error}"
+            return f"Cannot train: {setting_problem_text(error.error)}"
         reports = self.analysis()
         out = reports[-1].output_shape
         if out is None or len(out) != 1:
@@ -191,14 +193,15 @@ class NetworkDocument(QObject):
             seeds = len(layer.get("init", {}).get("kernels", []))
             filters = layer["config"].get("out_channels", seeds)
             if seeds > filters:
-                return (f"Block {i} has {seeds} seed kernels for {filters} filters; remove "
-                        f"{seeds - filters} or add filters.")
+                return (f"Block {i} has {plural(seeds, 'seed kernel')} for "
+                        f"{plural(filters, 'filter')}; remove {seeds - filters} or add filters.")
         if not any(r.params for r in reports):
             return "The network has no weights to learn: add a Conv2D or Dense block."
         classes = self._state.classes
         if classes and out[0] != len(classes):
-            return (f"The last block gives {out[0]} outputs but the data set has "
-                    f"{len(classes)} classes; set its out_features to {len(classes)}.")
+            return (f"The last block gives {plural(out[0], 'output')} but the data set has "
+                    f"{plural(len(classes), 'class', 'classes')}; set its out features to "
+                    f"{len(classes)}.")
         return None
 
     # ---- editing (each is one undoable command) -----------------------------------------------
@@ -267,7 +270,8 @@ class NetworkDocument(QObject):
             config.pop(name)
         else:
             config[name] = value
-        self._push(f"Set {cls} {name} to {value}", after, merge_key=("set", index, name))
+        self._push(f"Set {cls} {human_names(name)} to {value}", after,
+                   merge_key=("set", index, name))
 
     def set_kernel_init(self, index: int, kernels: list[dict] | None, trainable: bool) -> None:
         """Seed the filters of Conv2D `index` with named 2-D kernels (None removes the seeds)."""
@@ -281,7 +285,7 @@ class NetworkDocument(QObject):
             entry["config"].pop("trainable", None)
         else:
             entry["config"]["trainable"] = False
-        text = f"Seed {len(kernels)} filters" if kernels else "Remove filter seeds"
+        text = f"Seed {plural(len(kernels), 'filter')}" if kernels else "Remove filter seeds"
         self._push(text, after)
 
     def set_input_shape(self, shape) -> None:
@@ -298,20 +302,22 @@ class NetworkDocument(QObject):
         after.input_shape = _checked_shape([channels, height, width])
         after.classes = [str(c) for c in class_names]
         message = (f"Input set to {channels} x {height} x {width} with "
-                   f"{len(after.classes)} classes.")
+                   f"{plural(len(after.classes), 'class', 'classes')}.")
         dense = [i for i, la in enumerate(after.layers) if la["class"] == "Dense"]
         if dense and after.classes:
             config = after.layers[dense[-1]]["config"]
             if config.get("out_features") != len(after.classes):
                 config["out_features"] = len(after.classes)
                 message += (f" The last Dense (block {dense[-1]}) now has "
-                            f"{len(after.classes)} outputs, one per class.")
+                            f"{plural(len(after.classes), 'output')}, one per class.")
         self._push("Bind data set", after)
         return message
 
     def load_spec(self, spec: dict, text: str = "Open network") -> None:
-        """Replace the whole network (undoable)."""
+        """Replace the whole network (undoable). What was just opened counts as unchanged
+        (clean) until the next edit; undoing the open makes it changed again."""
         self._push(text, _State.from_spec(spec))
+        self.undo_stack.setClean()
 
     def set_name(self, name: str) -> None:
         if name != self._state.name:

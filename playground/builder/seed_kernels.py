@@ -1,6 +1,7 @@
-"""Seed a Conv2D block's filters with kernels from the filter studio (Sobel, Gaussian, the user's
-own kernel files), optionally frozen, so a hand-made edge detector can be compared with a learned
-one. The seeds go into the spec entry as `"init": {"kernels": [{"name", "values"}, ...]}`."""
+"""Seed a Conv2D block's filters with kernels from the filter studio (Sobel, Gaussian, the kernels
+the user saved there, any kernel file), optionally frozen, so a hand-made edge detector can be
+compared with a learned one. The seeds go into the spec entry as
+`"init": {"kernels": [{"name", "values"}, ...]}`."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.kernel_init import fit_kernel
+from playground.builder.block_text import plural
+from playground.widgets.user_kernels import user_kernel_files
 
 SIZE_PARAMETERS = ("size", "n", "length")
 
@@ -76,9 +80,9 @@ class SeedKernelsDialog(QDialog):
         self.seeds: list[dict] = [dict(k) for k in layer.get("init", {}).get("kernels", [])]
 
         intro = QLabel(
-            f"Block {index} has {self.filters} filters of {self.size} x {self.size}. Pick a "
-            "kernel for each filter you want to start from; the others start random. Each "
-            "kernel is applied to every input channel, resized to the filter size.")
+            f"Block {index} has {plural(self.filters, 'filter')} of {self.size} x {self.size}. "
+            "Pick a kernel for each filter you want to start from; the others start random. "
+            "Each kernel is applied to every input channel, resized to the filter size.")
         intro.setWordWrap(True)
         self.available = QListWidget()
         self.available.setObjectName("availableKernels")
@@ -89,6 +93,7 @@ class SeedKernelsDialog(QDialog):
             except ValueError:
                 continue
             self.available.addItem(name)
+        skipped = self._add_user_kernels()
         self.chosen = QListWidget()
         self.chosen.setObjectName("chosenKernels")
         self.preview = QLabel()
@@ -131,6 +136,43 @@ class SeedKernelsDialog(QDialog):
         layout.addWidget(buttons)
         self._refresh_chosen()
         self.available.setCurrentRow(0)
+        if skipped:
+            self.message.setText("Some of your saved kernels cannot seed a filter: "
+                                 + "; ".join(skipped))
+
+    def _add_user_kernels(self) -> list[str]:
+        """List the kernels saved in the filter studio (<AppDataLocation>/kernels) under the
+        presets, headed "My kernels"; returns why any of them could not be listed."""
+        from core.kernels import load_kernel
+
+        skipped, mine = [], []
+        for path in user_kernel_files():
+            try:
+                seed = kernel_seed(path.stem, load_kernel(path).effective(), self.size)
+            except ValueError as error:
+                skipped.append(str(error).replace(str(path), path.name))
+                continue
+            name = path.stem if path.stem not in self._library else f"{path.stem} (mine)"
+            seed["name"] = name
+            self._library[name] = seed
+            mine.append((name, path))
+        if mine:
+            header = QListWidgetItem("My kernels")
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            self.available.addItem(header)
+        for name, path in mine:
+            item = QListWidgetItem(name)
+            item.setToolTip(str(path))
+            self.available.addItem(item)
+        return skipped
+
+    def kernel_names(self) -> list[str]:
+        """The kernels offered, in list order (presets first, then the user's own)."""
+        return [self.available.item(i).text() for i in range(self.available.count())
+                if self.available.item(i).text() in self._library]
 
     def add_kernel(self, name: str) -> bool:
         """Give the next filter the kernel `name` (a preset or a loaded file)."""
@@ -138,8 +180,9 @@ class SeedKernelsDialog(QDialog):
             self.message.setText(f"No kernel called {name!r}.")
             return False
         if len(self.seeds) >= self.filters:
-            self.message.setText(f"All {self.filters} filters already have a kernel; remove one "
-                                 "or add filters to the block.")
+            every = "The only filter" if self.filters == 1 else f"All {self.filters} filters"
+            self.message.setText(f"{every} already {'has' if self.filters == 1 else 'have'} a "
+                                 "kernel; remove one or add filters to the block.")
             return False
         self.seeds.append(dict(self._library[name]))
         self.message.clear()

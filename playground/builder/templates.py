@@ -25,9 +25,70 @@ def shipped_templates() -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+# Titles of the shipped templates, as people write them (the files keep short ids as names).
+TITLES = {
+    "deep_relu": "Deep ReLU net",
+    "deep_sigmoid": "Deep sigmoid net",
+    "lenet5": "LeNet-5",
+    "reference": "Reference CNN",
+    "tiny_mlp": "Tiny MLP",
+}
+
+
 def template_title(path: Path) -> str:
-    """'deep_relu.json' -> 'Deep relu'."""
-    return Path(path).stem.replace("_", " ").capitalize()
+    """The menu title of a template: 'lenet5.json' -> 'LeNet-5'; a file of its own gives its
+    "title" (or else its "name") field; 'my_net.json' -> 'My net' when it has neither."""
+    path = Path(path)
+    if path.stem in TITLES:
+        return TITLES[path.stem]
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        spec = None
+    for key in ("title", "name"):
+        if isinstance(spec, dict) and isinstance(spec.get(key), str) and spec[key].strip():
+            return spec[key].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
+def _setting_problems(layers: list) -> list[str]:
+    """What is wrong with the settings of each block, checked by the blocks' own SETTINGS
+    (the shapes flowing between blocks are not checked here: the builder shows those)."""
+    from core.layers import LAYERS
+    from playground.builder.block_text import plain_wording
+
+    problems = []
+    for i, block in enumerate(layers):
+        name = block["class"]
+        cls, config = LAYERS[name], block.get("config", {})
+        owner = f"block {i} ({name})"
+        known = {s.name: s for s in cls.SETTINGS}
+        found = [f"{owner}: has no setting {key!r} (its settings: {', '.join(known) or 'none'})"
+                 for key in config if key not in known]
+        for key, value in config.items():
+            if key in known:
+                try:
+                    known[key].check(owner, value)
+                except (TypeError, ValueError) as error:
+                    found.append(plain_wording(str(error)))
+        if not found:
+            try:
+                cls.shape_only(config)  # settings that must agree with each other
+            except (TypeError, ValueError) as error:
+                text = str(error)
+                found.append(f"{owner}: {text.removeprefix(name + ':').strip()}")
+        problems += found
+    return problems
+
+
+def _check_settings(path: Path, layers: list) -> None:
+    problems = _setting_problems(layers)
+    if problems:
+        more = "".join(f"\n• {p}" for p in problems[1:6])
+        if len(problems) > 6:
+            more += f"\n• and {len(problems) - 6} more"
+        more = f"\n\nAlso:{more}" if more else ""
+        raise SpecFileError(f"{path}: {problems[0]}{more}")
 
 
 def _check_init(path: Path, layers: list) -> None:
@@ -46,7 +107,8 @@ def load_spec_file(path: str | os.PathLike) -> dict:
     """Read a JSON network spec; raises SpecFileError naming the file and the problem.
 
     A stack whose blocks do not fit together is still returned (the builder marks the block);
-    only a file that is not a spec at all is refused.
+    a file that is not a spec, or with a setting its block refuses (a kernel_size of -3), is
+    refused.
     """
     from core.model import SpecError, check_spec
 
@@ -67,6 +129,7 @@ def load_spec_file(path: str | os.PathLike) -> dict:
     except SpecError as error:
         raise SpecFileError(f"{path}: not a network spec: {error}") from None
     _check_init(path, spec["layers"])
+    _check_settings(path, spec["layers"])
     spec.setdefault("name", path.stem)
     return spec
 

@@ -46,7 +46,56 @@ def test_starts_with_the_reference_and_lists_templates(tab):
     reference = json.loads(resource_path("models", "reference.json").read_text())
     assert tab.spec() == reference
     titles = [a.text() for a in tab.templates_menu.actions()]
-    assert len(titles) == len(shipped_templates()) >= 1 and "Reference" in titles
+    assert titles == ["Deep ReLU net", "Deep sigmoid net", "LeNet-5", "Reference CNN", "Tiny MLP"]
+    assert len(titles) == len(shipped_templates())
+
+
+def test_a_spec_of_its_own_is_titled_by_its_title_or_name(tmp_path):
+    from playground.builder.templates import template_title
+
+    titled = tmp_path / "edge_net.json"
+    titled.write_text('{"name": "edge_net", "title": "Edge net (Sobel seeded)"}')
+    named = tmp_path / "my_net.json"
+    named.write_text('{"name": "Tiny VGG"}')
+    bare = tmp_path / "small_cnn.json"
+    bare.write_text("{not json")
+    assert template_title(titled) == "Edge net (Sobel seeded)"
+    assert template_title(named) == "Tiny VGG"
+    assert template_title(bare) == "Small cnn"
+
+
+def test_a_template_opens_clean_and_from_the_top(tab, qtbot):
+    tab.resize(1100, 600)
+    tab.document.set_setting(0, "out_channels", 6)
+    assert tab.title.text() == "*"
+    bar = tab.canvas_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    lenet = next(a for a in tab.templates_menu.actions() if a.text() == "LeNet-5")
+    lenet.trigger()
+    assert tab.spec()["name"] == "lenet5" and tab.document.layer_count() == 12
+    assert tab.title.text() == "" and tab.document.undo_stack.isClean()
+    assert bar.value() == 0
+    assert tab.status.text() == "Opened template LeNet-5: 12 blocks."
+    tab.document.set_setting(0, "out_channels", 8)
+    assert tab.title.text() == "*"
+    tab.document.undo_stack.undo()
+    assert tab.title.text() == ""
+
+
+def test_a_network_opened_elsewhere_is_clean(tab, tmp_path):
+    """The Training tab shows the network of an opened model through `load_spec`."""
+    path = tmp_path / "one.json"
+    path.write_text('{"input_shape": [4], "layers": [{"class": "Dense", "config": '
+                    '{"out_features": 2}}]}')
+    tab.document.load_spec(load_spec_file(path), "Open trained network")
+    assert tab.title.text() == "" and tab.document.undo_stack.isClean()
+    tab.document.undo_stack.undo()
+    assert tab.title.text() == "*"
+    tab.document.undo_stack.redo()
+    assert tab.open_spec_file(path)
+    assert tab.status.text() == "Opened one.json: 1 block."
+    assert "1 block, 10 parameters." in tab.inspector.title.text()
 
 
 @pytest.mark.parametrize("path", shipped_templates(), ids=lambda p: p.stem)
@@ -113,6 +162,58 @@ def test_bad_files_get_a_clear_message(tab, tmp_path, qtbot, text, problem):
     assert isinstance(box, QMessageBox) and "broken.json" in box.text() and problem in box.text()
     box.close()
     assert tab.spec() == before and "Could not open broken.json" in tab.status.text()
+
+
+BAD_SETTINGS = '{"name": "broken", "input_shape": [1, 28, 28], "classes": ["a", "b"], ' \
+    '"layers": [{"class": "Conv2D", "config": {"in_channels": 1, "out_channels": "eight", ' \
+    '"kernel_size": -3}}]}'
+
+
+@pytest.mark.parametrize("config, problem", [
+    ('{"out_channels": "eight", "kernel_size": -3}',
+     "block 0 (Conv2D): out_channels must be a whole number; received 'eight'"),
+    ('{"kernel_size": 40}', "block 0 (Conv2D): kernel_size must be at most 31; received 40"),
+    ('{"padding": "valid"}',
+     'block 0 (Conv2D): padding must be a whole number or "same"; received \'valid\''),
+    ('{"kernel_size": 4, "padding": "same"}',
+     'block 0 (Conv2D): padding "same" needs an odd kernel_size; received 4'),
+    ('{"kernal_size": 3}', "block 0 (Conv2D): has no setting 'kernal_size'"),
+    ('{"trainable": "no"}', "block 0 (Conv2D): trainable must be true or false; received 'no'"),
+])
+def test_bad_setting_values_are_refused_naming_block_and_setting(tab, tmp_path, qtbot, config,
+                                                                  problem):
+    before = tab.spec()
+    path = tmp_path / "broken.json"
+    path.write_text('{"input_shape": [1, 28, 28], "layers": [{"class": "Conv2D", "config": '
+                    f'{config}}}]}}')
+    with pytest.raises(SpecFileError) as caught:
+        load_spec_file(path)
+    assert str(caught.value).startswith(f"{path}: {problem}")
+    assert not tab.open_spec_file(path)
+    box = tab.error_box
+    assert box.text().startswith(f"{path}: {problem}")
+    box.close()
+    assert tab.spec() == before and tab.document.undo_stack.count() == 0
+    assert tab.status.text() == "Could not open broken.json."
+
+
+def test_every_bad_setting_is_listed(tab, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text(BAD_SETTINGS)
+    assert not tab.open_spec_file(path)
+    assert tab.error_box.text() == (
+        f"{path}: block 0 (Conv2D): out_channels must be a whole number; received 'eight'\n\n"
+        "Also:\n• block 0 (Conv2D): kernel_size must be at least 1; received -3")
+    tab.error_box.close()
+
+
+def test_a_stack_that_does_not_fit_still_opens(tab, tmp_path):
+    pools = ", ".join(['{"class": "MaxPool2D", "config": {}}'] * 6)
+    path = tmp_path / "too_deep.json"
+    path.write_text(f'{{"input_shape": [1, 28, 28], "layers": [{pools}]}}')
+    assert tab.open_spec_file(path)
+    assert tab.canvas.card_texts(4)["error"].endswith("gets 1x1 maps, smaller than its 2x2 window")
+    assert not tab.train_button.isEnabled()
 
 
 def test_an_interrupted_save_keeps_the_old_file(tab, tmp_path, monkeypatch):

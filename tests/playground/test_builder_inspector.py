@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from core.kernels import make_preset, save_kernel
 from core.model import Sequential, analyse
@@ -89,7 +89,8 @@ def test_settings_edit_validate_and_undo(tab, qtbot, reference):
     padding.setValue(padding.minimum())
     assert padding.text() == "same" and tab.spec()["layers"][0]["config"]["padding"] == "same"
     set_spin(qtbot, inspector.editors["kernel_size"], 4)
-    assert "odd kernel_size" in inspector.problem.text()
+    assert inspector.problem.text() == 'Conv2D: padding "same" needs an odd kernel size; received 4'
+
     assert tab.spec()["layers"][0]["config"]["kernel_size"] == 3
     assert inspector.editors["kernel_size"].value() == 3
     inspector.editors["trainable"].setChecked(False)
@@ -177,6 +178,170 @@ def test_seed_dialog_refuses_more_kernels_than_filters(tab, qtbot):
     dialog = tab.open_seed_dialog(0)
     assert dialog.add_kernel("Sobel x")
     assert not dialog.add_kernel("Sobel y")
-    assert "All 1 filters" in dialog.message.text()
+    assert dialog.message.text().startswith("The only filter already has a kernel")
     dialog.reject()
     assert tab.open_seed_dialog(1) is None  # a ReLU has no filters
+
+
+BAD_VALUES = {"name": "broken", "input_shape": [1, 28, 28], "classes": ["a", "b"], "layers": [
+    {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": "eight", "kernel_size": -3,
+                                   "stride": None, "padding": [1], "init": "zeros",
+                                   "trainable": "yes"}},
+    {"class": "MaxPool2D", "config": {"size": "two", "stride": 2.5}},
+    {"class": "Dropout", "config": {"p": "half"}},
+    {"class": "Flatten", "config": {}},
+    {"class": "Dense", "config": {"out_features": -1}},
+]}
+
+
+def click_card(qtbot, canvas, index):
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     canvas.card_rect(index).center())
+
+
+def test_the_inspector_shows_any_value_without_failing(qtbot, screenshot_dir):
+    """A spec made in code can hold anything: each block is shown, wrong values framed red."""
+    from playground.app import make_application
+
+    make_application()
+    tab = BuilderTab(BAD_VALUES)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 780)
+    tab.show()
+    qtbot.waitExposed(tab)
+    inspector = tab.inspector
+    for index in (-1, 0, 1, 2, 3, 4):
+        click_card(qtbot, tab.canvas, index)
+        assert inspector.index == index
+    click_card(qtbot, tab.canvas, 0)
+    out_channels = inspector.editors["out_channels"]
+    assert "#c62828" in inspector.labels["out_channels"].styleSheet()
+    assert inspector.labels["out_channels"].text() == "out channels ⚠"
+    assert "out channels must be a whole number; received 'eight'" in out_channels.toolTip()
+    assert "kernel size must be at least 1; received -3" in inspector.labels[
+        "kernel_size"].toolTip()
+    assert isinstance(inspector.editors["init"], QComboBox)
+    assert inspector.editors["init"].currentIndex() == -1
+    assert inspector.labels["stride"].styleSheet() != ""
+    assert inspector.labels["in_channels"].styleSheet() == ""
+    assert "Fix its settings first: out channels must be" in plain(
+        inspector.output_formula)
+    assert tab.canvas.card_texts(0)["label"] == "Conv eight@-3x-3 sNone p[1]"
+    qtbot.waitUntil(out_channels.isVisible)
+    tab.grab().save(str(screenshot_dir / "builder_bad_values.png"))
+
+
+def test_one_setting_can_be_fixed_while_another_is_still_wrong(qtbot):
+    from playground.app import make_application
+
+    make_application()
+    spec = {"input_shape": [1, 28, 28], "layers": [{"class": "Conv2D", "config": {
+        "out_channels": "eight", "kernel_size": -3}}]}
+    tab = BuilderTab(spec)
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitExposed(tab)
+    click_card(qtbot, tab.canvas, 0)
+    inspector = tab.inspector
+    set_spin(qtbot, inspector.editors["out_channels"], 8)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 8
+    assert inspector.problem.text() == ""
+    assert inspector.labels["out_channels"].styleSheet() == ""
+    assert "#c62828" in inspector.labels["kernel_size"].styleSheet()
+    set_spin(qtbot, inspector.editors["kernel_size"], 5)
+    assert tab.spec()["layers"][0]["config"] == {"in_channels": 1, "out_channels": 8,
+                                                 "kernel_size": 5}
+    assert tab.canvas.card_texts(0)["shape"] == "8 x 24 x 24"
+    assert inspector.labels["kernel_size"].styleSheet() == ""
+    # once the block is valid, an edit that breaks it is refused again
+    inspector.editors["padding"].setValue(inspector.editors["padding"].minimum())
+    assert tab.spec()["layers"][0]["config"]["padding"] == "same"
+    set_spin(qtbot, inspector.editors["kernel_size"], 4)
+    assert tab.spec()["layers"][0]["config"]["kernel_size"] == 5
+    assert "odd kernel size" in inspector.problem.text()
+
+
+def test_undo_and_redo_keys_work_while_a_field_has_focus(tab, qtbot):
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    tab.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is tab)
+    tab.canvas.set_selection([0], 0)
+    box = tab.inspector.editors["out_channels"]
+    qtbot.waitUntil(box.isVisible)
+    set_spin(qtbot, box, 12)
+    assert box.hasFocus() and tab.spec()["layers"][0]["config"]["out_channels"] == 12
+    qtbot.keyClick(box, Qt.Key.Key_Z, ctrl)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 8 and box.value() == 8
+    qtbot.keyClick(box, Qt.Key.Key_Z, ctrl | shift)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 12 and box.value() == 12
+    qtbot.keyClick(box, Qt.Key.Key_Z, ctrl)
+    qtbot.keyClick(box, Qt.Key.Key_Y, ctrl)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 12
+    # the classes field of the Input and the network's name
+    tab.canvas.set_selection([-1], -1)
+    classes = tab.inspector.editors["classes"]
+    qtbot.waitUntil(classes.isVisible)
+    classes.setFocus()
+    assert classes.hasFocus()
+    qtbot.keyClick(classes, Qt.Key.Key_Z, ctrl)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 8
+    tab.name_edit.setFocus()
+    qtbot.keyClick(tab.name_edit, Qt.Key.Key_Z, ctrl | shift)
+    assert tab.spec()["layers"][0]["config"]["out_channels"] == 12
+    assert tab.name_edit.text() == "reference"
+    # undoing the block being edited takes its field away: the keys still reach the network
+    new = tab.document.insert_block(8, "Dense")
+    tab.canvas.set_selection([new], new)
+    features = tab.inspector.editors["out_features"]
+    qtbot.waitUntil(features.isVisible)
+    set_spin(qtbot, features, 3)
+    qtbot.keyClick(features, Qt.Key.Key_Z, ctrl)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, ctrl)
+    assert tab.document.layer_count() == 8
+    assert tab.isAncestorOf(QApplication.focusWidget())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Z, ctrl | shift)
+    assert tab.document.layer_count() == 9
+
+
+def test_the_seed_dialog_lists_kernels_saved_in_the_filter_studio(tab, qtbot, tmp_path,
+                                                                  monkeypatch, screenshot_dir):
+    folder = tmp_path / "kernels"
+    folder.mkdir()
+    save_kernel(folder / "my edge.json", make_preset("Sobel y"))
+    save_kernel(folder / "Box 5.json", make_preset("Box blur", n=5))
+    (folder / "broken.json").write_text("{not json")
+    monkeypatch.setattr("playground.widgets.user_kernels.user_kernel_folder", lambda: folder)
+    tab.canvas.set_selection([0], 0)
+    QApplication.processEvents()
+    qtbot.mouseClick(tab.inspector.seed_button, Qt.MouseButton.LeftButton)
+    dialog = tab.seed_dialog
+    from core.kernels import PRESETS
+
+    rows = [dialog.available.item(i).text() for i in range(dialog.available.count())]
+    offered = [name for name in rows if name in PRESETS]
+    assert rows[len(offered):] == ["My kernels", "Box 5", "my edge"]
+    assert dialog.kernel_names()[len(offered):] == ["Box 5", "my edge"]
+    assert "broken.json" in dialog.message.text()
+    dialog.available.setCurrentRow(rows.index("my edge"))
+    assert dialog.preview.text().startswith("my edge at 3 x 3")
+    qtbot.waitExposed(dialog)
+    dialog.grab().save(str(screenshot_dir / "builder_seed_dialog.png"))
+    add = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Add →")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    assert dialog.add_kernel("Box 5")
+    dialog.accept()
+    kernels = tab.spec()["layers"][0]["init"]["kernels"]
+    assert [k["name"] for k in kernels] == ["my edge", "Box 5"]
+    np.testing.assert_allclose(kernels[0]["values"], make_preset("Sobel y").effective(),
+                               rtol=0, atol=1e-7)
+    # the centre 3 x 3 of a 5 x 5 box blur: every weight 1/25
+    np.testing.assert_allclose(kernels[1]["values"], np.full((3, 3), 1 / 25), rtol=0, atol=1e-7)
+
+
+def test_the_builder_reads_the_studios_kernel_folder():
+    from playground.filters.presets_panel import user_kernel_folder as studio_folder
+    from playground.widgets.user_kernels import user_kernel_folder
+
+    assert user_kernel_folder() == studio_folder()
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    assert str(user_kernel_folder()) == str(base) + "/kernels"

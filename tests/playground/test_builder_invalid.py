@@ -108,3 +108,57 @@ def test_network_ending_in_maps_cannot_train(tab):
     drop_block(tab, "Conv2D", 0)
     assert not tab.train_button.isEnabled()
     assert "one score per class" in tab.train_reason.text()
+
+
+def test_the_cannot_train_line_never_moves_the_layout(tab, qtbot):
+    def top_of_work_area():
+        return (tab.canvas_area.mapTo(tab, tab.canvas_area.rect().topLeft()).y(),
+                tab.palette_panel.mapTo(tab, tab.palette_panel.rect().topLeft()).y())
+
+    def settled():
+        QApplication.processEvents()
+        return top_of_work_area()
+
+    empty = settled()
+    assert tab.train_reason.text().startswith("The network is empty")
+    drop_block(tab, "Flatten", 0)
+    drop_block(tab, "Dense", 1)
+    assert tab.train_reason.text() == ""
+    assert settled() == empty
+    drop_block(tab, "Conv2D", 1)  # a long reason, two lines
+    assert tab.train_reason.text().startswith("Cannot train: Conv2D(")
+    assert tab.train_reason.heightForWidth(tab.train_reason.width()) > \
+        tab.train_reason.fontMetrics().lineSpacing() * 1.5
+    assert settled() == empty
+
+
+def test_setting_problems_are_worded_for_people(qtbot):
+    from playground.app import make_application
+
+    make_application()
+    tab = BuilderTab({"input_shape": [1, 28, 28], "classes": ["a", "b"], "layers": [
+        {"class": "Conv2D", "config": {"out_channels": "eight"}}]})
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitExposed(tab)
+    from playground.builder.card_painting import card_reason
+
+    error = tab.canvas.card_texts(0)["error"]
+    assert card_reason(error) == "out channels must be a whole number; received 'eight'"
+    assert tab.train_reason.text() == ("Cannot train: Conv2D at position 0: out channels must be "
+                                       "a whole number; received 'eight'")
+    tab.document.load_spec({"input_shape": [4], "classes": ["a", "b"], "layers": [
+        {"class": "Dense", "config": {"out_features": 3}}]})
+    assert tab.train_reason.text() == ("The last block gives 3 outputs but the data set has 2 "
+                                       "classes; set its out features to 2.")
+    assert "1 block, 15 parameters." in tab.inspector.title.text()
+    tab.canvas.set_selection([0], 0)
+    params = tab.inspector.params_formula
+    assert "4 inputs x 3 outputs = 12 weights + 3 biases = 15" in params.text()
+    tab.document.load_spec({"input_shape": [4], "layers": [
+        {"class": "Dense", "config": {"out_features": 1}}]})
+    tab.canvas.set_selection([0], 0)
+    assert "4 inputs x 1 output = 4 weights + 1 bias = 5" in params.text()
+    assert tab.canvas.card_texts(0)["params"] == "5 params"
+    tab.document.set_setting(0, "out_features", 2)
+    assert tab.document.undo_stack.undoText() == "Set Dense out features to 2"
