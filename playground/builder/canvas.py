@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QSize, Qt, Sign
 from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
 
-from playground.builder.block_text import count_text, params_text, shape_text, short_label
+from playground.builder.block_text import count_text, params_text, plural, shape_text, short_label
 from playground.builder.card_painting import paint_card, paint_footer, paint_marker
 from playground.builder.network_document import NetworkDocument
 from playground.builder.palette import BLOCK_MIME
@@ -152,7 +152,7 @@ class NetworkCanvas(QWidget):
         if index == INPUT:
             classes = self.document.classes
             return {"label": "Input", "shape": shape_text(self.document.input_shape),
-                    "params": f"{len(classes)} classes" if classes else "",
+                    "params": plural(len(classes), "class", "classes") if classes else "",
                     "error": None, "tags": ""}
         layer = self.document.layer(index)
         report = self.document.analysis()[index]
@@ -174,7 +174,7 @@ class NetworkCanvas(QWidget):
             return f"Total: ? parameters until block {error.index} fits"
         total = sum(r.params for r in reports)
         frozen = sum(r.params for r in reports if not r.trainable)
-        text = f"Total: {count_text(total)} parameters"
+        text = f"Total: {plural(total, 'parameter')}"
         if frozen:
             text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"
         return text

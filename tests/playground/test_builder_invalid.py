@@ -155,8 +155,10 @@ def test_setting_problems_are_worded_for_people(qtbot):
     tab.canvas.set_selection([0], 0)
     params = tab.inspector.params_formula
     assert "4 inputs x 3 outputs = 12 weights + 3 biases = 15" in params.text()
-    tab.document.load_spec({"input_shape": [4], "layers": [
+    assert tab.canvas.card_texts(-1)["params"] == "2 classes"
+    tab.document.load_spec({"input_shape": [4], "classes": ["only"], "layers": [
         {"class": "Dense", "config": {"out_features": 1}}]})
+    assert tab.canvas.card_texts(-1)["params"] == "1 class"
     tab.canvas.set_selection([0], 0)
     assert "4 inputs x 1 output = 4 weights + 1 bias = 5" in params.text()
     assert tab.canvas.card_texts(0)["params"] == "5 params"
