@@ -2,8 +2,9 @@
 
 The builder's Train button trains its network here (loading the data first if needed); its
 "Show what it learned" opens the matching view; a data set loaded here becomes the builder's
-input and classes; a model opened here is shown in the builder; Start uses the builder's
-network when it has changed since it was last taken.
+input and classes; a model opened here is shown in the builder; every edit in the builder is
+taken at once (after the run, if one is going), so the tab can say whether Start continues the
+trained weights or starts fresh ones.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ class BuilderLink(QObject):
         builder.show_learned_requested.connect(dashboard.show_learned)
         dashboard.dataset_panel.dataset_loaded.connect(self._on_dataset_loaded)
         dashboard.model_opened.connect(self._on_model_opened)
+        document = getattr(builder, "document", None)
+        if document is not None and hasattr(document, "spec_changed"):
+            document.spec_changed.connect(self._on_builder_changed)
+
+    def _on_builder_changed(self) -> None:
+        if not self.dashboard.is_training():  # a running run takes the edit when it ends
+            self.follow()
 
     def follow(self) -> None:
         """Adopt the builder's network if it changed since it was last adopted."""

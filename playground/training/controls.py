@@ -36,14 +36,55 @@ def progress_text(event: dict, epochs: int, elapsed: float) -> tuple[int, int, s
     return min(done, total), total, text
 
 
-def summary_text(history) -> str:
-    """One line on how a run ended, e.g. "Finished after 5 epoch(s): test accuracy 96.1%"."""
+def divergence_text(stop_reason: str, rate: float | None = None) -> str:
+    """A clean sentence from a stop reason like "diverged: loss exploded to 3.3e+06 (it started
+    at 0.011) at epoch 1, batch 2 — lower the learning rate"; `rate`: the learning rate used."""
+    detail = stop_reason.split(":", 1)[1].strip() if ":" in stop_reason else ""
+    what, _, advice = detail.partition(" — ")
+    what = what or "the loss ran away"
+    if not what.startswith("the "):
+        what = "the " + what
+    advice = (advice or "lower the learning rate").strip().rstrip(".")
+    if rate is not None:
+        advice += f" (it was {rate:g})"
+    return (f"Diverged: {what}. The weights from before that batch are kept; "
+            f"{advice} and press Start again.")
+
+
+def _epoch_score(event: dict) -> str:
+    if event.get("test_accuracy") is not None:
+        return f"test accuracy {event['test_accuracy']:.1%}, loss {event['test_loss']:.3f}"
+    return f"train accuracy {event['train_accuracy']:.1%}, loss {event['train_loss']:.3f}"
+
+
+def summary_text(history, current_accuracy: float | None = None) -> str:
+    """How a run ended, e.g. "Finished after 5 epoch(s): test accuracy 96.1%, loss 0.123.".
+
+    `current_accuracy` is the test accuracy of the weights as they are now (what Results
+    shows); it is named when the run ended inside an epoch, where it differs from the last
+    full epoch's score."""
     reason = history.stop_reason or "ended"
-    last = history.epochs[-1] if history.epochs else None
-    if last and last.get("test_accuracy") is not None:
-        return (f"{reason.capitalize()} after {len(history.epochs)} epoch(s): test accuracy "
-                f"{last['test_accuracy']:.1%}, loss {last['test_loss']:.3f}.")
-    return f"{reason.capitalize()} after {history.steps} batches."
+    last_batch = history.batches[-1] if history.batches else None
+    last_epoch = history.epochs[-1] if history.epochs else None
+    now = (f"the current weights score {current_accuracy:.1%} (Results)"
+           if current_accuracy is not None else "")
+    if reason.startswith("diverged"):
+        text = divergence_text(reason)
+        return f"{text} They score {current_accuracy:.1%} (Results)." if now else text
+    mid_epoch = last_batch is not None and (
+        last_batch["batch"] < last_batch["batches"]
+        or last_epoch is None or last_epoch["epoch"] != last_batch["epoch"])
+    if not mid_epoch and last_epoch is not None:
+        return (f"{reason.capitalize()} after {len(history.epochs)} epoch(s): "
+                f"{_epoch_score(last_epoch)}.")
+    if last_batch is None:
+        return f"{reason.capitalize()} before the first batch."
+    where = (f"{reason.capitalize()} in epoch {last_batch['epoch']} "
+             f"(batch {last_batch['batch']}/{last_batch['batches']}).")
+    if last_epoch is not None:
+        where += f" Last full epoch: {_epoch_score(last_epoch)}"
+        return where + (f"; {now}." if now else ".")
+    return where + (f" No full epoch yet; {now}." if now else " No full epoch yet.")
 
 
 class TrainingControls(QGroupBox):
@@ -86,6 +127,7 @@ class TrainingControls(QGroupBox):
         grid.addWidget(self.progress, 2, 0, 1, 3)
         grid.addWidget(self.readout, 3, 0, 1, 3)
         self.state = "idle"
+        self.continues = True  # "Continue" when finished: the trained weights fit the network
         self.set_state("idle")
 
     def _button(self, text: str, tip: str, signal) -> QPushButton:
@@ -105,18 +147,29 @@ class TrainingControls(QGroupBox):
         self.resume_button.setEnabled(state == "paused")
         self.stop_button.setEnabled(state in ("running", "paused"))
         self.reset_button.setEnabled(state in ("idle", "finished"))
-        self.start_button.setText("Continue" if state == "finished" else "Start")
+        self._show_start_text()
+
+    def set_continues(self, continues: bool) -> None:
+        """Whether Start would carry on with the trained weights (False: fresh weights)."""
+        self.continues = bool(continues)
+        self._show_start_text()
+
+    def _show_start_text(self) -> None:
+        carry_on = self.state == "finished" and self.continues
+        self.start_button.setText("Continue" if carry_on else "Start")
+        self.start_button.setToolTip("Train the trained weights further" if carry_on else
+                                     "Train the network from the builder from fresh weights")
 
     def show_progress(self, done: int, total: int, text: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.readout.setText(text)
 
-    def show_finished(self, history, epochs: int) -> None:
-        """The bar at the point where the run ended, and how it ended."""
+    def show_finished(self, history, epochs: int, current_accuracy: float | None = None) -> None:
+        """The bar at the point where the run ended, and how it ended (see `summary_text`)."""
         done, total = 0, 1
         if history.batches:
             done, total, _ = progress_text(history.batches[-1], epochs, 1.0)
         if history.stop_reason == "finished":
             done = total
-        self.show_progress(done, total, summary_text(history))
+        self.show_progress(done, total, summary_text(history, current_accuracy))

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from core.images import atomic_write
@@ -37,6 +37,38 @@ TITLES = {
 }
 
 
+# Legends sit in rows of their own, never on top of the lines: one under the loss and accuracy
+# plots (their series share colours), one under the gradient norms (a colour per layer). The
+# learning-rate plot has one series, named by its title.
+SERIES_LEGEND = {
+    "train loss (batch)": "train, each batch",
+    "train loss (epoch)": "train, each epoch",
+    "test loss (epoch)": "test, each epoch",
+}
+GRAD_DECADES = 8  # the gradient-norm axis spans at most this many powers of ten
+GRAD_CAP = 1e12  # norms above this (a diverging run) are drawn at the cap
+HOVER_HINT = "Hover over a plot to read its values."
+
+
+def log_ticks(low: int, high: int, most: int = 5) -> list[list[tuple[float, str]]]:
+    """Ticks for a log10 axis from 10**low to 10**high: [major, minor], at most `most`
+    labelled powers of ten (every k-th decade), the other decades as unlabelled minor ticks."""
+    step = max(1, -(-(high - low) // max(most - 1, 1)))
+    major, minor = [], []
+    for exponent in range(low, high + 1):
+        if (exponent - low) % step == 0:
+            major.append((float(exponent), _power_label(exponent)))
+        else:
+            minor.append((float(exponent), ""))
+    return [major, minor]
+
+
+def _power_label(exponent: int) -> str:
+    if -3 <= exponent <= 3:
+        return f"{10.0 ** exponent:g}"
+    return f"1e{exponent}"
+
+
 def _pen(colour, width: int, dashed: bool = False):
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     return pg.mkPen(colour, width=width, style=style)
@@ -53,25 +85,30 @@ class CurvesPanel(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
+        self.legends: dict[str, pg.LegendItem] = {}
+        for key, row, columns in (("series", 1, 3), ("grad", 3, 5)):
+            legend = pg.LegendItem(labelTextSize="8pt", colCount=columns, verSpacing=-4,
+                                   frame=False)
+            self.graphics.addItem(legend, row=row, col=0, colspan=2)
+            legend.setCacheMode(CACHE)
+            self.legends[key] = legend
         for index, key in enumerate(("loss", "accuracy", "lr", "grad")):
-            plot = self.graphics.addPlot(row=index // 2, col=index % 2, title=TITLES[key])
+            row, col = 2 * (index // 2), index % 2
+            plot = self.graphics.addPlot(row=row, col=col, title=TITLES[key])
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "epoch")
             plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
             # Ranges are set by `_fit_ranges` at most once a second: re-drawing the axes is
             # what costs most when a plot repaints, and axes only redraw when a range changes.
             plot.disableAutoRange()
             for name in ("left", "bottom"):
                 plot.getAxis(name).setCacheMode(CACHE)
             plot.titleLabel.setCacheMode(CACHE)
-            plot.legend.setCacheMode(CACHE)
             self.plots[key] = plot
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
-        self.plots["accuracy"].legend.setOffset((-5, -40))  # accuracy rises to the top right
         self.plots["grad"].setLogMode(y=True)
         self.epochs = 1
         self._ranges_fitted = 0.0
@@ -85,6 +122,8 @@ class CurvesPanel(QWidget):
                 [], [], pen=_pen(colour, width), name=name, symbol=symbol, symbolSize=5,
                 symbolBrush=colour, symbolPen=None, antialias=style == "dots",
             )
+            if name in SERIES_LEGEND:
+                self.legends["series"].addItem(self.curves[name], SERIES_LEGEND[name])
             faded = tuple(int(c * 0.5 + 255 * 0.5) for c in colour)
             self.compare_curves[name] = self.plots[key].plot(
                 [], [], pen=_pen(faded, width, dashed=True), symbol=symbol, symbolSize=4,
@@ -92,7 +131,7 @@ class CurvesPanel(QWidget):
             )
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.compare_grad_curves: dict[str, pg.PlotDataItem] = {}
-        self.hover_label = QLabel("Hover over a plot to read its values.")
+        self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setObjectName("hoverLabel")
         self.hover_label.setTextFormat(Qt.TextFormat.PlainText)
         self.cursor_lines = {
@@ -103,6 +142,7 @@ class CurvesPanel(QWidget):
             self.plots[key].addItem(line, ignoreBounds=True)
             line.hide()
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics, 1)
@@ -116,7 +156,8 @@ class CurvesPanel(QWidget):
         self._ranges_fitted = 0.0
         for layer in list(self.grad_curves):
             self.plots["grad"].removeItem(self.grad_curves.pop(layer))
-        self.plots["grad"].legend.clear()
+        self.legends["grad"].clear()
+        self.clear_hover()
         self.refresh()
 
     def show_run(self, run: RunData) -> None:
@@ -169,11 +210,17 @@ class CurvesPanel(QWidget):
                                if run.series[n][1]])
             top = top if np.isfinite(top) and top > 0 else 1.0
             self.plots[key].setYRange(0, top * 1.05, padding=0.02)
-        norms = [v for run in runs for _, ys in run.grad_norms.values() for v in ys if v > 0]
+        norms = [min(v, GRAD_CAP) for run in runs for _, ys in run.grad_norms.values()
+                 for v in ys if v > 0 and not np.isnan(v)]
         if norms:
-            low, high = np.log10(min(norms)), np.log10(max(norms))
-            self.plots["grad"].setYRange(np.floor(low), np.ceil(high) if high > low else low + 1,
-                                         padding=0.02)
+            # Whole decades, at least two, at most GRAD_DECADES below the largest norm: a run
+            # that diverged keeps a readable axis.
+            high = int(np.ceil(np.log10(max(norms))))
+            low = max(int(np.floor(np.log10(min(norms)))), high - GRAD_DECADES)
+            low = min(low, high - 2)
+            # A quarter decade more at each end, so that the end labels are drawn too.
+            self.plots["grad"].setYRange(low - 0.25, high + 0.25, padding=0)
+            self.plots["grad"].getAxis("left").setTicks(log_ticks(low, high))
 
     def _update_items(self, curves, grad_curves, run: RunData | None, *, faded: bool) -> None:
         for name, item in curves.items():
@@ -194,7 +241,10 @@ class CurvesPanel(QWidget):
                     symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None,
                 )
                 grad_curves[layer] = item
-            values = np.clip(np.asarray(ys, dtype=np.float64), 1e-12, None)
+                if not faded:
+                    self.legends["grad"].addItem(item, layer)
+            values = np.asarray(ys, dtype=np.float64)
+            values = np.clip(np.nan_to_num(values, nan=1e-12, posinf=GRAD_CAP), 1e-12, GRAD_CAP)
             item.setData(np.asarray(xs, dtype=np.float64), values)
 
     def point_count(self) -> int:
@@ -211,6 +261,18 @@ class CurvesPanel(QWidget):
                     line.setPos(x)
                     line.show()
                 return
+        self.clear_hover()
+
+    def clear_hover(self) -> None:
+        """Forget the hover read-out and the cursor lines (mouse gone, or a new run)."""
+        self.hover_label.setText(HOVER_HINT)
+        for line in self.cursor_lines.values():
+            line.hide()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.Leave:
+            self.clear_hover()
+        return super().eventFilter(watched, event)
 
     def values_at(self, key: str, x: float) -> str:
         """Text listing each series of plot `key` at the point nearest to epoch position `x`."""

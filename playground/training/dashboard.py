@@ -11,6 +11,7 @@ import copy
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,17 +24,27 @@ from PySide6.QtWidgets import (
 
 from core.history import History
 from playground.training.builder_link import BuilderLink
-from playground.training.controls import TrainingControls, progress_text
+from playground.training.controls import (
+    TrainingControls,
+    divergence_text,
+    progress_text,
+    summary_text,
+)
 from playground.training.curves import CurvesPanel
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.files_box import NetworkFilesBox
 from playground.training.filters_view import FiltersView
-from playground.training.hyper_panel import HyperPanel, TrainingConfig
-from playground.training.model_files import open_trained, save_trained
+from playground.training.hyper_panel import HyperPanel, TrainingConfig, settings_from_meta
+from playground.training.model_files import (
+    default_file_name,
+    open_trained,
+    save_trained,
+    saved_text,
+)
 from playground.training.results_view import ResultsView
 from playground.training.run_data import RunData
-from playground.training.run_setup import make_trainer, model_for
+from playground.training.run_setup import make_trainer, model_for, network_difference
 from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
@@ -42,6 +53,12 @@ from playground.widgets.messages import show_error
 DRAIN_MS = 50  # the views redraw at most 20 times a second
 FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
 PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
+
+
+CHANGED_TEXT = {
+    "blocks": "The network was changed in the builder: Start trains it from fresh weights.",
+    "input": "The data set does not fit the trained network: Start trains fresh weights.",
+}
 
 
 class TrainingDashboard(QWidget):
@@ -72,6 +89,7 @@ class TrainingDashboard(QWidget):
         self._last_progress = 0.0
         self.builder_link: BuilderLink | None = None
         self._start_when_loaded = False
+        self._ended_text = ""  # how the last run ended (or which model was opened)
         self._build_ui()
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_MS)
@@ -151,9 +169,9 @@ class TrainingDashboard(QWidget):
             show_error(self, "Training is running", self.last_error)
             return
         if spec != self.spec:
+            # The trained model is kept: Start continues it while the network still matches
+            # (an edit undone in the builder brings "Continue" back), else trains fresh weights.
             self.spec = copy.deepcopy(spec)
-            self.model = None
-            self.shadow = None
         self._show_network()
 
     def attach_builder(self, builder) -> None:
@@ -186,11 +204,27 @@ class TrainingDashboard(QWidget):
             self._start_when_loaded = False
             self.start()
 
+    def network_difference(self) -> str:
+        """"" when Start continues the trained model; else "none" (no trained model),
+        "blocks" (the network changed) or "input" (the data set does not fit it)."""
+        if self.is_training():
+            return ""
+        return network_difference(self.spec, self.model, self.dataset_panel.train)
+
     def _show_network(self) -> None:
+        """The network label, the Start/Continue button and, after a run, why Start would not
+        continue it."""
         name = self.spec.get("name", "network")
         blocks = " → ".join(layer["class"] for layer in self.spec.get("layers", []))
-        state = "trained weights" if self.model is not None else "fresh weights at Start"
+        difference = self.network_difference()
+        state = "trained weights" if not difference else "fresh weights at Start"
         self.network_label.setText(f"<b>{name}</b> ({state})<br><small>{blocks}</small>")
+        self.files_box.save_name = default_file_name(name)
+        if self.is_training():
+            return
+        self.controls.set_continues(not difference)
+        if self.controls.state == "finished":
+            self.controls.readout.setText(CHANGED_TEXT.get(difference, self._ended_text))
 
     # ------------------------------------------------------------------------------ control
     def is_training(self) -> bool:
@@ -288,6 +322,10 @@ class TrainingDashboard(QWidget):
         self.shadow = None
         self.history = None
         self.curves.reset("run")
+        self.filters_view.clear("Reset: the filters of the next run appear when it starts.")
+        self.feature_maps.set_model(None)
+        self.try_it.set_model(None)
+        self.results.clear("Reset: the results of the next run appear when it ends.")
         self.controls.set_state("idle")
         self.controls.show_progress(0, 1, "Reset: Start trains fresh weights.")
         self._show_network()
@@ -374,17 +412,23 @@ class TrainingDashboard(QWidget):
             self._refresh_views(force=True)
         probabilities = result.get("probabilities")
         test = self._test
+        current = None
         if probabilities is not None and test is not None and len(test):
             self.results.set_results(test.images, test.labels, probabilities,
                                      test.class_names, test.mean, test.std)
+            current = float(np.mean(probabilities.argmax(axis=1) == test.labels))
         self._offer_run(self.curves.run, history.stop_reason)
         self.controls.set_state("finished")
         self._set_editing_enabled(True)
+        self.controls.show_finished(history, self._config.epochs if self._config else 1, current)
+        self._ended_text = self.controls.readout.text()
+        if self.builder_link is not None:
+            self.builder_link.follow()  # the builder may have been edited during the run
         self._show_network()
-        self.controls.show_finished(history, self._config.epochs if self._config else 1)
         if history.stop_reason.startswith("diverged"):
-            self.last_error = (f"Training {history.stop_reason}. The last good weights (before "
-                               "the loss ran away) are kept.")
+            rate = self._config.learning_rate if self._config else None
+            text = divergence_text(history.stop_reason, rate)
+            self.last_error = "Training " + text[0].lower() + text[1:]
             show_error(self, "Training diverged", self.last_error)
         self.training_finished.emit(result)
 
@@ -403,7 +447,9 @@ class TrainingDashboard(QWidget):
             raise ValueError("There is no trained model to save yet: train one first.")
         if self.is_training():
             raise ValueError("Stop or finish training before saving the model.")
-        return save_trained(path, self.model, self.history)
+        written = save_trained(path, self.model, self.history)
+        self.controls.readout.setText(saved_text(written))
+        return written
 
     def open_model(self, path: str) -> None:
         """Load a saved model to predict with or to continue training; shows its history."""
@@ -414,11 +460,22 @@ class TrainingDashboard(QWidget):
         self.model = model
         self.history = history
         self._make_shadow(model)
+        self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
+                           "on the test set.")
+        ended = ""
         if history is not None:
             run = RunData.from_history(history, name=f"opened {Path(path).stem}")
             self.curves.show_run(run)
             self._offer_run(run, history.stop_reason)
+            ended = " " + summary_text(history)
+            settings = settings_from_meta(history.meta, self.hyper_panel.config())
+            if settings is not None:
+                self.hyper_panel.set_config(settings)
+                ended += " Its settings are in Hyper-parameters."
+        self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
+                            f"further.{ended}")
         self.controls.set_state("finished")
+        self.controls.show_progress(0, 1, self._ended_text)
         self._show_network()
         self.model_opened.emit(self.spec)
 

@@ -83,6 +83,8 @@ class DatasetPanel(QGroupBox):
         self._thread: QThread | None = None
         self._worker: LoadWorker | None = None
         self._loading = False
+        self._loaded_choice: tuple[str, str] | None = None  # (source key, folder) of train
+        self._loading_choice: tuple[str, str] = ("", "")
         self.source_box = QComboBox()
         self.source_box.setObjectName("datasetSource")
         for key, (label, _) in SOURCES.items():
@@ -156,6 +158,7 @@ class DatasetPanel(QGroupBox):
         if source.endswith(":"):
             self.status.setText("Choose a folder first (Browse…).")
             return False
+        self._loading_choice = (self.source_box.currentData(), self.folder_edit.text())
         self._worker = LoadWorker(source, {})
         self._thread = QThread()
         self._thread.setObjectName("dataset loading")
@@ -203,15 +206,27 @@ class DatasetPanel(QGroupBox):
 
     def _on_failed(self, message: str) -> None:
         self._finish()
-        self.status.setText(f"Could not load: {message}")
+        self.status.setText(f"Could not load: {message}{self._kept_text()}")
         self.load_failed.emit(message)
 
     def _on_cancelled(self) -> None:
         self._finish()
-        self.status.setText("Loading cancelled; the previous data set is kept.")
+        self.status.setText(f"Loading cancelled.{self._kept_text()}")
+
+    def _kept_text(self) -> str:
+        """Put the picker back on what is really loaded and say so (samples stay in step)."""
+        if self.train is None or self._loaded_choice is None:
+            self.samples.set_images([], [])
+            return ""
+        self.source_box.blockSignals(True)
+        self.set_source(*self._loaded_choice)
+        self.source_box.blockSignals(False)
+        self._on_source_changed()
+        return f"<br>Still using <b>{self.train.name}</b> ({len(self.train):,} train images)."
 
     def _on_loaded(self, train, test) -> None:
         self._finish()
+        self._loaded_choice = self._loading_choice
         self.set_dataset(train, test)
 
     def set_dataset(self, train, test) -> None:

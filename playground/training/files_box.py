@@ -36,6 +36,7 @@ class NetworkFilesBox(QGroupBox):
         self.network_label = QLabel()
         self.network_label.setObjectName("networkLabel")
         self.network_label.setWordWrap(True)
+        self.save_name = "network-trained.json"  # offered by Save model (see `default_file_name`)
         self.save_button = QPushButton("Save model…")
         self.save_button.setToolTip("Write the network, its weights and its training history")
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -93,7 +94,7 @@ class NetworkFilesBox(QGroupBox):
         self.open_button.setEnabled(enabled)
 
     def _on_save_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", "model.json",
+        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", self.save_name,
                                               MODEL_FILTER)
         if path:
             self.save_requested.emit(path)

@@ -105,6 +105,12 @@ class FiltersView(QWidget):
             self.note.setText("This network has no convolution layer, so no filters to show.")
             self.grid.set_images([], [])
 
+    def clear(self, note: str) -> None:
+        """Forget the shown filters (their run is gone) and say why."""
+        self._weights = {}
+        self.grid.set_images([], [])
+        self.note.setText(note)
+
     def select_layer(self, key: str) -> bool:
         index = self.layer_box.findData(key)
         if index >= 0:

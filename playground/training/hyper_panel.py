@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 
 from PySide6.QtCore import Signal
@@ -45,6 +46,36 @@ class TrainingConfig:
     def from_dict(cls, data: dict) -> TrainingConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def settings_from_meta(meta: dict, current: TrainingConfig) -> TrainingConfig | None:
+    """The settings a saved run was trained with, from its `History.meta`: the form's values
+    when the app recorded them ("settings"), else what the trainer recorded (optimiser with its
+    learning rate, momentum and weight decay; batch size; epochs; seed), the rest from
+    `current`. None when the history records none of them."""
+    if not isinstance(meta, dict):
+        return None
+    if isinstance(meta.get("settings"), dict):
+        merged = {**current.to_dict(), **meta["settings"]}
+        try:
+            return TrainingConfig.from_dict(merged)
+        except TypeError:
+            return None
+    found: dict = {}
+    optimizer = str(meta.get("optimizer") or "")
+    match = re.fullmatch(r"(SGD|Adam)\((.*)\)", optimizer)
+    if match:
+        found["optimizer"] = match.group(1).lower()
+        for key, value in re.findall(r"(\w+)=([-+0-9.eE]+)(?=[,)]|$)", match.group(2)):
+            name = {"lr": "learning_rate"}.get(key, key)
+            if name in ("learning_rate", "momentum", "weight_decay"):
+                found[name] = float(value)
+    for key in ("batch_size", "epochs", "seed"):
+        if isinstance(meta.get(key), int):
+            found[key] = meta[key]
+    if not found:
+        return None
+    return TrainingConfig.from_dict({**current.to_dict(), **found})
 
 
 def make_optimizer(config: TrainingConfig):

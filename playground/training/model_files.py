@@ -45,3 +45,22 @@ def open_trained(path: str | Path):
     if history_path(prefix).is_file():
         history = History.from_json(history_path(prefix))
     return model, history
+
+
+def saved_text(written: list[Path]) -> str:
+    """A confirmation naming what was written, e.g. "Saved reference-trained.json, .npz and
+    .history.json in /home/me"."""
+    if not written:
+        return "Nothing was saved."
+    first = Path(written[0])
+    prefix = model_prefix(first).name
+    rest = [Path(w).name.removeprefix(prefix) for w in written[1:]]
+    names = first.name + (", " + ", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1
+                          else f" and {rest[0]}" if rest else "")
+    return f"Saved {names} in {first.parent}"
+
+
+def default_file_name(network_name: str) -> str:
+    """The file name offered by Save model, like the command line's: "<name>-trained.json"."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in network_name.strip())
+    return f"{cleaned.strip('.') or 'network'}-trained.json"

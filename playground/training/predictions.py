@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QTransform
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 BAR_COLOUR = QColor(70, 130, 200)
 TOP_COLOUR = QColor(230, 120, 40)
@@ -78,7 +78,9 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("confusionMatrix")
         self.setBackground("w")
-        self.plot = self.addPlot(title="Confusion matrix (rows: true, columns: predicted)")
+        # A short title: a long one would widen the plot beyond a narrow view (the axis labels
+        # say which way is true and which predicted).
+        self.plot = self.addPlot(title="Confusion matrix")
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
         self.plot.invertY(True)
@@ -89,19 +91,43 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         self.plot.addItem(self.image)
         self._texts: list[pg.TextItem] = []
         self.matrix = np.zeros((0, 0), dtype=np.int64)
+        self.highlight = QGraphicsRectItem(QRectF(-0.5, -0.5, 1.0, 1.0))
+        pen = QPen(TOP_COLOUR, 3)
+        pen.setCosmetic(True)
+        self.highlight.setPen(pen)
+        self.highlight.setZValue(20)
+        self.highlight.hide()
+        self.plot.addItem(self.highlight, ignoreBounds=True)
+        self.highlighted: tuple[int, int] | None = None
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    def select_cell(self, cell: tuple[int, int] | None) -> None:
+        """Outline cell (true, predicted), or none."""
+        self.highlighted = cell
+        if cell is None:
+            self.highlight.hide()
+            return
+        true, predicted = cell
+        self.highlight.setRect(QRectF(predicted - 0.5, true - 0.5, 1.0, 1.0))
+        self.highlight.show()
 
     def set_matrix(self, matrix: np.ndarray, classes: list[str]) -> None:
         """(K, K) counts; rows true, columns predicted."""
         self.matrix = np.asarray(matrix, dtype=np.int64)
+        self.select_cell(None)
         size = len(classes)
         # Colour by row fraction so that small classes show their mistakes as clearly.
         rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
-        self.image.setImage((self.matrix / rows).astype(np.float32), levels=(0, 1))
-        self.image.setTransform(QTransform.fromTranslate(-0.5, -0.5))
         for text in self._texts:
             self.plot.removeItem(text)
         self._texts = []
+        if not size:  # no results (any more)
+            self.image.clear()
+            self.plot.getAxis("left").setTicks([[]])
+            self.plot.getAxis("bottom").setTicks([[]])
+            return
+        self.image.setImage((self.matrix / rows).astype(np.float32), levels=(0, 1))
+        self.image.setTransform(QTransform.fromTranslate(-0.5, -0.5))
         for true in range(size):
             for predicted in range(size):
                 count = int(self.matrix[true, predicted])

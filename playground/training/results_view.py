@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.training.image_grid import ImageGrid, to_display
 from playground.training.predictions import ConfusionMatrixView, PerClassAccuracy
 
-WRONG_COUNT = 16
+WRONG_COUNT = 18
 CELL_COUNT = 24
+COLUMNS = 6  # image strips six wide: the matrix and the strips fit side by side at 1024 px
+BACK_LINK = '<a href="back">back to the most confidently wrong</a>'
 
 
 def most_confident_mistakes(probabilities: np.ndarray, labels: np.ndarray,
@@ -33,15 +42,22 @@ class ResultsView(QWidget):
         self.summary = QLabel("Results appear here when training ends.")
         self.summary.setWordWrap(True)
         self.confusion = ConfusionMatrixView()
-        self.confusion.setMinimumSize(320, 300)
+        self.confusion.setMinimumSize(260, 260)
         self.per_class = PerClassAccuracy()
-        self.per_class.setMinimumHeight(150)
+        self.per_class.setMinimumHeight(130)
+        # The bars take the room the images leave: the images stay in view without scrolling.
+        self.per_class.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        # A clicked cell's images take the place of the "most confidently wrong" strip, so
+        # they show where the user is looking; a link in their title brings the strip back.
         self.cell_title = QLabel("Click a cell of the matrix to see its images.")
-        self.cell_images = ImageGrid(columns=8, size=40)
+        self.cell_title.setWordWrap(True)
+        self.cell_title.setTextFormat(Qt.TextFormat.RichText)
+        self.cell_title.linkActivated.connect(lambda _link: self.show_wrong())
+        self.cell_images = ImageGrid(columns=COLUMNS, size=40)
         self.wrong_title = QLabel("Most confidently wrong test images")
         self.wrong_title.setWordWrap(True)
-        self.cell_title.setWordWrap(True)
-        self.wrong_images = ImageGrid(columns=8, size=40)
+        self.wrong_images = ImageGrid(columns=COLUMNS, size=40)
+        self.hint = QLabel("Click a cell of the matrix to see its images.")
         self.images = None
         self.labels = None
         self.probabilities = None
@@ -50,21 +66,44 @@ class ResultsView(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.per_class, self.wrong_title, self.wrong_images, self.cell_title,
-                       self.cell_images):
+        right_layout.addWidget(self.per_class, 1)
+        for widget in (self.cell_title, self.cell_images, self.wrong_title, self.wrong_images,
+                       self.hint):
             right_layout.addWidget(widget)
-        right_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(right)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        grid = QGridLayout(self)
-        grid.addWidget(self.summary, 0, 0, 1, 2)
-        grid.addWidget(self.confusion, 1, 0)
-        grid.addWidget(scroll, 1, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(1, 1)
+        scroll.setMinimumWidth(300)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.confusion)
+        self.splitter.addWidget(scroll)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.splitter, 1)
+        self.show_wrong()
+
+    def clear(self, note: str) -> None:
+        """Forget the shown results (their weights are gone) and say why."""
+        self.images = self.labels = self.probabilities = None
+        self.confusion.set_matrix(np.zeros((0, 0), np.int64), [])
+        self.per_class.set_values(np.zeros(0), [])
+        self.wrong_images.set_images([], [])
+        self.cell_images.set_images([], [])
+        self.wrong_title.setText("Most confidently wrong test images")
+        self.summary.setText(note)
+        self.show_wrong()
+
+    def show_wrong(self) -> None:
+        """Show the "most confidently wrong" strip (again) instead of a cell's images."""
+        self.confusion.select_cell(None)
+        for widget in (self.cell_title, self.cell_images):
+            widget.hide()
+        for widget in (self.wrong_title, self.wrong_images, self.hint):
+            widget.show()
 
     def set_results(self, images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray,
                     classes: list[str], mean=None, std=None) -> None:
@@ -99,7 +138,7 @@ class ResultsView(QWidget):
             "in all; caption: true→predicted, confidence)"
         )
         self.cell_images.set_images([], [])
-        self.cell_title.setText("Click a cell of the matrix to see its images.")
+        self.show_wrong()
 
     def show_cell(self, true: int, predicted: int) -> list[int]:
         """Show the test images of class `true` that were predicted as `predicted`."""
@@ -114,10 +153,14 @@ class ResultsView(QWidget):
         )
         more = f" (first {CELL_COUNT} shown)" if len(found) > CELL_COUNT else ""
         self.cell_title.setText(
-            f"True {self.classes[true]}, predicted {self.classes[predicted]}: {len(found)} "
-            f"images{more}"
+            f"<b>True {self.classes[true]}, predicted {self.classes[predicted]}: {len(found)} "
+            f"images{more}</b> — {BACK_LINK}"
         )
-        self.cell_title.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.confusion.select_cell((true, predicted))
+        for widget in (self.wrong_title, self.wrong_images, self.hint):
+            widget.hide()
+        for widget in (self.cell_title, self.cell_images):
+            widget.show()
         return [int(i) for i in shown]
 
     def _display(self, index: int) -> np.ndarray:

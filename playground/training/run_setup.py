@@ -8,6 +8,7 @@ from playground.training.hyper_panel import (
     make_optimizer,
     make_schedule,
 )
+from playground.training.spec_fit import fit_spec_to_data
 
 
 def stats_interval(samples: int, batch_size: int) -> int:
@@ -16,16 +17,34 @@ def stats_interval(samples: int, batch_size: int) -> int:
     return max(1, min(10, batches // 20))
 
 
+def network_difference(spec: dict, current, train=None) -> str:
+    """"" when training `spec` (fitted to the data set `train`, if given) would continue the
+    trained model `current`; otherwise what differs: "blocks" or "input" ("none" when there is
+    no trained model)."""
+    from core.model import Sequential
+
+    if current is None:
+        return "none"
+    try:
+        if train is not None:
+            spec, _ = fit_spec_to_data(spec, train)
+        fresh = Sequential.from_spec(spec).spec()
+    except (ValueError, TypeError, KeyError):
+        return "blocks"
+    if current.spec()["layers"] != fresh["layers"]:
+        return "blocks"
+    if list(current.input_shape) != list(spec["input_shape"]):
+        return "input"
+    return ""
+
+
 def model_for(spec: dict, config: TrainingConfig, current=None):
     """The model to train: `current` if it is this very network (training continues), else a
     new one with weights from `config.seed` and the spec's seed kernels."""
     from core.model import Sequential
 
-    if current is not None:
-        fresh = Sequential.from_spec(spec).spec()
-        if (current.spec()["layers"] == fresh["layers"]
-                and list(current.input_shape) == list(spec["input_shape"])):
-            return current
+    if current is not None and not network_difference(spec, current):
+        return current
     return Sequential.from_spec(spec, seed=config.seed)
 
 
@@ -34,10 +53,12 @@ def make_trainer(model, train, test, config: TrainingConfig, callbacks: dict):
     from core.losses import SoftmaxCrossEntropy
     from core.training import Trainer
 
-    return Trainer(
+    trainer = Trainer(
         model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,
         batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
         schedule=make_schedule(config), augment=make_augment(config),
         stats_every=stats_interval(len(train), config.batch_size),
         **callbacks,
     )
+    trainer.history.meta["settings"] = config.to_dict()  # the form's values, to restore them
+    return trainer

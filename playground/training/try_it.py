@@ -17,6 +17,7 @@ from playground.training.drawing_pad import DrawingPad
 from playground.training.image_grid import to_display, to_pixmap
 from playground.training.predictions import ProbabilityBars
 
+PREVIEW = 112  # the 28x28 network input shown 4 times enlarged
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"
 
 
@@ -33,12 +34,12 @@ class TryItPanel(QWidget):
         self.std = None
         self.pad = DrawingPad()
         self.preview = QLabel()
-        self.preview.setFixedSize(140, 140)
+        self.preview.setFixedSize(PREVIEW, PREVIEW)
         self.preview.setStyleSheet("background: black;")
         self.preview.setToolTip("What the network sees: 28x28, digit scaled into 20x20 and "
                                 "centred by its centre of mass, like MNIST")
         self.bars = ProbabilityBars(title="What the network thinks")
-        self.bars.setMinimumSize(320, 200)
+        self.bars.setMinimumSize(200, 200)
         self.verdict = QLabel("Draw a digit in the black square (right-click clears).")
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)
@@ -51,10 +52,12 @@ class TryItPanel(QWidget):
         self.open_button.clicked.connect(self._on_open_clicked)
         self.input = np.zeros((28, 28), dtype=np.float32)
         self.pad.drawing_changed.connect(self.update_prediction)
-        self.pad.drop_failed.connect(self.verdict.setText)
+        self.pad.drop_failed.connect(self._on_image_failed)
         grid = QGridLayout(self)
         grid.addWidget(self.pad, 0, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(QLabel("Network input (28x28)"), 0, 1)
+        input_title = QLabel("Network input\n(28x28)")
+        input_title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        grid.addWidget(input_title, 0, 1)
         grid.addWidget(self.preview, 1, 1, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.bars, 0, 2, 3, 1)
         grid.addWidget(self.clear_button, 3, 0)
@@ -77,8 +80,9 @@ class TryItPanel(QWidget):
 
     def update_prediction(self) -> None:
         self.input = self.network_input()
-        self.preview.setPixmap(to_pixmap(to_display(self.input), 140))
+        self.preview.setPixmap(to_pixmap(to_display(self.input), PREVIEW))
         if self.model is None:
+            self.bars.set_probabilities(np.zeros(len(self.bars.probabilities), np.float32))
             self.verdict.setText("Train a network (or open a trained one) to classify drawings.")
             return
         if not self.input.any():
@@ -98,6 +102,17 @@ class TryItPanel(QWidget):
         top = self.bars.top_class()
         self.verdict.setText(f"It looks like a {top} ({float(probabilities.max()):.0%} sure).")
         self.prediction_changed.emit(top or "")
+
+    def _on_image_failed(self, message: str) -> None:
+        """An image that cannot be read: the old drawing and its prediction go, the error stays."""
+        self.pad.blockSignals(True)
+        self.pad.clear()
+        self.pad.blockSignals(False)
+        self.input = self.network_input()
+        self.preview.setPixmap(to_pixmap(to_display(self.input), PREVIEW))
+        self.bars.set_probabilities(np.zeros(len(self.bars.probabilities), np.float32))
+        self.verdict.setText(f"{message.rstrip('.')}. Draw a digit, or open a PNG, JPEG, BMP or "
+                             "TIFF image.")
 
     def _on_open_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Classify an image", "", IMAGE_FILTER)
