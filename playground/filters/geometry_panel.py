@@ -1,7 +1,10 @@
 """Padding, stride, correlation vs convolution and the neighbourhood function, with the size text.
 
 The settings are one small `Geometry` value; the panel edits it and says what comes out, e.g.
-"512x512, pad 1, 3x3, stride 1 -> 512x512" (from `core.filtering.describe_geometry`).
+"300x451 (rows x cols), pad 1, 3x3, stride 2 -> 150x226" (from `core.filtering.describe_geometry`).
+Sizes are written rows x cols (height x width) everywhere in the studio. The Sobel magnitude and
+angle views are computed at stride 1 with edge padding: the panel then disables its controls
+and says so.
 """
 
 from __future__ import annotations
@@ -12,22 +15,33 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from core.filtering import PADDING_MODES, describe_geometry
+from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 PADDING_TEXT = {
-    "zero": "Zero (the notes' choice)",
+    "zero": "Zero (most common)",
     "reflect": "Reflect (mirror, no edge repeat)",
     "edge": "Edge (repeat the border pixel)",
     "wrap": "Wrap (tile the image)",
     "valid": "Valid (no padding: smaller output)",
 }
 FUNCTIONS = {
-    "sum": "Weighted sum (convolution)",
+    "sum": "Weighted sum (the kernel)",
     "median": "Median of the neighbourhood",
     "min": "Minimum (erode)",
     "max": "Maximum (dilate)",
 }
 MAX_STRIDE = 16
 MAX_PAD = 16
+SOBEL_NOTE = ("Sobel magnitude and angle are computed at stride 1 with edge padding, so "
+              "padding, stride, mode and function do not apply. Choose Gx or Gy to use them.")
+NEIGHBOURHOOD_NOTE = ("Median, minimum and maximum use only the kernel's size, not its weights, "
+                      "so correlation and convolution give the same result.")
+SOBEL_VIEWS = ("magnitude", "angle")
+
+
+def size_text(rows: int, cols: int) -> str:
+    """"300x451": a size written rows x cols, as everywhere in the studio."""
+    return f"{rows}x{cols}"
 
 
 @dataclass(frozen=True)
@@ -70,15 +84,23 @@ class GeometryPanel(QWidget):
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("modeCombo")
         self.mode_combo.addItem("Correlation (as in CNN layers)", "correlate")
-        self.mode_combo.addItem("Convolution (kernel flipped)", "convolve")
+        self.mode_combo.addItem("Convolution (flipped kernel)", "convolve")
         self.function_combo = QComboBox()
         self.function_combo.setObjectName("functionCombo")
         for key, text in FUNCTIONS.items():
             self.function_combo.addItem(text, key)
         self.function_combo.setToolTip(
-            "The kernel function K applied to every neighbourhood: a weighted sum uses the "
+            "The function applied to every neighbourhood: a weighted sum uses the "
             "grid's weights; median, min and max use only its size"
         )
+        self.note_label = QLabel()
+        self.note_label.setObjectName("geometryNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: #7a4b00;")
+        self.note_label.hide()
+        self.sobel_view = False
+        ignore_wheel_unless_focused(self.padding_combo, self.pad_spin, self.stride_spin,
+                                    self.mode_combo, self.function_combo)
         self.size_label = QLabel("–")
         self.size_label.setObjectName("outputSizeLabel")
         self.size_label.setWordWrap(True)
@@ -89,11 +111,12 @@ class GeometryPanel(QWidget):
             spin.valueChanged.connect(self._on_control_changed)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.note_label)  # first: seen as soon as the panel is
         form.addRow("Padding:", self.padding_combo)
         form.addRow("Pad width:", self.pad_spin)
         form.addRow("Stride:", self.stride_spin)
         form.addRow("Mode:", self.mode_combo)
-        form.addRow("Function K:", self.function_combo)
+        form.addRow("Neighbourhood function:", self.function_combo)
         form.addRow("Output:", self.size_label)
 
     @property
@@ -113,10 +136,27 @@ class GeometryPanel(QWidget):
         del blockers
         self._on_control_changed()
 
+    def set_sobel_view(self, sobel_view: bool) -> None:
+        """Disable the controls (with a note) while a Sobel magnitude or angle view is shown."""
+        self.sobel_view = sobel_view
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        sobel = self.sobel_view
+        valid = self.padding_combo.currentData() == "valid"
+        neighbourhood = self.function_combo.currentData() != "sum"
+        for widget in (self.padding_combo, self.stride_spin, self.function_combo):
+            widget.setEnabled(not sobel)
+        self.pad_spin.setEnabled(not sobel and not valid)
+        self.mode_combo.setEnabled(not sobel and not neighbourhood)
+        note = SOBEL_NOTE if sobel else NEIGHBOURHOOD_NOTE if neighbourhood else ""
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+
     def _on_control_changed(self) -> None:
         valid = self.padding_combo.currentData() == "valid"
         pad = -1 if valid else self.pad_spin.value()
-        self.pad_spin.setEnabled(not valid)
+        self._update_enabled()
         self.geometry_value = replace(
             self.geometry_value,
             padding=self.padding_combo.currentData(),
@@ -128,14 +168,25 @@ class GeometryPanel(QWidget):
         self.changed.emit(self.geometry_value)
 
     def describe(self, image_hw: tuple[int, int] | None, kernel_hw: tuple[int, int]) -> str:
-        """Set and return the output-size text; a geometry that does not fit is said so."""
+        """Set and return the output-size text for what the result shows; a geometry that does
+        not fit is said so. Sizes are rows x cols."""
+        geometry = self.geometry_value
         if image_hw is None:
             text = "open an image to see the output size"
+        elif self.sobel_view:
+            size = size_text(*image_hw)
+            text = f"{size} (rows x cols), edge padding, Sobel 3x3, stride 1 -> {size}"
         else:
             try:
                 text = describe_geometry(tuple(image_hw), tuple(kernel_hw),
-                                         **self.geometry_value.core_options())
+                                         **geometry.core_options())
             except ValueError as error:
                 text = f"does not fit: {error}"
+            else:
+                first, rest = text.split(", ", 1)
+                text = f"{first} (rows x cols), {rest}"
+                if geometry.function != "sum":
+                    rows, cols = kernel_hw
+                    text += f"; {geometry.function} of each {size_text(rows, cols)} window"
         self.size_label.setText(text)
         return text

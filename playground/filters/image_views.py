@@ -3,14 +3,14 @@
 The result is placed in the original's coordinates: with stride s each output pixel covers s x s
 input pixels centred on its window, so the two views stay aligned whatever the geometry. Shows the
 value under the cursor in both, a histogram/levels control for the result, a display scaling
-choice (clip / normalise / absolute value) and a per-channel view.
+choice (clip / normalise / absolute value) and a per-channel view. Sizes are written rows x cols.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 SCALES = {"clip": "Clip to 0..255", "normalize": "Normalise min..max", "abs": "Absolute value"}
 CHANNELS = ("All channels", "Red", "Green", "Blue")
+VALUE_HINT = "Move the mouse over an image to read pixel values."
 
 
 class ResultPlacement:
@@ -63,6 +64,7 @@ class ImagePair(QWidget):
         self.result_display: np.ndarray | None = None
         self.placement = ResultPlacement()
         self.channel = -1
+        self.colour_map = False
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(QColor(222, 222, 222))
@@ -73,6 +75,7 @@ class ImagePair(QWidget):
         self.result_title = QLabel("Result")
         for title in (self.original_title, self.result_title):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            title.setWordWrap(True)  # a long title wraps instead of losing its ends
             title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.original_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True)
         self.result_box = self.graphics.addViewBox(row=0, col=1, lockAspect=True, invertY=True)
@@ -108,8 +111,10 @@ class ImagePair(QWidget):
         self.channel_combo.addItems(CHANNELS)
         self.channel_combo.setEnabled(False)
         self.channel_combo.currentIndexChanged.connect(self._on_channel_changed)
-        self.value_label = QLabel("Move the mouse over an image to read pixel values.")
+        # A row of its own that wraps: the result's value (written first) is never cut off.
+        self.value_label = QLabel(VALUE_HINT)
         self.value_label.setObjectName("valueLabel")
+        self.value_label.setWordWrap(True)
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -118,18 +123,22 @@ class ImagePair(QWidget):
         controls.addWidget(self.scale_combo)
         controls.addWidget(QLabel("Channel:"))
         controls.addWidget(self.channel_combo)
-        controls.addWidget(self.value_label, 1)
+        controls.addStretch(1)
         titles = QHBoxLayout()
         titles.addWidget(self.original_title, 1)
         titles.addWidget(self.result_title, 1)
-        titles.addSpacing(self.histogram.maximumWidth())
+        self.title_spacer = QWidget()  # over the histogram; hidden with it
+        self.title_spacer.setFixedWidth(int(self.histogram.maximumWidth()))
+        titles.addWidget(self.title_spacer)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(titles)
         layout.addWidget(self.graphics, 1)
         layout.addLayout(controls)
+        layout.addWidget(self.value_label)
 
+        self.graphics.viewport().installEventFilter(self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -152,13 +161,21 @@ class ImagePair(QWidget):
             self.channel_combo.setCurrentIndex(0)
         self._show_original()
         height, width = image.shape[:2]
-        self.original_title.setText(f"Original {width}x{height}")
+        self.original_title.setText(f"Original {height}x{width} (rows x cols)")
         if first:
             self.original_box.autoRange(padding=0.02)
 
     def set_result(self, raw: np.ndarray | None, display: np.ndarray | None,
-                   placement: ResultPlacement | None = None, title: str = "Result") -> None:
-        """Show a filter output: raw float32 (h, w[, C]) and its uint8 display (maybe smaller)."""
+                   placement: ResultPlacement | None = None, title: str = "Result", *,
+                   colour_map: bool = False) -> None:
+        """Show a filter output: raw float32 (h, w[, C]) and its uint8 display (maybe smaller).
+
+        `colour_map`: the display is a colour picture of the values (the Sobel angle), so the
+        histogram and levels, which would distort its colours, are hidden.
+        """
+        self.colour_map = colour_map
+        self.histogram.setVisible(not colour_map)
+        self.title_spacer.setVisible(not colour_map)
         self.result = raw
         self.result_display = display
         if placement is not None:
@@ -169,7 +186,7 @@ class ImagePair(QWidget):
             return
         self._show_result()
         height, width = raw.shape[:2]
-        self.result_title.setText(f"{title} {width}x{height}")
+        self.result_title.setText(f"{title} {height}x{width}")  # rows x cols, as the original
 
     def set_result_display(self, display: np.ndarray) -> None:
         self.result_display = display
@@ -194,7 +211,8 @@ class ImagePair(QWidget):
         shown = self._pick_channel(self.result_display)
         # One pair of levels for all channels: pyqtgraph draws uint8 with (0, 255) levels
         # without rescaling, ~15x faster than per-channel levels (keeps the GUI thread free).
-        self.result_item.setImage(shown, autoLevels=False, levels=self.histogram.getLevels())
+        levels = (0, 255) if self.colour_map else self.histogram.getLevels()
+        self.result_item.setImage(shown, autoLevels=False, levels=levels)
         height, width = self.result.shape[:2]
         self.result_item.setRect(self.placement.rect(height, width))
 
@@ -215,9 +233,19 @@ class ImagePair(QWidget):
                 return box.mapSceneToView(scene_pos), name
         return None, ""
 
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.graphics.viewport() and event.type() == QEvent.Type.Leave:
+            self.clear_readout()
+        return False
+
+    def clear_readout(self) -> None:
+        """The mouse left the images: no stale values below them."""
+        self.value_label.setText(VALUE_HINT)
+
     def _on_mouse_moved(self, scene_pos) -> None:
         point, _ = self._image_point(scene_pos)
         if point is None or self.original is None:
+            self.clear_readout()
             return
         self.describe_point(point.x(), point.y())
         out = self._output_at(point.x(), point.y())
@@ -242,16 +270,21 @@ class ImagePair(QWidget):
         return None
 
     def describe_point(self, x: float, y: float) -> str:
-        """Text for the values under view position (x, y) in both images; also shown below."""
+        """Text for the values under view position (x, y) in both images; also shown below.
+
+        The result comes first, so that it stays in sight in a narrow window.
+        """
         parts = []
         row, col = int(np.floor(y)), int(np.floor(x))
+        out = self._output_at(x, y)
+        if out is not None:
+            parts.append(f"<b>result</b> (row {out[0]}, col {out[1]}) = "
+                         f"<b>{_format(self.result[out])}</b>")
         if self.original is not None:
             height, width = self.original.shape[:2]
             if 0 <= row < height and 0 <= col < width:
-                parts.append(f"original (x {col}, y {row}) = {_format(self.original[row, col])}")
-        out = self._output_at(x, y)
-        if out is not None:
-            parts.append(f"result ({out[1]}, {out[0]}) = {_format(self.result[out])}")
+                parts.append(f"original (row {row}, col {col}) = "
+                             f"{_format(self.original[row, col])}")
         text = " · ".join(parts) or "outside the images"
         self.value_label.setText(text)
         return text

@@ -1,7 +1,10 @@
-"""The kernel being edited: values, divisor, offset and per-channel mode, with undo.
+"""The kernel being edited: values, divisor, offset, per-channel mode, where it came from (a
+preset and its parameters, or a kernel file) and the Sobel view, with undo.
 
-A plain QObject (no widgets): the grid editor, the facts panel and the studio observe `changed`
-and edit it only through its methods, each of which pushes a QUndoCommand on `undo_stack`.
+A plain QObject (no widgets): the grid editor, the presets panel, the facts panel and the studio
+observe `changed` and edit it only through its methods, each of which pushes a QUndoCommand on
+`undo_stack`. Undo restores the whole state, so every widget that follows the document follows
+undo too.
 """
 
 from __future__ import annotations
@@ -20,19 +23,52 @@ _STROKE_ID = 4201
 _SNAPSHOT_ID = 4202
 
 
+VIEWS = ("kernel", "magnitude", "angle")
+"""What the result shows: the grid's kernel applied, or the Sobel magnitude / angle."""
+EDITED = " (edited)"
+
+
 class KernelState:
-    """One snapshot of the kernel: values (kh, kw, C) float32 with C 1 or 3, divisor, offset."""
+    """One snapshot of the kernel: values (kh, kw, C) float32 with C 1 or 3, divisor, offset,
+    its name, `source` (the preset name or kernel file it came from; "" once edited by hand),
+    the preset's `parameters` and the `view` (see `VIEWS`)."""
 
-    __slots__ = ("values", "divisor", "offset", "name")
+    __slots__ = ("values", "divisor", "offset", "name", "source", "parameters", "view")
 
-    def __init__(self, values: np.ndarray, divisor: float, offset: float, name: str) -> None:
+    def __init__(self, values: np.ndarray, divisor: float, offset: float, name: str,
+                 source: str = "", parameters: dict | None = None, view: str = "kernel") -> None:
         self.values = values
         self.divisor = divisor
         self.offset = offset
         self.name = name
+        self.source = source
+        self.parameters = dict(parameters or {})
+        self.view = view
 
     def copy(self) -> KernelState:
-        return KernelState(self.values.copy(), self.divisor, self.offset, self.name)
+        return KernelState(self.values.copy(), self.divisor, self.offset, self.name,
+                           self.source, self.parameters, self.view)
+
+    def edited(self) -> KernelState:
+        """A copy marked as edited by hand: no source, the kernel view, "<name> (edited)"."""
+        state = self.copy()
+        if state.source or state.view != "kernel":
+            state.name = _edited_name(state.name)
+        state.source, state.parameters, state.view = "", {}, "kernel"
+        return state
+
+    def same_as(self, other: KernelState) -> bool:
+        return (self.values.shape == other.values.shape
+                and bool(np.array_equal(self.values, other.values))
+                and (self.divisor, self.offset, self.name, self.source, self.parameters,
+                     self.view) == (other.divisor, other.offset, other.name, other.source,
+                                    other.parameters, other.view))
+
+
+def _edited_name(name: str) -> str:
+    if not name or name == "Custom":
+        return "Custom"
+    return name if name.endswith(EDITED) else name + EDITED
 
 
 class _SnapshotCommand(QUndoCommand):
@@ -57,6 +93,8 @@ class _SnapshotCommand(QUndoCommand):
         if not isinstance(other, _SnapshotCommand) or other._merge_key != self._merge_key:
             return False
         self._after = other._after
+        if self._after.same_as(self._before):
+            self.setObsolete(True)  # dragged back to where it started: no undo step
         return True
 
     def redo(self) -> None:
@@ -75,6 +113,11 @@ class _CellsCommand(QUndoCommand):
         self._document = document
         self._changes = changes  # (row, col, channel) -> (old, new)
         self._stroke = stroke
+        state = document._state
+        # name, source, parameters and view before and after (the values are in `changes`)
+        self._before = (state.name, state.source, dict(state.parameters), state.view)
+        after = state.edited()
+        self._after = (after.name, after.source, after.parameters, after.view)
 
     def id(self) -> int:
         return _STROKE_ID if self._stroke is not None else -1
@@ -88,10 +131,12 @@ class _CellsCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self._document._write_cells({k: new for k, (_, new) in self._changes.items()})
+        self._document._write_cells({k: new for k, (_, new) in self._changes.items()},
+                                    self._after)
 
     def undo(self) -> None:
-        self._document._write_cells({k: old for k, (old, _) in self._changes.items()})
+        self._document._write_cells({k: old for k, (old, _) in self._changes.items()},
+                                    self._before)
 
 
 class KernelDocument(QObject):
@@ -103,7 +148,7 @@ class KernelDocument(QObject):
         super().__init__(parent)
         values = np.zeros((3, 3, 1), np.float32)
         values[1, 1, 0] = 1.0
-        self._state = KernelState(values, 1.0, 0.0, "Identity")
+        self._state = KernelState(values, 1.0, 0.0, "Identity", "Identity", {"size": 3})
         self.undo_stack = QUndoStack(self)
         self._next_stroke = 0
 
@@ -137,6 +182,21 @@ class KernelDocument(QObject):
     @property
     def name(self) -> str:
         return self._state.name
+
+    @property
+    def source(self) -> str:
+        """The preset name or kernel file path the kernel came from ("" once edited by hand)."""
+        return self._state.source
+
+    @property
+    def parameters(self) -> dict:
+        """The preset's parameters (empty for files and hand-edited kernels)."""
+        return dict(self._state.parameters)
+
+    @property
+    def view(self) -> str:
+        """"kernel" (the grid applied), "magnitude" or "angle" (the Sobel views)."""
+        return self._state.view
 
     def cell(self, row: int, col: int, channel: int = 0) -> float:
         return float(self._state.values[row, col, channel])
@@ -191,16 +251,20 @@ class KernelDocument(QObject):
         (src_r, dst_r), (src_c, dst_c) = (_centred_slices(old.shape[0], height),
                                           _centred_slices(old.shape[1], width))
         new[dst_r, dst_c] = old[src_r, src_c]
-        after = self._state.copy()
+        after = self._state.edited()
         after.values = new
         self._push_snapshot(after, f"Resize to {height}x{width}")
 
     def set_kernel(self, values, *, divisor: float | None = 1.0, offset: float = 0.0,
-                   name: str = "Custom", merge_key: str | None = None) -> None:
+                   name: str = "Custom", merge_key: str | None = None, source: str = "",
+                   parameters: dict | None = None, view: str = "kernel") -> None:
         """Replace the whole kernel (a preset or a loaded file); (kh, kw) or (kh, kw, 3).
 
-        Consecutive calls with the same `merge_key` make one undo step.
+        `source` names the preset (with its `parameters`) or the file it came from; `view` is
+        one of `VIEWS`. Consecutive calls with the same `merge_key` make one undo step.
         """
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}; received {view!r}")
         data = np.asarray(values, dtype=np.float32)
         if data.ndim == 2:
             data = data[..., None]
@@ -215,13 +279,21 @@ class KernelDocument(QObject):
             raise ValueError("kernel weights must be finite numbers (no NaN or infinity)")
         divisor = 1.0 if divisor is None else float(divisor)
         _check_divisor(divisor)
-        self._push_snapshot(KernelState(data.copy(), divisor, float(offset), name),
-                            f"Load {name}", merge_key)
+        state = KernelState(data.copy(), divisor, float(offset), name, source, parameters, view)
+        self._push_snapshot(state, f"Load {name}", merge_key)
+
+    def set_view(self, view: str) -> None:
+        """Show the kernel applied ("kernel") or the Sobel "magnitude" or "angle"."""
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}; received {view!r}")
+        after = self._state.copy()
+        after.view = view
+        self._push_snapshot(after, "Show the kernel" if view == "kernel" else f"Show Sobel {view}")
 
     def set_divisor(self, divisor: float) -> None:
         _check_divisor(divisor)
         if divisor != self.divisor:
-            after = self._state.copy()
+            after = self._state.edited()
             after.divisor = float(divisor)
             self._push_snapshot(after, "Change divisor")
 
@@ -229,7 +301,7 @@ class KernelDocument(QObject):
         if not np.isfinite(offset):
             raise ValueError(f"offset must be a finite number; received {offset}")
         if offset != self.offset:
-            after = self._state.copy()
+            after = self._state.edited()
             after.offset = float(offset)
             self._push_snapshot(after, "Change offset")
 
@@ -247,7 +319,7 @@ class KernelDocument(QObject):
         """Switch between one kernel for every channel and three (R, G, B summed: 27 weights)."""
         if enabled == self.per_channel:
             return
-        after = self._state.copy()
+        after = self._state.edited()
         if enabled:
             after.values = np.repeat(after.values, RGB_CHANNELS, axis=2)
             after.divisor = after.divisor * RGB_CHANNELS
@@ -260,15 +332,20 @@ class KernelDocument(QObject):
 
     # ---- used by the commands ------------------------------------------------------------
     def _push_snapshot(self, after: KernelState, text: str, merge_key: str | None = None) -> None:
+        if after.same_as(self._state):
+            return  # an undo step must change something visible
         self.undo_stack.push(_SnapshotCommand(self, self._state.copy(), after, text, merge_key))
 
     def _restore(self, state: KernelState) -> None:
         self._state = state.copy()
         self.changed.emit()
 
-    def _write_cells(self, values: dict) -> None:
+    def _write_cells(self, values: dict, labels: tuple) -> None:
         for (row, col, channel), value in values.items():
             self._state.values[row, col, channel] = value
+        state = self._state
+        state.name, state.source, parameters, state.view = labels
+        state.parameters = dict(parameters)
         self.changed.emit()
 
 

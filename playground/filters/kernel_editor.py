@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from playground.filters.kernel_document import MAX_SIZE, MIN_SIZE, RGB_CHANNELS, KernelDocument
 from playground.filters.kernel_grid import SYMMETRIES, KernelGrid
+from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -113,6 +114,9 @@ class KernelEditor(QWidget):
         buttons.addWidget(self.sum_label, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.per_channel_check)
+        ignore_wheel_unless_focused(self.rows_spin, self.cols_spin, self.brush_spin,
+                                    self.symmetry_combo, self.divisor_spin, self.offset_spin)
+        self.layout_stretch = layout
         document.changed.connect(self._sync_from_document)
         self._sync_from_document()
 
@@ -130,8 +134,10 @@ class KernelEditor(QWidget):
         for index, (grid, label) in enumerate(zip(self.grids, self.channel_labels, strict=True)):
             visible = index == 0 or document.per_channel
             grid.setVisible(visible)
-            grid.align_top = document.per_channel  # under its R, G or B label
+            # three grids side by side: smaller cells, height fitted to the cells
+            grid.set_compact(document.per_channel)
             label.setVisible(document.per_channel)
+        self.layout_stretch.setStretch(0, 0 if document.per_channel else 1)
         raw = float(document.values.sum())
         self.sum_label.setText(
             f"Sum: <b>{document.total():.4g}</b> "

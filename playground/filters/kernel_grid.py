@@ -69,6 +69,9 @@ class KernelGrid(QWidget):
     current_changed = Signal(int, int)
 
     MARGIN = 6
+    MIN_CELL = 8.0
+    COMPACT_MIN_CELL = 5.0
+    MAX_CELL = 72.0
 
     def __init__(self, document: KernelDocument, channel: int = 0,
                  parent: QWidget | None = None) -> None:
@@ -80,6 +83,7 @@ class KernelGrid(QWidget):
         self.nudge_step = 1.0
         self.current = (0, 0)
         self.align_top = False
+        self.compact = False
         self._stroke: int | None = None
         self._stroke_value = 0.0
         self._last_cell: tuple[int, int] | None = None
@@ -100,14 +104,52 @@ class KernelGrid(QWidget):
         document.changed.connect(self._on_document_changed)
 
     def sizeHint(self) -> QSize:
+        if self.compact:
+            return QSize(120, self.height_for(120))
         return QSize(300, 300)
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact (per-channel, three side by side): narrower, cells down to 5 px, top-aligned,
+        the height fitted to the cells so no empty band is left under them."""
+        if compact == self.compact:
+            self._fit_height()
+            return
+        self.compact = compact
+        self.align_top = compact
+        if compact:
+            self.setMinimumWidth(60)
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self._fit_height()
+        else:
+            self.setMinimumSize(120, 120)
+            self.setMaximumHeight(16777215)
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.updateGeometry()
+        self.update()
+
+    def height_for(self, width: int) -> int:
+        """Height the cells need at `width` (compact mode; square cells)."""
+        height, columns = self.document.shape
+        size = max(self.COMPACT_MIN_CELL,
+                   min(self.MAX_CELL, (width - 2 * self.MARGIN) / columns))
+        return int(size * height + 2 * self.MARGIN + 1)
+
+    def _fit_height(self) -> None:
+        if self.compact:
+            self.setFixedHeight(self.height_for(self.width()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.compact and event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     # ---- geometry ------------------------------------------------------------------------
     def cell_size(self) -> float:
         height, width = self.document.shape
         usable_w = self.width() - 2 * self.MARGIN
         usable_h = self.height() - 2 * self.MARGIN
-        return max(8.0, min(72.0, usable_w / width, usable_h / height))
+        smallest = self.COMPACT_MIN_CELL if self.compact else self.MIN_CELL
+        return max(smallest, min(self.MAX_CELL, usable_w / width, usable_h / height))
 
     def _origin(self) -> tuple[float, float]:
         height, width = self.document.shape
@@ -206,6 +248,7 @@ class KernelGrid(QWidget):
         cell = self.cell_at(event.position().toPoint())
         delta = event.angleDelta().y()
         if cell is None or delta == 0:
+            event.ignore()  # between or around the cells the wheel scrolls the panel
             return
         step = self.nudge_step / 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier \
             else self.nudge_step
@@ -292,6 +335,7 @@ class KernelGrid(QWidget):
         height, width = self.document.shape
         row, col = self.current
         self.current = (min(row, height - 1), min(col, width - 1))
+        self._fit_height()
         self.update()
 
     def grid_rect(self) -> QRect:

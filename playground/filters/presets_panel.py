@@ -1,9 +1,9 @@
 """Preset kernels with small previews of their effect, their parameters, Sobel views, user kernels.
 
-Previews are computed off the GUI thread (a `FilterRunner`) on a thumbnail of the current image.
-Parameter controls are generated from each preset's declared parameters (slider + spin box).
-User kernels are JSON files in a folder under QStandardPaths.AppDataLocation, listed after the
-built-in presets.
+Previews (presets and the user's kernels) are computed off the GUI thread (a `FilterRunner`) on a
+thumbnail of the current image. Parameter controls are generated from each preset's declared
+parameters (slider + spin box). User kernels are JSON files in a folder under
+QStandardPaths.AppDataLocation, listed after the built-in presets.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QSignalBlocker, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -35,11 +36,14 @@ from core.images import to_uint8
 from core.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.image_loading import array_to_qimage
-from playground.filters.kernel_document import MAX_SIZE
+from playground.filters.kernel_document import MAX_SIZE, KernelDocument
 from playground.widgets.slider_spin import SliderSpin
 
 ICON_SIDE = 44
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+KEY_ROLE = Qt.ItemDataRole.UserRole + 2
+"""A list item's key: the preset name, or the user kernel's file path (as the document's
+`source`)."""
 SOBEL_PRESETS = ("Sobel x", "Sobel y")
 SOBEL_VIEWS = {"gx": "Gx", "gy": "Gy", "magnitude": "Magnitude", "angle": "Angle"}
 _SIZE_PARAMETERS = ("size", "n", "length")
@@ -51,41 +55,66 @@ def user_kernel_folder() -> Path:
     return Path(base) / "kernels"
 
 
-def compute_previews(thumbnail: np.ndarray, progress, should_stop) -> dict[str, np.ndarray]:
-    """Each preset (default parameters) applied to a small image: name -> uint8 (h, w[, 3])."""
+def compute_previews(thumbnail: np.ndarray, kernels: dict[str, Kernel] | None, progress,
+                     should_stop) -> dict[str, np.ndarray]:
+    """Each kernel applied to a small image: key -> uint8 (h, w[, 3]).
+
+    `kernels` maps a list key (a user kernel's file path) to its kernel; the presets (with
+    their default parameters) are always included, keyed by name.
+    """
+    jobs = {name: make_preset(name) for name in PRESETS}
+    jobs.update(kernels or {})
     previews = {}
-    for index, name in enumerate(PRESETS):
+    for index, (key, kernel) in enumerate(jobs.items()):
         if should_stop():
             break
-        kernel = make_preset(name)
-        result = apply_kernel(thumbnail, kernel, padding="edge")
+        values = kernel.values
+        if values.ndim == 3:  # per-channel kernel: needs a colour image
+            if thumbnail.ndim != 3 or thumbnail.shape[2] != values.shape[2]:
+                continue
+        try:
+            result = apply_kernel(thumbnail, kernel, padding="edge")
+        except ValueError:
+            continue  # e.g. a kernel larger than the thumbnail
         flat = abs(float(kernel.effective().sum())) < 1e-6
-        previews[name] = to_uint8(result, scale="abs" if flat else "clip")
-        progress((index + 1) / len(PRESETS))
+        previews[key] = to_uint8(result, scale="abs" if flat else "clip")
+        progress((index + 1) / len(jobs))
     return previews
 
 
-class PresetsPanel(QWidget):
-    """Signals: `kernel_chosen(Kernel, merge_key)`, `sobel_view_changed(str)`, `error(str)`,
-    `saved(str)`. merge_key is non-empty while a parameter is being dragged, so that the edits
-    of one preset's parameters make a single undo step."""
+def preset_defaults(name: str) -> dict:
+    """The parameters a click on preset `name` uses (sizes limited to what the grid holds)."""
+    return {key: (min(default, MAX_SIZE) if key in _SIZE_PARAMETERS else default)
+            for key, (default, _low, _high) in PRESETS[name].parameters.items()}
 
-    kernel_chosen = Signal(object, str)
-    sobel_view_changed = Signal(str)
+
+class PresetsPanel(QWidget):
+    """The kernel list, the chosen preset's parameters and Sobel views, and saving.
+
+    Follows a `KernelDocument`: the selection, parameters, Sobel view and description always
+    show the document's state (so undo moves them too); clicks edit the document.
+    Signals: `error(str)`, `saved(str)`.
+    """
+
     error = Signal(str)
     saved = Signal(str)
 
-    def __init__(self, folder: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: KernelDocument, folder: Path | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.document = document
         self.folder = Path(folder) if folder is not None else user_kernel_folder()
         self.parameter_controls: dict[str, SliderSpin] = {}
+        self._parameter_preset: str | None = None
         self.previews: dict[str, np.ndarray] = {}
+        self._thumbnail: np.ndarray | None = None
         self._preview_runner = FilterRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
         self.list = QListWidget()
         self.list.setObjectName("presetList")
         self.list.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
+        self.list.setUniformItemSizes(True)
         self.list.setSpacing(1)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -95,6 +124,8 @@ class PresetsPanel(QWidget):
         self.description.setObjectName("presetDescription")
         self.parameters_box = QGroupBox("Parameters")
         self.parameters_form = QFormLayout(self.parameters_box)
+        # label above its control: the slider gets the panel's whole width
+        self.parameters_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.parameters_box.hide()
 
         self.sobel_box = QGroupBox("Sobel view")
@@ -114,8 +145,13 @@ class PresetsPanel(QWidget):
         self.legend.setToolTip("Angle colours: hue = direction of the gradient (0° = pointing "
                                "right, 90° = down); brightness = its magnitude")
         self.legend_caption = QLabel("colour:\ndirection\n(→ 0°, ↓ 90°)\nbright:\nstrong edge")
+        self.sobel_note = QLabel("Computed at stride 1 with edge padding: the padding and "
+                                 "stride settings apply to Gx and Gy.")
+        self.sobel_note.setObjectName("sobelNote")
+        self.sobel_note.setWordWrap(True)
         sobel_layout = QVBoxLayout(self.sobel_box)
         sobel_layout.addLayout(sobel_row)
+        sobel_layout.addWidget(self.sobel_note)
         legend_row = QHBoxLayout()
         legend_row.addWidget(self.legend)
         legend_row.addWidget(self.legend_caption, 1)
@@ -140,18 +176,26 @@ class PresetsPanel(QWidget):
         layout.addWidget(self.sobel_box)
         layout.addLayout(save_row)
         self.reload_list()
+        self.setMinimumWidth(self.list_width())
+        document.changed.connect(self.follow_document)
+        self.follow_document()
+
+    def list_width(self) -> int:
+        """Width in which every preset's name fits beside its preview (the panel's minimum)."""
+        metrics = self.list.fontMetrics()
+        text = max(metrics.horizontalAdvance(name) for name in PRESETS)
+        scroll_bar = self.list.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return ICON_SIDE + text + scroll_bar + 2 * self.list.frameWidth() + 28
 
     # ---- list ----------------------------------------------------------------------------
     def reload_list(self) -> None:
         """Built-in presets, then the user's saved kernels (sorted by name)."""
-        current = self.list.currentItem().text() if self.list.currentItem() else None
         self.list.blockSignals(True)
         self.list.clear()
         for name in PRESETS:
             item = QListWidgetItem(name)
             item.setToolTip(PRESETS[name].description)
-            if name in self.previews:
-                item.setIcon(_icon(self.previews[name]))
+            item.setData(KEY_ROLE, name)
             self.list.addItem(item)
         user_files = sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
         if user_files:
@@ -164,15 +208,15 @@ class PresetsPanel(QWidget):
         for path in user_files:
             item = QListWidgetItem(path.stem)
             item.setData(PATH_ROLE, str(path))
+            item.setData(KEY_ROLE, str(path))
             item.setToolTip(str(path))
             self.list.addItem(item)
         self.list.blockSignals(False)
-        if current:
-            matches = self.list.findItems(current, Qt.MatchFlag.MatchExactly)
-            if matches:
-                self.list.blockSignals(True)
-                self.list.setCurrentItem(matches[-1])
-                self.list.blockSignals(False)
+        self._set_icons()
+        if hasattr(self, "document"):
+            self.follow_document()
+        if self._thumbnail is not None:
+            self.set_preview_source(self._thumbnail)
 
     def user_kernel_names(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())
@@ -190,78 +234,123 @@ class PresetsPanel(QWidget):
         item = self.list.currentItem()
         return item.text() if item else None
 
+    def _item_for(self, key: str) -> QListWidgetItem | None:
+        for index in range(self.list.count()):
+            item = self.list.item(index)
+            if key and item.data(KEY_ROLE) == key:
+                return item
+        return None
+
     def _on_current_changed(self, item: QListWidgetItem | None, _previous=None) -> None:
-        if item is None:
+        """A click on the list: load that kernel into the document."""
+        if item is None or not item.data(KEY_ROLE):
             return
         path = item.data(PATH_ROLE)
-        if path:
-            self._build_parameters(None)
-            self.sobel_box.hide()
-            self.sobel_view_changed.emit("kernel")
-            self.description.setText(f"Your kernel, saved in {path}")
-            try:
+        try:
+            if path:
                 kernel = load_kernel(path)
-            except (ValueError, OSError) as error:
-                self.error.emit(f"Cannot load kernel: {error}")
-                return
-            self._emit(kernel)
-            return
-        name = item.text()
-        preset = PRESETS[name]
-        self.description.setText(preset.description)
-        self._build_parameters(name)
-        is_sobel = name in SOBEL_PRESETS
+                self.document.set_kernel(kernel.values, divisor=kernel.divisor,
+                                         offset=kernel.offset, name=item.text(), source=path)
+            else:
+                name = item.text()
+                parameters = preset_defaults(name)
+                kernel = make_preset(name, **parameters)
+                self.document.set_kernel(kernel.values, divisor=kernel.divisor,
+                                         offset=kernel.offset, name=name, source=name,
+                                         parameters=parameters)
+        except (ValueError, OSError) as error:
+            self.error.emit(f"Cannot load kernel: {error}")
+            self.follow_document()  # the selection goes back to the document's kernel
+
+    # ---- following the document ----------------------------------------------------------
+    def follow_document(self) -> None:
+        """Show the document's kernel: selection, description, parameters, Sobel view."""
+        document = self.document
+        source = document.source
+        item = self._item_for(source)
+        if item is not self.list.currentItem():
+            with QSignalBlocker(self.list):
+                if item is None:
+                    self.list.setCurrentRow(-1)
+                    self.list.clearSelection()
+                else:
+                    self.list.setCurrentItem(item)
+                    self.list.scrollToItem(item)
+        preset = PRESETS.get(source) if item is not None and not item.data(PATH_ROLE) else None
+        if preset is not None:
+            self.description.setText(preset.description)
+        elif item is not None:
+            self.description.setText(f"Your kernel, saved in {source}")
+        else:
+            self.description.setText(f"<b>{document.name}</b>: edited by hand. Click a kernel "
+                                     "above to start again from it.")
+        self._show_parameters(source if preset is not None else None, document.parameters)
+        is_sobel = preset is not None and source in SOBEL_PRESETS
         self.sobel_box.setVisible(is_sobel)
         if is_sobel:
-            key = "gx" if name == "Sobel x" else "gy"
-            self.sobel_radios[key].blockSignals(True)
-            self.sobel_radios[key].setChecked(True)
-            self.sobel_radios[key].blockSignals(False)
-        self.sobel_view_changed.emit("kernel")
-        self._emit_preset()
+            key = document.view if document.view != "kernel" else (
+                "gx" if source == "Sobel x" else "gy")
+            with QSignalBlocker(self.sobel_radios[key]):
+                self.sobel_radios[key].setChecked(True)
+        self.sobel_note.setVisible(document.view != "kernel")
+        angle = document.view == "angle"
+        self.legend.setVisible(angle)
+        self.legend_caption.setVisible(angle)
 
     # ---- parameters ----------------------------------------------------------------------
+    def _show_parameters(self, name: str | None, values: dict) -> None:
+        if name != self._parameter_preset:
+            self._build_parameters(name)
+        for key, control in self.parameter_controls.items():
+            if key in values:
+                control.set_value(values[key])
+
     def _build_parameters(self, name: str | None) -> None:
         while self.parameters_form.rowCount():
             self.parameters_form.removeRow(0)
         self.parameter_controls = {}
+        self._parameter_preset = name
         parameters = PRESETS[name].parameters if name else {}
         for key, (default, low, high) in parameters.items():
             integer = isinstance(default, int)
             if key in _SIZE_PARAMETERS:
                 high = min(high, MAX_SIZE)
-            control = SliderSpin(default, low, high, integer=integer)
+            log = not integer and low > 0 and high / low >= 20
+            control = SliderSpin(default, low, high, integer=integer, log=log)
             control.setObjectName(f"param_{key}")
-            control.value_changed.connect(self._emit_preset)
+            control.value_changed.connect(self._on_parameter_changed)
             self.parameter_controls[key] = control
-            self.parameters_form.addRow(key.replace("_deg", " (°)") + ":", control)
+            label = key.replace("_deg", " (°)") + (" (slider on a log scale)" if log else "")
+            self.parameters_form.addRow(label + ":", control)
         self.parameters_box.setVisible(bool(parameters))
 
     def parameters(self) -> dict[str, float]:
         return {key: (int(c.value()) if c.integer else c.value())
                 for key, c in self.parameter_controls.items()}
 
-    def _emit_preset(self, *args) -> None:
-        item = self.list.currentItem()
-        if item is None or item.data(PATH_ROLE):
+    def _on_parameter_changed(self, _value: float) -> None:
+        name = self._parameter_preset
+        if name is None:
             return
+        parameters = self.parameters()
         try:
-            kernel = make_preset(item.text(), **self.parameters())
+            kernel = make_preset(name, **parameters)
+            self.document.set_kernel(kernel.values, divisor=kernel.divisor,
+                                     offset=kernel.offset, name=name, source=name,
+                                     parameters=parameters,
+                                     merge_key=f"preset parameters: {name}")
         except ValueError as error:
             self.error.emit(str(error))
-            return
-        self._emit(kernel, f"preset parameters: {item.text()}" if args else "")
-
-    def _emit(self, kernel: Kernel, merge_key: str = "") -> None:
-        self.kernel_chosen.emit(kernel, merge_key)
 
     # ---- Sobel views ---------------------------------------------------------------------
     def _on_sobel_view(self, key: str) -> None:
         if key in ("gx", "gy"):
-            self._emit(make_preset("Sobel x" if key == "gx" else "Sobel y"))
-            self.sobel_view_changed.emit("kernel")
+            name = "Sobel x" if key == "gx" else "Sobel y"
+            kernel = make_preset(name)
+            self.document.set_kernel(kernel.values, divisor=kernel.divisor, name=name,
+                                     source=name)
         else:
-            self.sobel_view_changed.emit(key)
+            self.document.set_view(key)
 
     def choose_sobel_view(self, key: str) -> None:
         """Switch the Sobel view (gx, gy, magnitude, angle) as clicking its button would."""
@@ -289,21 +378,47 @@ class PresetsPanel(QWidget):
     # ---- previews ------------------------------------------------------------------------
     def set_preview_source(self, thumbnail: np.ndarray) -> None:
         """Recompute the list's effect previews from a small image (off the GUI thread)."""
+        self._thumbnail = thumbnail
+        user_kernels = {}
+        for path in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())):
+            if path:
+                try:
+                    user_kernels[path] = load_kernel(path)
+                except (ValueError, OSError):
+                    continue  # listed without a preview; clicking it says what is wrong
         self._preview_runner.submit(
-            lambda progress, should_stop: compute_previews(thumbnail, progress, should_stop))
+            lambda progress, should_stop: compute_previews(thumbnail, user_kernels, progress,
+                                                           should_stop))
 
     def _on_previews(self, previews: dict) -> None:
         self.previews = previews
+        self._set_icons()
+
+    def _set_icons(self) -> None:
+        """Previews where computed, a blank square until then: rows keep one height."""
         for index in range(self.list.count()):
             item = self.list.item(index)
-            if item.text() in previews and not item.data(PATH_ROLE):
-                item.setIcon(_icon(previews[item.text()]))
+            key = item.data(KEY_ROLE)
+            if key:
+                item.setIcon(_icon(self.previews[key]) if key in self.previews
+                             else _blank_icon())
 
     def shutdown(self) -> None:
         self._preview_runner.shutdown()
 
 
+def _blank_icon() -> QIcon:
+    pixmap = QPixmap(ICON_SIDE, ICON_SIDE)
+    pixmap.fill(QColor(225, 225, 225))
+    return QIcon(pixmap)
+
+
 def _icon(pixels: np.ndarray) -> QIcon:
-    pixmap = QPixmap.fromImage(array_to_qimage(pixels))
-    return QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+    """An ICON_SIDE square icon: the middle square of the preview, so every row looks alike."""
+    height, width = pixels.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = np.ascontiguousarray(pixels[top:top + side, left:left + side])
+    pixmap = QPixmap.fromImage(array_to_qimage(square))
+    return QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
                                Qt.TransformationMode.SmoothTransformation))

@@ -24,11 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.kernels import Kernel
 from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
 from playground.filters.filter_jobs import FilterOutput, FilterRequest, run_filter, subsample_step
 from playground.filters.filter_worker import FilterRunner
-from playground.filters.geometry_panel import Geometry, GeometryPanel
+from playground.filters.geometry_panel import SOBEL_VIEWS, Geometry, GeometryPanel
 from playground.filters.image_loading import ImageLoader
 from playground.filters.image_views import ImagePair, ResultPlacement
 from playground.filters.kernel_document import KernelDocument
@@ -63,7 +62,6 @@ class FilterStudio(QWidget):
         self.image_name = ""
         self.is_preview = False
         self.output: FilterOutput | None = None
-        self.sobel_view = "kernel"
         self._sized = False
         self.document = KernelDocument(self)
         self.runner = FilterRunner(self)
@@ -75,7 +73,7 @@ class FilterStudio(QWidget):
         self.editor = KernelEditor(self.document)
         self.geometry_panel = GeometryPanel()
         self.facts = KernelFactsPanel(self.document)
-        self.presets = PresetsPanel(kernel_folder)
+        self.presets = PresetsPanel(self.document, kernel_folder)
         self.explain_panel = ExplainPanel()
         self.example = WorkedExample()
         self.overlay = WindowOverlay(self.views.original_box)
@@ -105,7 +103,7 @@ class FilterStudio(QWidget):
         self.explain_action.toggled.connect(self._on_explain_toggled)
         self._build_layout()
         self._connect()
-        self.document.set_kernel([[0, 0, 0], [0, 1, 0], [0, 0, 0]], name="Identity")
+        self._on_kernel_changed()
         self.document.undo_stack.clear()
 
     # ---- layout --------------------------------------------------------------------------
@@ -154,7 +152,10 @@ class FilterStudio(QWidget):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             right_layout.addWidget(box, 3 if widget is self.editor else 0)
+        right_layout.addStretch(0)  # takes the spare height when the grids are compact
+        self.right_layout = right_layout
         scroll = QScrollArea()
+        self.right_scroll = scroll
         scroll.setWidgetResizable(True)
         scroll.setWidget(right)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -167,8 +168,7 @@ class FilterStudio(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setStretchFactor(2, 0)
-        splitter.setSizes([215, 690, 380])
-        self.presets.setMinimumWidth(205)
+        splitter.setSizes([self.presets.minimumWidth(), 690, 380])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(toolbar)
@@ -178,8 +178,6 @@ class FilterStudio(QWidget):
     def _connect(self) -> None:
         self.document.changed.connect(self._on_kernel_changed)
         self.geometry_panel.changed.connect(self._on_geometry_changed)
-        self.presets.kernel_chosen.connect(self._on_kernel_chosen)
-        self.presets.sobel_view_changed.connect(self._on_sobel_view_changed)
         self.presets.save_button.clicked.connect(self.save_kernel)
         for source in (self.presets.error, self.editor.error):
             source.connect(self.show_message)
@@ -224,21 +222,20 @@ class FilterStudio(QWidget):
         self.schedule_filter()
 
     # ---- edits ---------------------------------------------------------------------------
-    def _on_kernel_chosen(self, kernel: Kernel, merge_key: str = "") -> None:
-        try:
-            self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
-                                     name=kernel.name, merge_key=merge_key or None)
-        except ValueError as error:
-            self.show_message(str(error))
-
-    def _on_sobel_view_changed(self, view: str) -> None:
-        self.sobel_view = view
-        self.schedule_filter()
+    @property
+    def sobel_view(self) -> str:
+        """What the result shows: "kernel", or the Sobel "magnitude" or "angle" (the document's)."""
+        return self.document.view
 
     def _on_kernel_changed(self) -> None:
         values = self.document.values
         divisor = None if self.document.divisor == 1.0 else self.document.divisor
         self.example.set_kernel(values, divisor, self.document.offset)
+        self.geometry_panel.set_sobel_view(self.document.view in SOBEL_VIEWS)
+        # compact per-channel grids leave their spare height to the stretch below the boxes
+        compact = self.document.per_channel
+        self.right_layout.setStretch(0, 0 if compact else 3)
+        self.right_layout.setStretch(self.right_layout.count() - 1, 1 if compact else 0)
         self.schedule_filter()
 
     def _on_geometry_changed(self, _geometry: Geometry) -> None:
@@ -285,7 +282,8 @@ class FilterStudio(QWidget):
         self.output = output
         placement = ResultPlacement(output.stride, output.y0, output.x0)
         title = output.title + (" — preview" if self.is_preview else "")
-        self.views.set_result(output.raw, output.display, placement, title)
+        self.views.set_result(output.raw, output.display, placement, title,
+                              colour_map=output.request.view == "angle")
         self.overlay.clear()
         self.views.mark_output(None)
         self.result_changed.emit()

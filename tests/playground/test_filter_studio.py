@@ -17,7 +17,6 @@ from test_filter_helpers import (
 from core.filtering import (
     angle_to_rgb,
     apply_kernel,
-    describe_geometry,
     explain_pixel,
     neighbourhood,
     sobel,
@@ -89,8 +88,9 @@ def test_padding_stride_and_convolution(qtbot, loaded):
                             stride=2, mode="convolve")
     assert output.raw.shape == expected.shape
     np.testing.assert_allclose(output.raw, expected, rtol=RTOL, atol=ATOL)
-    assert panel.size_label.text() == describe_geometry((40, 52), (3, 3), padding="reflect",
-                                                        pad_width=2, stride=2)
+    # rows x cols: (40 + 2*2 - 3) // 2 + 1 = 21 rows, (52 + 2*2 - 3) // 2 + 1 = 27 cols
+    assert panel.size_label.text() == "40x52 (rows x cols), pad 2 (reflect), 3x3, stride 2 -> 21x27"
+    assert output.raw.shape[:2] == (21, 27)
     panel.padding_combo.setCurrentIndex(panel.padding_combo.findData("valid"))
     output = wait_result(qtbot, studio)
     assert output.raw.shape[:2] == (19, 25)
@@ -134,7 +134,8 @@ def test_display_scaling_and_channel_view(qtbot, loaded):
     studio.views.channel_combo.setCurrentIndex(2)  # green
     np.testing.assert_array_equal(studio.views.result_item.image, output.display[..., 1])
     text = studio.views.describe_point(3.5, 2.5)
-    assert f"{float(output.raw[2, 3, 0]):.4g}" in text and "original (x 3, y 2)" in text
+    assert f"{float(output.raw[2, 3, 0]):.4g}" in text and "original (row 2, col 3)" in text
+    assert text.index("result</b> (row 2, col 3)") < text.index("original")
 
 
 def test_sobel_views(qtbot, studio, screenshot_dir):
@@ -207,7 +208,7 @@ def test_explain_mode_click_and_hover(qtbot, studio, screenshot_dir):
     assert studio.explain_panel.explanation.top_left == (2 * row - 1, 2 * col - 1)
     assert studio.explain_panel.explanation.value == pytest.approx(float(output.raw[row, col]),
                                                                    abs=ATOL)
-    assert f"result ({col}, {row})" in views.value_label.text()
+    assert f"result</b> (row {row}, col {col})" in views.value_label.text()
     explanation = studio.explain(60, 118, zoom=True)  # on the camera man's face
     assert explanation.value == pytest.approx(float(output.raw[60, 118]), abs=ATOL)
     qtbot.waitUntil(lambda: on_screen(60, 118))
