@@ -174,8 +174,10 @@ class ImagePair(QWidget):
         histogram and levels, which would distort its colours, are hidden.
         """
         self.colour_map = colour_map
+        self.clear_readout()  # values read from the previous result would be stale
         self.histogram.setVisible(not colour_map)
         self.title_spacer.setVisible(not colour_map)
+        self.scale_combo.setEnabled(not colour_map)  # the angle's colours are not scaled
         self.result = raw
         self.result_display = display
         if placement is not None:

@@ -254,6 +254,12 @@ def test_pixel_readout_fits_and_clears_on_leave(qtbot, main_window):
                 and document.size().height() <= box.height() + 1)
 
     qtbot.waitUntil(whole_text_shown)
+    studio.presets.select("Box blur")  # a new result: the old values go
+    wait_result(qtbot, studio)
+    assert "result" not in label.text()
+    qtbot.mouseMove(views.graphics.viewport(),
+                    view_point_to_widget(views, views.result_box, col + 0.5, row + 0.5))
+    qtbot.waitUntil(lambda: "result" in label.text())
     QApplication.sendEvent(views.graphics.viewport(), QEvent(QEvent.Type.Leave))
     assert "result" not in label.text() and "Move the mouse" in label.text()
 
@@ -325,6 +331,7 @@ def test_labels_legend_and_histogram(qtbot, loaded):
     wait_result(qtbot, studio)
     assert legend.isVisible() and not studio.views.histogram.isVisible()
     assert tuple(studio.views.result_item.getLevels()) == (0, 255)
+    assert not studio.views.scale_combo.isEnabled()
     studio.presets.choose_sobel_view("gx")
     wait_result(qtbot, studio)
     assert not legend.isVisible() and studio.views.histogram.isVisible()
