@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -31,15 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import angle_legend, apply_kernel
-from core.images import to_uint8
+from core.filtering import angle_legend
 from core.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.image_loading import array_to_qimage
 from playground.filters.kernel_document import MAX_SIZE, KernelDocument
+from playground.filters.kernel_previews import (
+    ICON_SIDE,
+    blank_icon,
+    compute_previews,
+    preview_icon,
+)
 from playground.widgets.slider_spin import SliderSpin
 
-ICON_SIDE = 44
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 """A list item's key: the preset name, or the user kernel's file path (as the document's
@@ -53,33 +57,6 @@ def user_kernel_folder() -> Path:
     """Where the user's kernels are saved: <AppDataLocation>/kernels."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base) / "kernels"
-
-
-def compute_previews(thumbnail: np.ndarray, kernels: dict[str, Kernel] | None, progress,
-                     should_stop) -> dict[str, np.ndarray]:
-    """Each kernel applied to a small image: key -> uint8 (h, w[, 3]).
-
-    `kernels` maps a list key (a user kernel's file path) to its kernel; the presets (with
-    their default parameters) are always included, keyed by name.
-    """
-    jobs = {name: make_preset(name) for name in PRESETS}
-    jobs.update(kernels or {})
-    previews = {}
-    for index, (key, kernel) in enumerate(jobs.items()):
-        if should_stop():
-            break
-        values = kernel.values
-        if values.ndim == 3:  # per-channel kernel: needs a colour image
-            if thumbnail.ndim != 3 or thumbnail.shape[2] != values.shape[2]:
-                continue
-        try:
-            result = apply_kernel(thumbnail, kernel, padding="edge")
-        except ValueError:
-            continue  # e.g. a kernel larger than the thumbnail
-        flat = abs(float(kernel.effective().sum())) < 1e-6
-        previews[key] = to_uint8(result, scale="abs" if flat else "clip")
-        progress((index + 1) / len(jobs))
-    return previews
 
 
 def preset_defaults(name: str) -> dict:
@@ -281,6 +258,8 @@ class PresetsPanel(QWidget):
             self.description.setText(preset.description)
         elif item is not None:
             self.description.setText(f"Your kernel, saved in {source}")
+        elif source:  # a kernel file no longer in the list
+            self.description.setText(f"<b>{document.name}</b>, from {source}")
         else:
             self.description.setText(f"<b>{document.name}</b>: edited by hand. Click a kernel "
                                      "above to start again from it.")
@@ -400,25 +379,8 @@ class PresetsPanel(QWidget):
             item = self.list.item(index)
             key = item.data(KEY_ROLE)
             if key:
-                item.setIcon(_icon(self.previews[key]) if key in self.previews
-                             else _blank_icon())
+                item.setIcon(preview_icon(self.previews[key]) if key in self.previews
+                             else blank_icon())
 
     def shutdown(self) -> None:
         self._preview_runner.shutdown()
-
-
-def _blank_icon() -> QIcon:
-    pixmap = QPixmap(ICON_SIDE, ICON_SIDE)
-    pixmap.fill(QColor(225, 225, 225))
-    return QIcon(pixmap)
-
-
-def _icon(pixels: np.ndarray) -> QIcon:
-    """An ICON_SIDE square icon: the middle square of the preview, so every row looks alike."""
-    height, width = pixels.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = np.ascontiguousarray(pixels[top:top + side, left:left + side])
-    pixmap = QPixmap.fromImage(array_to_qimage(square))
-    return QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
-                               Qt.TransformationMode.SmoothTransformation))

@@ -1,0 +1,60 @@
+"""Small previews of what each kernel does, for the kernel list: computed on a thumbnail of the
+current image (off the GUI thread) and shown as square icons of one size."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+
+from core.filtering import apply_kernel
+from core.images import to_uint8
+from core.kernels import PRESETS, Kernel, make_preset
+from playground.filters.image_loading import array_to_qimage
+
+ICON_SIDE = 44
+
+
+def compute_previews(thumbnail: np.ndarray, kernels: dict[str, Kernel] | None, progress,
+                     should_stop) -> dict[str, np.ndarray]:
+    """Each kernel applied to a small image: key -> uint8 (h, w[, 3]).
+
+    `kernels` maps a list key (a user kernel's file path) to its kernel; the presets (with
+    their default parameters) are always included, keyed by name.
+    """
+    jobs = {name: make_preset(name) for name in PRESETS}
+    jobs.update(kernels or {})
+    previews = {}
+    for index, (key, kernel) in enumerate(jobs.items()):
+        if should_stop():
+            break
+        values = kernel.values
+        if values.ndim == 3:  # per-channel kernel: needs a colour image
+            if thumbnail.ndim != 3 or thumbnail.shape[2] != values.shape[2]:
+                continue
+        try:
+            result = apply_kernel(thumbnail, kernel, padding="edge")
+        except ValueError:
+            continue  # e.g. a kernel larger than the thumbnail
+        flat = abs(float(kernel.effective().sum())) < 1e-6
+        previews[key] = to_uint8(result, scale="abs" if flat else "clip")
+        progress((index + 1) / len(jobs))
+    return previews
+
+
+def blank_icon() -> QIcon:
+    """A light grey square of the icon size, shown until the preview is computed."""
+    pixmap = QPixmap(ICON_SIDE, ICON_SIDE)
+    pixmap.fill(QColor(225, 225, 225))
+    return QIcon(pixmap)
+
+
+def preview_icon(pixels: np.ndarray) -> QIcon:
+    """An ICON_SIDE square icon: the middle square of the preview, so every row looks alike."""
+    height, width = pixels.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = np.ascontiguousarray(pixels[top:top + side, left:left + side])
+    pixmap = QPixmap.fromImage(array_to_qimage(square))
+    return QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.IgnoreAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation))
