@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -117,7 +117,9 @@ class TrainingControls(QGroupBox):
         self.readout = QLabel("Press Start to train.")
         self.readout.setObjectName("trainingReadout")
         self.readout.setWordWrap(True)
-        self.readout.setMinimumHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
+        # Room for four lines: how a run ended can take that many (see `summary_text`).
+        self.readout.setMinimumHeight(4 * self.readout.fontMetrics().lineSpacing() + 4)
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         grid = QGridLayout(self)
         grid.addWidget(self.start_button, 0, 0)
         grid.addWidget(self.pause_button, 0, 1)

@@ -69,6 +69,15 @@ def _power_label(exponent: int) -> str:
     return f"1e{exponent}"
 
 
+class RowLegend(pg.LegendItem):
+    """A legend in a row of the plots' layout. (pyqtgraph's own moves itself to the top-left
+    corner whenever an entry is added; this one asks the layout to place it again.)"""
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph name)
+        self.layout.activate()  # place the entries now, not at the next layout pass
+        self.updateGeometry()
+
+
 def _pen(colour, width: int, dashed: bool = False):
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     return pg.mkPen(colour, width=width, style=style)
@@ -87,8 +96,7 @@ class CurvesPanel(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
         for key, row, columns in (("series", 1, 3), ("grad", 3, 5)):
-            legend = pg.LegendItem(labelTextSize="8pt", colCount=columns, verSpacing=-4,
-                                   frame=False)
+            legend = RowLegend(labelTextSize="8pt", colCount=columns, verSpacing=-4, frame=False)
             self.graphics.addItem(legend, row=row, col=0, colspan=2)
             legend.setCacheMode(CACHE)
             self.legends[key] = legend

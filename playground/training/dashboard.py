@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import time
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,25 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.history import History
 from playground.training.builder_link import BuilderLink
 from playground.training.controls import (
     TrainingControls,
     divergence_text,
     progress_text,
-    summary_text,
 )
 from playground.training.curves import CurvesPanel
+from playground.training.dashboard_files import DashboardFiles
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.files_box import NetworkFilesBox
 from playground.training.filters_view import FiltersView
-from playground.training.hyper_panel import HyperPanel, TrainingConfig, settings_from_meta
+from playground.training.hyper_panel import HyperPanel, TrainingConfig
 from playground.training.model_files import (
     default_file_name,
-    open_trained,
-    save_trained,
-    saved_text,
 )
 from playground.training.results_view import ResultsView
 from playground.training.run_data import RunData
@@ -61,7 +56,7 @@ CHANGED_TEXT = {
 }
 
 
-class TrainingDashboard(QWidget):
+class TrainingDashboard(DashboardFiles, QWidget):
     """The tab. Public for other tabs and tests: `set_spec`, `start`, `pause`, `resume`, `stop`,
     `reset`, `save_model`, `open_model`, `shutdown`, and the signals below."""
 
@@ -217,7 +212,8 @@ class TrainingDashboard(QWidget):
         name = self.spec.get("name", "network")
         blocks = " → ".join(layer["class"] for layer in self.spec.get("layers", []))
         difference = self.network_difference()
-        state = "trained weights" if not difference else "fresh weights at Start"
+        state = ("training" if self.is_training() else
+                 "trained weights" if not difference else "fresh weights at Start")
         self.network_label.setText(f"<b>{name}</b> ({state})<br><small>{blocks}</small>")
         self.files_box.save_name = default_file_name(name)
         if self.is_training():
@@ -268,8 +264,8 @@ class TrainingDashboard(QWidget):
         self.controls.set_state("running")
         self.controls.show_progress(0, 1, "Starting… " + note)
         self._set_editing_enabled(False)
-        self._show_network()
         self.run_thread.start()
+        self._show_network()
         self._drain_timer.start()
         self.training_started.emit()
         return True
@@ -439,84 +435,3 @@ class TrainingDashboard(QWidget):
         self._set_editing_enabled(True)
         self.controls.readout.setText(message)
         show_error(self, "Training failed", message)
-
-    # ------------------------------------------------------------------------------ files
-    def save_model(self, path: str) -> list:
-        """Write the trained model (spec + weights) and its history next to `path`."""
-        if self.model is None:
-            raise ValueError("There is no trained model to save yet: train one first.")
-        if self.is_training():
-            raise ValueError("Stop or finish training before saving the model.")
-        written = save_trained(path, self.model, self.history)
-        self.controls.readout.setText(saved_text(written))
-        return written
-
-    def open_model(self, path: str) -> None:
-        """Load a saved model to predict with or to continue training; shows its history."""
-        if self.is_training():
-            raise ValueError("Stop training before opening another model.")
-        model, history = open_trained(path)
-        self.spec = model.spec()
-        self.model = model
-        self.history = history
-        self._make_shadow(model)
-        self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
-                           "on the test set.")
-        ended = ""
-        if history is not None:
-            run = RunData.from_history(history, name=f"opened {Path(path).stem}")
-            self.curves.show_run(run)
-            self._offer_run(run, history.stop_reason)
-            ended = " " + summary_text(history)
-            settings = settings_from_meta(history.meta, self.hyper_panel.config())
-            if settings is not None:
-                self.hyper_panel.set_config(settings)
-                ended += " Its settings are in Hyper-parameters."
-        self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
-                            f"further.{ended}")
-        self.controls.set_state("finished")
-        self.controls.show_progress(0, 1, self._ended_text)
-        self._show_network()
-        self.model_opened.emit(self.spec)
-
-    def _on_save_requested(self, path: str) -> None:
-        try:
-            self.save_model(path)
-        except (ValueError, OSError) as error:
-            show_error(self, "Cannot save the model", str(error))
-
-    def _on_open_requested(self, path: str) -> None:
-        try:
-            self.open_model(path)
-        except (ValueError, OSError) as error:
-            show_error(self, "Cannot open the model", str(error))
-
-    def _on_export_requested(self, kind: str, path: str) -> None:
-        try:
-            (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
-        except OSError as error:
-            show_error(self, "Cannot export the curves", str(error))
-
-    def compare_with_file(self, path: str) -> bool:
-        """Overlay the curves of a run saved as a history file (NAME.history.json)."""
-        try:
-            history = History.from_json(path)
-        except ValueError as error:
-            self.files_box.clear_comparison()
-            show_error(self, "Cannot compare with that file", str(error))
-            return False
-        run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
-        self._offer_run(run, history.stop_reason, select=True)
-        return True
-
-    def _offer_run(self, run: RunData, stop_reason: str, *, select: bool = False) -> None:
-        run.stop_reason = stop_reason
-        self.runs.append(run)
-        label = f"{run.name} ({stop_reason.split(':')[0]})" if stop_reason else run.name
-        self.files_box.add_run(label, len(self.runs) - 1, select=select)
-
-    def _on_compare_file_requested(self, path: str) -> None:
-        self.compare_with_file(path)
-
-    def _on_comparison_changed(self, index) -> None:
-        self.curves.set_comparison(None if index is None else self.runs[index])

@@ -213,7 +213,8 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     assert max(gaps) < 0.3, f"longest pause of the event loop: {max(gaps) * 1000:.0f} ms"
 
 
-def test_a_huge_learning_rate_stops_with_a_message_and_keeps_good_weights(board, qtbot):
+def test_a_huge_learning_rate_stops_with_a_message_and_keeps_good_weights(board, qtbot,
+                                                                          screenshot_dir):
     _configure(board, epochs=2, train=1000, test=100, lr=100.0)
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
         board.start()
@@ -234,6 +235,10 @@ def test_a_huge_learning_rate_stops_with_a_message_and_keeps_good_weights(board,
         np.testing.assert_array_equal(board.shadow.get_weights()[name], value)
     assert all(np.isfinite(b["loss"]) for b in history.batches)
     assert board.controls.state == "finished"
+    readout = board.controls.readout.text()
+    assert readout.startswith("Diverged: the loss exploded to") and "batches" not in readout
+    board.views.setCurrentIndex(0)
+    board.grab().save(str(screenshot_dir / "training_diverged.png"))
 
 
 def test_start_without_data_or_with_a_bad_network_explains(qtbot):

@@ -57,7 +57,8 @@ def _train(qtbot, training):
 
 
 # --- 1. an edit in the builder ---------------------------------------------------------------
-def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_window, qtbot):
+def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_window, qtbot,
+                                                                       screenshot_dir):
     training, builder = main_window.training, main_window.builder
     with qtbot.waitSignal(training.dataset_panel.dataset_loaded, timeout=WAIT_MS):
         main_window.tabs.setCurrentWidget(training)
@@ -68,6 +69,7 @@ def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_win
     finished_text = readout.text()
     relus = training.network_label.text().count("ReLU")
     builder.document.duplicate_blocks([1])  # one more ReLU, at once
+    main_window.grab().save(str(screenshot_dir / "training_after_builder_edit.png"))
     assert readout.text() == CHANGED
     assert button.text() == "Start"
     assert training.network_label.text().count("ReLU") == relus + 1
@@ -107,7 +109,8 @@ def test_a_stop_inside_an_epoch_names_both_scores():
                      "score 50.0% (Results).")
 
 
-def test_stop_mid_epoch_agrees_with_results_and_an_opened_model_says_so(board, qtbot, tmp_path):
+def test_stop_mid_epoch_agrees_with_results_and_an_opened_model_says_so(board, qtbot, tmp_path,
+                                                                       screenshot_dir):
     _small_run(board, epochs=3, train=640, test=100)  # 10 batches an epoch
     board.start()
     qtbot.waitUntil(lambda: len(board.run_thread.worker.trainer.history.batches) >= 12,
@@ -115,6 +118,7 @@ def test_stop_mid_epoch_agrees_with_results_and_an_opened_model_says_so(board, q
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
         qtbot.mouseClick(board.controls.stop_button, Qt.MouseButton.LeftButton)
     result = finished.args[0]
+    board.grab().save(str(screenshot_dir / "training_stopped.png"))
     labels = board._test.labels
     current = float(np.mean(result["probabilities"].argmax(axis=1) == labels))
     readout = board.controls.readout.text()
@@ -126,7 +130,11 @@ def test_stop_mid_epoch_agrees_with_results_and_an_opened_model_says_so(board, q
     board.save_model(str(tmp_path / "m.json"))
     other = TrainingDashboard()
     qtbot.addWidget(other)
+    other.resize(1280, 800)
+    other.show()
     other.open_model(str(tmp_path / "m.json"))
+    qtbot.wait(100)
+    other.grab().save(str(screenshot_dir / "training_opened_model.png"))
     text = other.controls.readout.text()
     assert "Reset" not in text and text.startswith("Opened m.json (trained weights)")
     assert other.controls.start_button.text() == "Continue"
@@ -222,7 +230,8 @@ def test_the_hover_readout_clears_when_the_mouse_leaves_or_a_run_starts(app, qtb
 
 
 # --- 4. a confusion-matrix cell ---------------------------------------------------------------
-def test_a_clicked_cell_is_outlined_and_its_images_replace_the_strip(app, qtbot):
+def test_a_clicked_cell_is_outlined_and_its_images_replace_the_strip(app, qtbot,
+                                                                    screenshot_dir):
     results = ResultsView()
     qtbot.addWidget(results)
     results.resize(660, 560)
@@ -237,6 +246,7 @@ def test_a_clicked_cell_is_outlined_and_its_images_replace_the_strip(app, qtbot)
     view = results.confusion
     with qtbot.waitSignal(view.cell_clicked):
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_centre(0, 2))
+    results.grab().save(str(screenshot_dir / "training_cell_clicked.png"))
     assert view.highlighted == (0, 2) and view.highlight.isVisible()
     assert results.cell_images.shown_count() == 5
     assert not results.wrong_images.isVisible() and results.cell_images.isVisible()

@@ -1,0 +1,99 @@
+"""The Training tab's file side: save and open a trained model, export the curves, compare
+with earlier runs. A mixin of `TrainingDashboard`, which provides the widgets and state used
+here (`model`, `history`, `spec`, `controls`, `curves`, `files_box`, `hyper_panel`, `results`,
+`runs`, `_make_shadow`, `_show_network`, `model_opened`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.history import History
+from playground.training.controls import summary_text
+from playground.training.hyper_panel import settings_from_meta
+from playground.training.model_files import open_trained, save_trained, saved_text
+from playground.training.run_data import RunData
+from playground.widgets.messages import show_error
+
+
+class DashboardFiles:
+    """Save / open / export / compare for the dashboard (see the module docstring)."""
+
+    def save_model(self, path: str) -> list:
+        """Write the trained model (spec + weights) and its history next to `path`."""
+        if self.model is None:
+            raise ValueError("There is no trained model to save yet: train one first.")
+        if self.is_training():
+            raise ValueError("Stop or finish training before saving the model.")
+        written = save_trained(path, self.model, self.history)
+        self.controls.readout.setText(saved_text(written))
+        return written
+
+    def open_model(self, path: str) -> None:
+        """Load a saved model to predict with or to continue training; shows its history."""
+        if self.is_training():
+            raise ValueError("Stop training before opening another model.")
+        model, history = open_trained(path)
+        self.spec = model.spec()
+        self.model = model
+        self.history = history
+        self._make_shadow(model)
+        self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
+                           "on the test set.")
+        ended = ""
+        if history is not None:
+            run = RunData.from_history(history, name=f"opened {Path(path).stem}")
+            self.curves.show_run(run)
+            self._offer_run(run, history.stop_reason)
+            ended = " " + summary_text(history)
+            settings = settings_from_meta(history.meta, self.hyper_panel.config())
+            if settings is not None:
+                self.hyper_panel.set_config(settings)
+                ended += " Its settings are in Hyper-parameters."
+        self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
+                            f"further.{ended}")
+        self.controls.set_state("finished")
+        self.controls.show_progress(0, 1, self._ended_text)
+        self._show_network()
+        self.model_opened.emit(self.spec)
+
+    def _on_save_requested(self, path: str) -> None:
+        try:
+            self.save_model(path)
+        except (ValueError, OSError) as error:
+            show_error(self, "Cannot save the model", str(error))
+
+    def _on_open_requested(self, path: str) -> None:
+        try:
+            self.open_model(path)
+        except (ValueError, OSError) as error:
+            show_error(self, "Cannot open the model", str(error))
+
+    def _on_export_requested(self, kind: str, path: str) -> None:
+        try:
+            (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
+        except OSError as error:
+            show_error(self, "Cannot export the curves", str(error))
+
+    def compare_with_file(self, path: str) -> bool:
+        """Overlay the curves of a run saved as a history file (NAME.history.json)."""
+        try:
+            history = History.from_json(path)
+        except ValueError as error:
+            self.files_box.clear_comparison()
+            show_error(self, "Cannot compare with that file", str(error))
+            return False
+        run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
+        self._offer_run(run, history.stop_reason, select=True)
+        return True
+
+    def _offer_run(self, run: RunData, stop_reason: str, *, select: bool = False) -> None:
+        run.stop_reason = stop_reason
+        self.runs.append(run)
+        label = f"{run.name} ({stop_reason.split(':')[0]})" if stop_reason else run.name
+        self.files_box.add_run(label, len(self.runs) - 1, select=select)
+
+    def _on_compare_file_requested(self, path: str) -> None:
+        self.compare_with_file(path)
+
+    def _on_comparison_changed(self, index) -> None:
+        self.curves.set_comparison(None if index is None else self.runs[index])
