@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
 
     def _on_studio_image_changed(self, name: str, width: int, height: int, colour: bool) -> None:
         kind = "colour" if colour else "grey"
-        self.statusBar().showMessage(f"Opened {name}: {width} x {height}, {kind}")
+        self.statusBar().showMessage(f"Opened {name}: {height}x{width} (rows x cols), {kind}")
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -67,7 +67,7 @@ def test_drop_an_image_file_loads_it(qtbot, window, tmp_path):
     output = wait_result(qtbot, studio)
     np.testing.assert_allclose(output.raw, apply_kernel(image, studio.document.to_kernel()),
                                atol=1e-3)
-    assert "dropped.png: 52 x 40, colour" in window.statusBar().currentMessage()
+    assert "dropped.png: 40x52 (rows x cols), colour" in window.statusBar().currentMessage()
     assert str(path.resolve()) in studio.loader.recent_files()
     window.recent_menu.aboutToShow.emit()
     assert "dropped.png" in [a.text() for a in window.recent_menu.actions()]

@@ -33,7 +33,7 @@ def test_about_lists_data_licences(main_window, qtbot):
 def test_open_image_reports_size(main_window, qtbot):
     with qtbot.waitSignal(main_window.image_opened):
         assert main_window.open_image(str(resource_path("images", "camera.png")))
-    assert "512 x 512, grey" in main_window.statusBar().currentMessage()
+    assert "512x512 (rows x cols), grey" in main_window.statusBar().currentMessage()
 
 
 def test_corrupt_image_shows_a_message(main_window, tmp_path, qtbot):
