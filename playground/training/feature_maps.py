@@ -75,7 +75,7 @@ class FeatureMapsView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.bars = ProbabilityBars(title="Softmax output for this sample")
-        self.bars.setMaximumHeight(180)
+        self.bars.setMaximumHeight(150)  # the maps get the height in a small window
         self._items: list[tuple[pg.LabelItem, pg.ImageItem]] = []
         self.shown_layers: list[int] = []
         self._rng = np.random.default_rng(0)

@@ -31,11 +31,33 @@ def network_difference(spec: dict, current, train=None) -> str:
         fresh = Sequential.from_spec(spec).spec()
     except (ValueError, TypeError, KeyError):
         return "blocks"
-    if current.spec()["layers"] != fresh["layers"]:
-        return "blocks"
     if list(current.input_shape) != list(spec["input_shape"]):
         return "input"
+    if current.spec()["layers"] != fresh["layers"]:
+        return "input" if _fits_after_all(spec, current) else "blocks"
     return ""
+
+
+class _TrainedOn:
+    """The shape and classes a trained model was fitted to, where `fit_spec_to_data` wants a
+    data set."""
+
+    def __init__(self, model) -> None:
+        self.name = "the trained network's data"
+        self.shape = tuple(int(s) for s in model.input_shape)
+        self.class_names = list(model.classes or range(model.output_shape[0]))
+
+
+def _fits_after_all(spec: dict, current) -> bool:
+    """True when `spec` is the trained network but for what a data set decides (input, classes,
+    outputs of the last Dense): then the data set, not the network, changed."""
+    from core.model import Sequential
+
+    try:
+        refitted, _ = fit_spec_to_data(spec, _TrainedOn(current))
+        return Sequential.from_spec(refitted).spec()["layers"] == current.spec()["layers"]
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def model_for(spec: dict, config: TrainingConfig, current=None):

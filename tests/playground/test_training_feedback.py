@@ -83,6 +83,13 @@ def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_win
     _train(qtbot, training)
     assert training.model is not before
     assert training.controls.start_button.text() == "Continue"
+    # Another data set (the builder follows it): the data, not the network, changed.
+    training.dataset_panel.set_source("shapes")
+    with qtbot.waitSignal(training.dataset_panel.dataset_loaded, timeout=WAIT_MS):
+        training.dataset_panel.load()
+    assert readout.text() == ("The data set does not fit the trained network: Start trains "
+                              "fresh weights.")
+    assert button.text() == "Start"
 
 
 # --- 2. honest texts after Stop and after Open ------------------------------------------------

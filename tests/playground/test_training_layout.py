@@ -81,6 +81,12 @@ def test_the_training_tab_fits_a_small_window(qtbot, screenshot_dir):
     strip = results.wrong_images
     assert _rect_in(strip, scroll.viewport()).bottom() <= scroll.viewport().height()
 
+    views.setCurrentWidget(training.feature_maps)
+    qtbot.wait(50)
+    maps = training.feature_maps
+    _assert_fits(maps, {"maps": maps.graphics, "bars": maps.bars})
+    training.grab().save(str(screenshot_dir / "training_small_feature_maps.png"))
+
     # Try it: the pad, the network input and all ten bars side by side.
     views.setCurrentWidget(training.try_it)
     try_it = training.try_it
