@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -43,6 +43,7 @@ from playground.filters.kernel_previews import (
     preview_icon,
 )
 from playground.widgets.slider_spin import SliderSpin
+from playground.widgets.user_kernels import user_kernel_folder
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -51,12 +52,6 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 SOBEL_PRESETS = ("Sobel x", "Sobel y")
 SOBEL_VIEWS = {"gx": "Gx", "gy": "Gy", "magnitude": "Magnitude", "angle": "Angle"}
 _SIZE_PARAMETERS = ("size", "n", "length")
-
-
-def user_kernel_folder() -> Path:
-    """Where the user's kernels are saved: <AppDataLocation>/kernels."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base) / "kernels"
 
 
 def preset_defaults(name: str) -> dict:
