@@ -29,7 +29,7 @@ def network_difference(spec: dict, current, train=None) -> str:
         if train is not None:
             spec, _ = fit_spec_to_data(spec, train)
         fresh = Sequential.from_spec(spec).spec()
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, IndexError):
         return "blocks"
     if list(current.input_shape) != list(spec["input_shape"]):
         return "input"
@@ -56,7 +56,7 @@ def _fits_after_all(spec: dict, current) -> bool:
     try:
         refitted, _ = fit_spec_to_data(spec, _TrainedOn(current))
         return Sequential.from_spec(refitted).spec()["layers"] == current.spec()["layers"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, IndexError):
         return False
 
 
