@@ -1,5 +1,6 @@
 """Training from the GUI: curves, filters, results, save/open, pause, stop, close, divergence."""
 
+import gc
 import time
 
 import numpy as np
@@ -197,18 +198,22 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     # Measure once the views exist (the first drawing of each creates its items).
     qtbot.waitUntil(lambda: bool(board.curves.grad_curves) and board.filters_view.draw_count > 1,
                     timeout=WAIT_MS)
-    redraws = []
-    board.views_updated.connect(lambda: redraws.append(1))
+    gc.collect()  # what earlier tests left behind is not this window's to sweep up
+    redraw_times = []
+    board.views_updated.connect(lambda: redraw_times.append(time.perf_counter()))
     batches_before = len(board.run_thread.worker.trainer.history.batches)
-    last[0] = time.perf_counter()
+    started = last[0] = time.perf_counter()
     timer.start()
     qtbot.wait(3000)
     timer.stop()
+    ended = time.perf_counter()
     assert board.is_training()
     batches = len(board.run_thread.worker.trainer.history.batches) - batches_before
     board.stop()
     assert len(gaps) > 50
-    assert 0 < len(redraws) <= 3 * 20 + 3  # the views redraw at most ~20 times a second
+    redraws = [t for t in redraw_times if t <= ended]
+    # The views redraw at most ~20 times a second, over the time actually measured.
+    assert 0 < len(redraws) <= 20 * (ended - started) + 3
     assert batches > 0
     assert max(gaps) < 0.3, f"longest pause of the event loop: {max(gaps) * 1000:.0f} ms"
 
