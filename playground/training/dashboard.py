@@ -71,6 +71,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.setObjectName("trainingDashboard")
         self.spec = default_spec()
         self.model = None  # the network trained (only touched here when no run is active)
+        self.model_saved = True  # False once training changed the weights since a save
         self.shadow = None  # the views' private copy
         self.history = None
         self.run_thread: TrainingThread | None = None
@@ -402,6 +403,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self._drain_timer.stop()
         history = result["history"]
         self.history = history
+        self.model_saved = False
         if self.shadow is not None:
             self.shadow.set_weights(result["weights"])
             self.filters_view.set_weights(result["weights"])

@@ -25,8 +25,13 @@ class DashboardFiles:
         if self.is_training():
             raise ValueError("Stop or finish training before saving the model.")
         written = save_trained(path, self.model, self.history)
+        self.model_saved = True
         self.controls.readout.setText(saved_text(written))
         return written
+
+    def has_unsaved_model(self) -> bool:
+        """True when a model was trained here since it was last saved or opened."""
+        return self.model is not None and not self.model_saved
 
     def open_model(self, path: str) -> None:
         """Load a saved model to predict with or to continue training; shows its history."""
@@ -35,6 +40,7 @@ class DashboardFiles:
         model, history = open_trained(path)
         self.spec = model.spec()
         self.model = model
+        self.model_saved = True
         self.history = history
         self._make_shadow(model)
         self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "

@@ -103,12 +103,16 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS):
         board.start()
     assert "shift=2" in str(board.history.meta.get("augment"))
+    assert board.has_unsaved_model()  # trained, not saved yet: quitting would ask
     board.files_box.save_requested.emit(str(tmp_path / "m.json"))  # as the Save dialog does
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.history.json", "m.json", "m.npz"]
+    assert not board.has_unsaved_model()
     expected = board.model.get_weights()
     other = TrainingDashboard()
     qtbot.addWidget(other)
+    assert not other.has_unsaved_model()
     other.files_box.open_requested.emit(str(tmp_path / "m.json"))
+    assert not other.has_unsaved_model()
     for name, value in expected.items():
         np.testing.assert_array_equal(other.model.get_weights()[name], value)
     assert other.curves.run.point_count() > 0
