@@ -58,7 +58,7 @@ class WindowOverlay:
         self.outline.setPen(QPen(QColor(255, 200, 0), 0))
         self.outline.setZValue(20)
         self.outline.hide()
-        view_box.addItem(self.outline)
+        view_box.addItem(self.outline, ignoreBounds=True)
         self.cells: list[QGraphicsRectItem] = []
         self.texts: list[pg.TextItem] = []
 
@@ -82,7 +82,7 @@ class WindowOverlay:
                 cell.setBrush(QBrush(colour))
                 cell.setPen(QPen(QColor(255, 200, 0, 160), 0))
                 cell.setZValue(15)
-                self.view_box.addItem(cell)
+                self.view_box.addItem(cell, ignoreBounds=True)
                 self.cells.append(cell)
                 if labelled:
                     text = pg.TextItem(format_weight(float(flat[i, j])), color=(255, 255, 255),
@@ -90,7 +90,7 @@ class WindowOverlay:
                     text.setFont(font)
                     text.setPos(left + j + 0.5, top + i + 0.5)
                     text.setZValue(21)
-                    self.view_box.addItem(text)
+                    self.view_box.addItem(text, ignoreBounds=True)
                     self.texts.append(text)
 
     def zoom_to(self, explanation: PixelExplanation, margin: int = 5) -> None:

@@ -5,6 +5,9 @@ The settings are one small `Geometry` value; the panel edits it and says what co
 Sizes are written rows x cols (height x width) everywhere in the studio. The Sobel magnitude and
 angle views are computed at stride 1 with edge padding: the panel then disables its controls
 and says so.
+
+With an undo stack (the kernel document's), every change of a control is one undoable step
+in the same history as the kernel's edits, and undo moves the controls back.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from core.filtering import PADDING_MODES, describe_geometry
@@ -37,11 +41,21 @@ SOBEL_NOTE = ("Sobel magnitude and angle are computed at stride 1 with edge padd
 NEIGHBOURHOOD_NOTE = ("Median, minimum and maximum use only the kernel's size, not its weights, "
                       "so correlation and convolution give the same result.")
 SOBEL_VIEWS = ("magnitude", "angle")
+COMBO_MIN_CHARACTERS = 14
 
 
 def size_text(rows: int, cols: int) -> str:
     """"300x451": a size written rows x cols, as everywhere in the studio."""
     return f"{rows}x{cols}"
+
+
+def let_shrink(*combos: QComboBox, characters: int = COMBO_MIN_CHARACTERS) -> None:
+    """Let combo boxes narrow down to about `characters` letters in a small window (the text
+    shown is then shortened; the drop-down list keeps it whole). Their preferred width stays
+    that of their longest item."""
+    for combo in combos:
+        metrics = combo.fontMetrics()
+        combo.setMinimumWidth(metrics.averageCharWidth() * characters + 32)
 
 
 @dataclass(frozen=True)
@@ -59,14 +73,39 @@ class Geometry:
         return {"padding": self.padding, "pad_width": self.pad_width, "stride": self.stride}
 
 
+class _ControlsCommand(QUndoCommand):
+    """One change of the panel's controls; undo and redo put every control back."""
+
+    def __init__(self, panel: GeometryPanel, before: tuple, after: tuple, text: str) -> None:
+        super().__init__(text)
+        self._panel = panel
+        self._before = before
+        self._after = after
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # pushed after the control changed: it already shows `after`
+            self._first = False
+            return
+        self._panel._show_controls(self._after)
+
+    def undo(self) -> None:
+        self._panel._show_controls(self._before)
+
+
 class GeometryPanel(QWidget):
-    """Edits a `Geometry`; emits `changed(Geometry)`; `describe(...)` sets the size text."""
+    """Edits a `Geometry`; emits `changed(Geometry)`; `describe(...)` sets the size text.
+
+    Given an `undo_stack`, each control change is pushed onto it as one undoable step.
+    """
 
     changed = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
         self.geometry_value = Geometry()
+        self.undo_stack = undo_stack
         self.padding_combo = QComboBox()
         self.padding_combo.setObjectName("paddingCombo")
         for mode in PADDING_MODES:
@@ -109,8 +148,10 @@ class GeometryPanel(QWidget):
         for spin in (self.pad_spin, self.stride_spin):
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(self._on_control_changed)
+        let_shrink(self.padding_combo, self.mode_combo, self.function_combo)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow(self.note_label)  # first: seen as soon as the panel is
         form.addRow("Padding:", self.padding_combo)
         form.addRow("Pad width:", self.pad_spin)
@@ -119,22 +160,39 @@ class GeometryPanel(QWidget):
         form.addRow("Neighbourhood function:", self.function_combo)
         form.addRow("Output:", self.size_label)
 
+        self._shown = self._control_values()
+
     @property
     def geometry_settings(self) -> Geometry:
         return self.geometry_value
 
     def set_geometry(self, geometry: Geometry) -> None:
-        """Show `geometry` in the controls (and emit `changed` once)."""
-        blockers = [QSignalBlocker(w) for w in (self.padding_combo, self.pad_spin,
-                                                 self.stride_spin, self.mode_combo,
-                                                 self.function_combo)]
-        self.padding_combo.setCurrentIndex(self.padding_combo.findData(geometry.padding))
-        self.pad_spin.setValue(-1 if geometry.pad_width is None else geometry.pad_width)
-        self.stride_spin.setValue(geometry.stride)
-        self.mode_combo.setCurrentIndex(self.mode_combo.findData(geometry.mode))
-        self.function_combo.setCurrentIndex(self.function_combo.findData(geometry.function))
-        del blockers
-        self._on_control_changed()
+        """Show `geometry` in the controls (and emit `changed` once); one undoable step."""
+        pad = -1 if geometry.pad_width is None else geometry.pad_width
+        self._show_controls((geometry.padding, pad, geometry.stride, geometry.mode,
+                             geometry.function), undoable=True)
+
+    def _control_values(self) -> tuple:
+        """(padding, pad spin value (-1 = auto), stride, mode, function) as the controls show."""
+        return (self.padding_combo.currentData(), self.pad_spin.value(),
+                self.stride_spin.value(), self.mode_combo.currentData(),
+                self.function_combo.currentData())
+
+    def _show_controls(self, values: tuple, undoable: bool = False) -> None:
+        padding, pad, stride, mode, function = values
+        with (QSignalBlocker(self.padding_combo), QSignalBlocker(self.pad_spin),
+              QSignalBlocker(self.stride_spin), QSignalBlocker(self.mode_combo),
+              QSignalBlocker(self.function_combo)):
+            self.padding_combo.setCurrentIndex(self.padding_combo.findData(padding))
+            self.pad_spin.setValue(pad)
+            self.stride_spin.setValue(stride)
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
+            self.function_combo.setCurrentIndex(self.function_combo.findData(function))
+        if undoable:
+            self._on_control_changed()
+        else:
+            self._shown = self._control_values()
+            self._apply()
 
     def set_sobel_view(self, sobel_view: bool) -> None:
         """Disable the controls (with a note) while a Sobel magnitude or angle view is shown."""
@@ -154,6 +212,29 @@ class GeometryPanel(QWidget):
         self.note_label.setVisible(bool(note))
 
     def _on_control_changed(self) -> None:
+        """A person changed a control: one undo step (with a stack), then the new geometry."""
+        before, after = self._shown, self._control_values()
+        self._shown = after
+        if self.undo_stack is not None and before != after:
+            self.undo_stack.push(_ControlsCommand(self, before, after,
+                                                  self._step_text(before, after)))
+        self._apply()
+
+    def _step_text(self, before: tuple, after: tuple) -> str:
+        """What changed, for the Edit menu: e.g. "Stride 2" or "Padding: Reflect"."""
+        padding, pad, stride, mode, function = after
+        if padding != before[0]:
+            return f"Padding: {PADDING_TEXT.get(padding, padding).split(' (')[0]}"
+        if pad != before[1]:
+            return "Pad width auto" if pad < 0 else f"Pad width {pad}"
+        if stride != before[2]:
+            return f"Stride {stride}"
+        if mode != before[3]:
+            return "Convolution" if mode == "convolve" else "Correlation"
+        return f"Function: {'weighted sum' if function == 'sum' else function}"
+
+    def _apply(self) -> None:
+        """Take the geometry from the controls, update what is enabled, emit `changed`."""
         valid = self.padding_combo.currentData() == "valid"
         pad = -1 if valid else self.pad_spin.value()
         self._update_enabled()

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.filters.geometry_panel import let_shrink
+
 SCALES = {"clip": "Clip to 0..255", "normalize": "Normalise min..max", "abs": "Absolute value"}
 CHANNELS = ("All channels", "Red", "Green", "Blue")
 VALUE_HINT = "Move the mouse over an image to read pixel values."
@@ -84,6 +86,12 @@ class ImagePair(QWidget):
             self.graphics.ci.layout.setColumnPreferredWidth(column, 100)
         self.result_box.setXLink(self.original_box)
         self.result_box.setYLink(self.original_box)
+        # The views fit the image, also when the window is resized, until the person zooms
+        # or pans (or explain mode zooms in: `keep_view`).
+        self.fit_on_resize = True
+        self.original_box.sigResized.connect(self._on_view_resized)
+        for box in (self.original_box, self.result_box):
+            box.sigRangeChangedManually.connect(self.keep_view)
         self.original_item = pg.ImageItem()
         self.result_item = pg.ImageItem()
         self.original_box.addItem(self.original_item)
@@ -118,6 +126,7 @@ class ImagePair(QWidget):
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+        let_shrink(self.scale_combo, self.channel_combo, characters=8)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Show result:"))
         controls.addWidget(self.scale_combo)
@@ -163,7 +172,20 @@ class ImagePair(QWidget):
         height, width = image.shape[:2]
         self.original_title.setText(f"Original {height}x{width} (rows x cols)")
         if first:
-            self.original_box.autoRange(padding=0.02)
+            self.fit_on_resize = True
+            self.fit_image()
+
+    def fit_image(self) -> None:
+        """Show the whole original (and the result beside it, the views being linked)."""
+        self.original_box.autoRange(padding=0.02)
+
+    def keep_view(self, *_args) -> None:
+        """Stop fitting the image on resize: the person chose what to look at."""
+        self.fit_on_resize = False
+
+    def _on_view_resized(self) -> None:
+        if self.fit_on_resize and self.original is not None:
+            self.fit_image()
 
     def set_result(self, raw: np.ndarray | None, display: np.ndarray | None,
                    placement: ResultPlacement | None = None, title: str = "Result", *,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.filters.geometry_panel import let_shrink
 from playground.filters.kernel_document import MAX_SIZE, MIN_SIZE, RGB_CHANNELS, KernelDocument
 from playground.filters.kernel_grid import SYMMETRIES, KernelGrid
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
@@ -96,7 +97,9 @@ class KernelEditor(QWidget):
         size_row.addWidget(QLabel("x"))
         size_row.addWidget(self.cols_spin)
         size_row.addStretch(1)
+        let_shrink(self.symmetry_combo)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         form.addRow("Size (rows x cols):", size_row)
         form.addRow("Brush value:", self.brush_spin)
         form.addRow("Symmetry:", self.symmetry_combo)

@@ -148,12 +148,15 @@ class PresetsPanel(QWidget):
         layout.addWidget(self.sobel_box)
         layout.addLayout(save_row)
         self.reload_list()
-        self.setMinimumWidth(self.list_width())
         document.changed.connect(self.follow_document)
         self.follow_document()
 
+    def sizeHint(self) -> QSize:
+        return QSize(self.list_width(), super().sizeHint().height())
+
     def list_width(self) -> int:
-        """Width in which every preset's name fits beside its preview (the panel's minimum)."""
+        """Width in which every preset's name fits beside its preview (the preferred width; a
+        small window narrows the list and shortens the longest names, whole in their tooltips)."""
         metrics = self.list.fontMetrics()
         text = max(metrics.horizontalAdvance(name) for name in PRESETS)
         scroll_bar = self.list.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
@@ -166,7 +169,7 @@ class PresetsPanel(QWidget):
         self.list.clear()
         for name in PRESETS:
             item = QListWidgetItem(name)
-            item.setToolTip(PRESETS[name].description)
+            item.setToolTip(f"<b>{name}</b>: {PRESETS[name].description}")
             item.setData(KEY_ROLE, name)
             self.list.addItem(item)
         user_files = sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
@@ -332,7 +335,8 @@ class PresetsPanel(QWidget):
 
     # ---- saving --------------------------------------------------------------------------
     def save_current(self, kernel: Kernel) -> Path | None:
-        """Save `kernel` under the name typed in the name field; the list then shows it."""
+        """Save `kernel` under the name typed in the name field; the list then shows it, and
+        the document becomes that saved kernel (its name and entry selected; one undo step)."""
         name = self.name_edit.text().strip()
         if not re.fullmatch(r"[\w\- ]{1,60}", name or ""):
             self.error.emit("Type a name for the kernel (letters, digits, spaces, - or _), "
@@ -346,6 +350,8 @@ class PresetsPanel(QWidget):
             self.error.emit(f"Cannot save the kernel to {path}: {error}")
             return None
         self.reload_list()
+        self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
+                                 name=name, source=str(path))
         self.saved.emit(str(path))
         return path
 

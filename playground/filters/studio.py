@@ -16,14 +16,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
+    QStyle,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from playground.filters.columns import ColumnSplitter, scrolling
 from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
 from playground.filters.filter_jobs import FilterOutput, FilterRequest, run_filter, subsample_step
 from playground.filters.filter_worker import FilterRunner
@@ -41,6 +42,9 @@ from playground.widgets.message_bar import MessageBar
 PROGRESS_DELAY_MS = 150
 HOVER_EXPLAIN_MAX_PIXELS = 1_500_000
 THUMBNAIL_SIDE = 64
+RIGHT_PANEL_MIN_WIDTH = 300
+CENTRE_MIN_WIDTH = 440
+"""Below this the images' column takes width from the side panels (a small window)."""
 
 
 class FilterStudio(QWidget):
@@ -71,7 +75,7 @@ class FilterStudio(QWidget):
         self.messages = MessageBar()
         self.views = ImagePair()
         self.editor = KernelEditor(self.document)
-        self.geometry_panel = GeometryPanel()
+        self.geometry_panel = GeometryPanel(undo_stack=self.document.undo_stack)
         self.facts = KernelFactsPanel(self.document)
         self.presets = PresetsPanel(self.document, kernel_folder)
         self.explain_panel = ExplainPanel()
@@ -133,7 +137,8 @@ class FilterStudio(QWidget):
 
         bottom = QTabWidget()
         bottom.addTab(self.explain_panel, "Explain a pixel")
-        bottom.addTab(self.example, "Worked example (9x9)")
+        self.example_scroll = scrolling(self.example, frame=False)  # its controls need ~400 px
+        bottom.addTab(self.example_scroll, "Worked example (9x9)")
         self.bottom_tabs = bottom
         bottom.currentChanged.connect(self._on_bottom_tab_changed)
         centre = QSplitter(Qt.Orientation.Vertical)
@@ -154,21 +159,19 @@ class FilterStudio(QWidget):
             right_layout.addWidget(box, 3 if widget is self.editor else 0)
         right_layout.addStretch(0)  # takes the spare height when the grids are compact
         self.right_layout = right_layout
-        scroll = QScrollArea()
+        scroll = scrolling(right)
         self.right_scroll = scroll
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(right)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(right.minimumSizeHint().width() + 18)
+        # Preferred: every label beside its control, texts whole. A small window narrows the
+        # panel: labels go above their controls, long choices are shortened, and below
+        # RIGHT_PANEL_MIN_WIDTH it scrolls sideways.
+        bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 4
+        scroll.setMinimumWidth(RIGHT_PANEL_MIN_WIDTH)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.presets)
-        splitter.addWidget(centre)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setStretchFactor(2, 0)
-        splitter.setSizes([self.presets.minimumWidth(), 690, 380])
+        right_width = right.sizeHint().width() + bar
+        splitter = ColumnSplitter(self.presets, centre, scroll,
+                                  left_width=self.presets.list_width,
+                                  right_width=lambda: right_width, centre_min=CENTRE_MIN_WIDTH)
+        self.main_splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(toolbar)
@@ -345,6 +348,7 @@ class FilterStudio(QWidget):
         self.overlay.show(explanation)
         self.views.mark_output(row, col)
         if zoom:
+            self.views.keep_view()
             self.overlay.zoom_to(explanation)
         return explanation
 
@@ -374,7 +378,7 @@ class FilterStudio(QWidget):
 
     def _on_bottom_tab_changed(self, index: int) -> None:
         """The worked example needs room; the images get it back for the explain table."""
-        example = self.bottom_tabs.widget(index) is self.example
+        example = self.bottom_tabs.widget(index) is self.example_scroll
         self._share_centre(0.45 if example else 0.62)
 
     def closeEvent(self, event) -> None:

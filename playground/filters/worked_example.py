@@ -35,7 +35,7 @@ class _Canvas(QWidget):
     def __init__(self, example: WorkedExample) -> None:
         super().__init__(example)
         self.example = example
-        self.setMinimumSize(300, 110)
+        self.setMinimumSize(300, 170)  # cells stay readable; a small tab scrolls instead
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def paintEvent(self, event) -> None:

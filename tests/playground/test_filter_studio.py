@@ -233,7 +233,7 @@ def test_worked_example_steps(qtbot, studio, screenshot_dir):
     assert example.output.shape == (7, 7)
     example.pad_spin.setValue(2)
     example.stride_spin.setValue(2)
-    studio.bottom_tabs.setCurrentWidget(example)
+    studio.bottom_tabs.setCurrentWidget(studio.example_scroll)
     qtbot.waitUntil(lambda: example.canvas.isVisible() and example.canvas.height() > 200)
     studio.grab().save(str(screenshot_dir / "filter_worked_example.png"))
 
