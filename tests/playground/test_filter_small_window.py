@@ -1,6 +1,8 @@
 """The studio fits half a 1920 screen or a small laptop (960x640) and keeps its default look."""
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 from test_filter_helpers import make_studio, wait_result
 
 from core.kernels import PRESETS
@@ -41,13 +43,19 @@ def test_studio_fits_960x640_with_every_control_reachable(qtbot, main_window, tm
                                                           screenshot_dir):
     _, extra = _studio_share(qtbot, main_window)
     size = SMALL - extra  # what the studio gets in a 960x640 window
-    studio = make_studio(qtbot, tmp_path, size=(size.width(), size.height()))
-    hint = studio.minimumSizeHint()
-    assert hint.width() <= size.width() and hint.height() <= size.height(), hint
+    default = DEFAULT - extra
+    studio = make_studio(qtbot, tmp_path, size=(default.width(), default.height()))
     assert studio.open_path(resource_path("images", "astronaut.png"))
     studio.presets.select("Gaussian")  # its parameters make the kernel list widest
     wait_result(qtbot, studio)
-    assert studio.size() == size
+    box = studio.views.original_box
+    for shown in (size, default, size):  # the window made smaller, larger, smaller again
+        before = box.width()
+        studio.resize(shown)
+        qtbot.waitUntil(lambda shown=shown, before=before: studio.size() == shown
+                        and box.width() != before)  # pyqtgraph lays out from the event loop
+    hint = studio.minimumSizeHint()
+    assert hint.width() <= size.width() and hint.height() <= size.height(), hint
 
     presets_width, centre_width, right_width = studio.main_splitter.sizes()
     assert centre_width >= CENTRE_MIN_WIDTH and right_width >= RIGHT_PANEL_MIN_WIDTH
@@ -126,3 +134,25 @@ def test_share_width_gives_the_centre_its_minimum_from_the_sides():
     assert share_width(800, (231, 436), (160, 300), 440) == [160, 340, 300]
     # a preferred width below the minimum is raised to it
     assert share_width(1100, (100, 436), (160, 300), 440) == [160, 504, 436]
+
+
+def test_a_zoom_is_kept_when_the_window_resizes(qtbot, tmp_path):
+    studio = make_studio(qtbot, tmp_path, size=(1200, 760))
+    assert studio.open_path(resource_path("images", "camera.png"))
+    wait_result(qtbot, studio)
+    views = studio.views
+    box = views.original_box
+    viewport = views.graphics.viewport()
+    centre = views.graphics.mapFromScene(box.sceneBoundingRect().center())
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] - box.viewRange()[0][0] > 500)
+    wheel = QWheelEvent(QPointF(centre), QPointF(viewport.mapToGlobal(centre)), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, wheel)  # the person zooms in
+    zoomed = box.viewRange()[0][1] - box.viewRange()[0][0]
+    assert zoomed < 450 and not views.fit_on_resize
+    before = box.width()
+    studio.resize(1000, 700)
+    qtbot.waitUntil(lambda: box.width() != before)
+    x0, x1 = box.viewRange()[0]
+    assert x1 - x0 <= zoomed + 1  # still zoomed in, not refitted to the whole image
