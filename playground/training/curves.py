@@ -118,6 +118,7 @@ class CurvesPanel(QWidget):
             self.plots[key] = plot
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.plots["grad"].setLogMode(y=True)
+        self._set_grad_decades(-3, 1)  # a readable empty axis until the first norms arrive
         self.epochs = 1
         self._ranges_fitted = 0.0
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -226,9 +227,12 @@ class CurvesPanel(QWidget):
             high = int(np.ceil(np.log10(max(norms))))
             low = max(int(np.floor(np.log10(min(norms)))), high - GRAD_DECADES)
             low = min(low, high - 2)
-            # A quarter decade more at each end, so that the end labels are drawn too.
-            self.plots["grad"].setYRange(low - 0.25, high + 0.25, padding=0)
-            self.plots["grad"].getAxis("left").setTicks(log_ticks(low, high))
+            self._set_grad_decades(low, high)
+
+    def _set_grad_decades(self, low: int, high: int) -> None:
+        # A quarter decade more at each end, so that the end labels are drawn too.
+        self.plots["grad"].setYRange(low - 0.25, high + 0.25, padding=0)
+        self.plots["grad"].getAxis("left").setTicks(log_ticks(low, high))
 
     def _update_items(self, curves, grad_curves, run: RunData | None, *, faded: bool) -> None:
         for name, item in curves.items():

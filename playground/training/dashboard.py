@@ -121,7 +121,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(360)
+        scroll.setMinimumWidth(345)
         scroll.setMaximumWidth(420)
 
         self.curves = CurvesPanel()

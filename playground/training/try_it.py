@@ -39,7 +39,7 @@ class TryItPanel(QWidget):
         self.preview.setToolTip("What the network sees: 28x28, digit scaled into 20x20 and "
                                 "centred by its centre of mass, like MNIST")
         self.bars = ProbabilityBars(title="What the network thinks")
-        self.bars.setMinimumSize(200, 200)
+        self.bars.setMinimumSize(160, 200)
         self.verdict = QLabel("Draw a digit in the black square (right-click clears).")
         self.verdict.setObjectName("verdict")
         self.verdict.setWordWrap(True)

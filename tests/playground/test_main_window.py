@@ -73,3 +73,10 @@ def test_about_headings_are_modest_and_paragraphs_leave_lists(main_window):
     text = readable_markdown("# Title\nSome words:\n- item one\n  more of item one\nAfter.")
     assert text.splitlines() == ["### Title", "Some words:", "- item one",
                                  "  more of item one", "", "After."]
+
+
+def test_window_fits_half_of_a_full_hd_screen(main_window):
+    assert main_window.minimumSizeHint().width() <= 960
+    main_window.resize(960, 640)
+    for tab in (main_window.filter_studio, main_window.builder, main_window.training):
+        assert tab.minimumSizeHint().width() <= main_window.width()

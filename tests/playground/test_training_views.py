@@ -204,3 +204,13 @@ def test_confusion_matrix_maps_cells_both_ways(app, qtbot):
     view.set_matrix(np.array([[5, 1], [2, 7]]), ["x", "y"])
     centre = view.mapToScene(view.cell_centre(1, 0))
     assert view.cell_at(centre) == (1, 0)
+
+
+def test_empty_gradient_axis_shows_a_few_decades(app, qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    major, minor = panel.plots["grad"].getAxis("left")._tickLevels  # set by setTicks
+    assert [text for _, text in major] == ["0.001", "0.01", "0.1", "1", "10"]
+    assert minor == []
+    low, high = panel.plots["grad"].viewRange()[1]
+    assert low < -3 and high > 1  # every labelled decade is inside the view
