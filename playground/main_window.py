@@ -81,6 +81,12 @@ def readable_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
+def _key_text(key: QKeySequence.StandardKey) -> str:
+    """The platform's text for a standard shortcut, e.g. "Ctrl+Z"."""
+    bindings = QKeySequence.keyBindings(key)
+    return bindings[0].toString(QKeySequence.SequenceFormat.NativeText) if bindings else ""
+
+
 class AboutDialog(QDialog):
     """Version, what Playground is, and the licences of the data it ships."""
 
@@ -183,8 +189,14 @@ class MainWindow(QMainWindow):
         """Undo/Redo act on the current tab; copy and paste images in the filter studio."""
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.setObjectName("editMenu")
-        self.undo_action = edit_menu.addAction("&Undo", lambda: self._tab_action("undo_action"))
-        self.redo_action = edit_menu.addAction("&Redo", lambda: self._tab_action("redo_action"))
+        # Each tab binds its own undo keys (they act on that tab's history); the menu only shows
+        # them, since the same shortcut bound here too would be ambiguous and fire nowhere.
+        undo_keys = _key_text(QKeySequence.StandardKey.Undo)
+        redo_keys = _key_text(QKeySequence.StandardKey.Redo)
+        self.undo_action = edit_menu.addAction(f"&Undo\t{undo_keys}",
+                                               lambda: self._tab_action("undo_action"))
+        self.redo_action = edit_menu.addAction(f"&Redo\t{redo_keys}",
+                                               lambda: self._tab_action("redo_action"))
         edit_menu.addSeparator()
         self.copy_result_action = edit_menu.addAction("&Copy result", self._copy_result)
         self.paste_image_action = edit_menu.addAction("&Paste image", self._paste_image)

@@ -80,3 +80,13 @@ def test_window_fits_half_of_a_full_hd_screen(main_window):
     main_window.resize(960, 640)
     for tab in (main_window.filter_studio, main_window.builder, main_window.training):
         assert tab.minimumSizeHint().width() <= main_window.width()
+
+
+def test_edit_menu_shows_the_undo_keys(main_window):
+    from PySide6.QtGui import QKeySequence
+
+    undo, redo = main_window.undo_action.text(), main_window.redo_action.text()
+    undo_key = QKeySequence(QKeySequence.StandardKey.Undo).toString(
+        QKeySequence.SequenceFormat.NativeText)
+    assert undo == f"&Undo\t{undo_key}" and undo_key
+    assert redo.startswith("&Redo\t") and len(redo) > len("&Redo\t")
