@@ -3,7 +3,9 @@
 A spec layer entry may carry, beside its config,
 `"init": {"kernels": [{"name": "Sobel x", "values": [[...], ...]}, ...]}`: one 2-D kernel per
 output filter, in order, applied to every input channel. `apply_kernel_init` copies them into a
-built `Sequential`; with `"trainable": false` in the config the seeded filters stay as they are.
+built `Sequential`. `"init": {"kernels": [...], "freeze": true}` keeps exactly the seeded filters
+(the first k) as they are while the others learn; `"trainable": false` in the config freezes the
+whole block.
 """
 
 from __future__ import annotations
@@ -67,9 +69,23 @@ def seed_weights(weight: np.ndarray, bias: np.ndarray | None, kernels: list) -> 
             bias[j] = 0
 
 
+def frozen_filter_count(entry) -> int:
+    """How many filters a spec layer entry freezes through `"init": {"freeze": true}`: its seed
+    kernels (0 without seeds or freeze). Raises ValueError when "freeze" is not true or false."""
+    init = entry.get("init") if isinstance(entry, dict) else None
+    if not isinstance(init, dict):
+        return 0
+    freeze = init.get("freeze", False)
+    if not isinstance(freeze, bool):
+        raise ValueError(f"init.freeze must be true or false; received {freeze!r}")
+    kernels = init.get("kernels", [])
+    return len(kernels) if freeze and isinstance(kernels, list) else 0
+
+
 def apply_kernel_init(model, spec: dict) -> int:
     """Copy the seed kernels of `spec["layers"][i]["init"]` into `model.layers[i]` (a Conv2D built
-    by `Sequential.from_spec(spec)`). Returns the number of filters seeded.
+    by `Sequential.from_spec(spec)`) and mark the first ones frozen when `init.freeze` is true.
+    Returns the number of filters seeded.
 
     Raises ValueError naming the block when seeds sit on a block without a 4-D weight, or do not
     fit it.
@@ -92,6 +108,7 @@ def apply_kernel_init(model, spec: dict) -> int:
                              "seed kernels only go on Conv2D blocks")
         try:
             seed_weights(weight, layer.params.get("bias"), kernels)
+            layer.frozen_filters = frozen_filter_count(entry)
         except ValueError as error:
             raise ValueError(f"block {index} ({entry.get('class')}): {error}") from None
         seeded += len(kernels)

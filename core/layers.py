@@ -153,6 +153,14 @@ class Layer:
     def param_count(self, input_shape=None) -> int:
         return int(sum(np.prod(s) for s in self.param_shapes().values()))
 
+    def frozen_param_count(self) -> int:
+        """How many of the parameters training leaves alone (all of them when not trainable)."""
+        return 0 if self.trainable else self.param_count()
+
+    def trained_slice(self, name: str) -> slice:
+        """The part of parameter `name` along its first axis that training updates."""
+        return slice(None)
+
     def reset_parameters(self, rng: np.random.Generator) -> None:
         """Draw fresh weights (seeded by `rng`) and zero the biases and gradients."""
         for name, shape in self.param_shapes().items():
@@ -247,6 +255,8 @@ class Conv2D(Layer):
         TRAINABLE,
     )
 
+    frozen_filters = 0  # the first filters, kept as seeded (see core.kernel_init)
+
     def _configure(self):
         if self.padding == "same" and self.kernel_size % 2 == 0:
             raise ValueError(f'Conv2D: padding "same" needs an odd kernel_size; '
@@ -260,6 +270,18 @@ class Conv2D(Layer):
     def param_shapes(self):
         k = self.kernel_size
         return {"weight": (self.out_channels, self.in_channels, k, k), "bias": (self.out_channels,)}
+
+    def frozen_param_count(self) -> int:
+        """All weights when the block is frozen, else those of its first `frozen_filters`
+        filters: k*k*in weights and one bias each."""
+        if not self.trainable:
+            return self.param_count()
+        k = self.kernel_size
+        return min(self.frozen_filters, self.out_channels) * (k * k * self.in_channels + 1)
+
+    def trained_slice(self, name: str) -> slice:
+        """weight[k:] and bias[k:]: the filters after the `frozen_filters` seeded ones."""
+        return slice(min(self.frozen_filters, self.out_channels), None)
 
     def output_shape(self, input_shape):
         c, h, w = self._needs_maps(input_shape)

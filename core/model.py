@@ -16,7 +16,7 @@ import numpy as np
 
 from core import functional as F
 from core.images import atomic_write
-from core.kernel_init import apply_kernel_init
+from core.kernel_init import apply_kernel_init, frozen_filter_count
 from core.layers import LAYERS, Layer, describe_shape
 
 INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
@@ -41,6 +41,7 @@ class BlockReport:
     error: str | None
     description: str = ""  # e.g. "Conv2D(1->8, 3x3, stride 1, pad 1)"
     trainable: bool = True
+    frozen: int = 0  # parameters training leaves alone (all when not trainable, or seeded ones)
 
 
 def _at(message: str, name: str, index: int, description: str) -> str:
@@ -122,11 +123,18 @@ def analyse(spec) -> list[BlockReport]:
     """
     reports = []
     for i, block, _config, layer, out, error in _walk(spec, fill="missing"):
+        frozen = 0
+        if layer is not None:
+            try:
+                layer.frozen_filters = frozen_filter_count(block)
+            except ValueError as problem:
+                error = error or f"{block['class']} at position {i}: {problem}"
+            frozen = layer.frozen_param_count()
         reports.append(BlockReport(
             index=i, class_name=block["class"], output_shape=out,
             params=layer.param_count() if layer is not None else 0, error=error,
             description=repr(layer) if layer is not None else block["class"],
-            trainable=bool(layer.trainable) if layer is not None else True))
+            trainable=bool(layer.trainable) if layer is not None else True, frozen=frozen))
     return reports
 
 
@@ -154,12 +162,13 @@ def summary_table(spec) -> str:
     lines += [header, "-" * len(header)]
     for r in reports:
         shape = "x".join(map(str, r.output_shape)) if r.output_shape else "-"
-        frozen = " (frozen)" if r.params and not r.trainable else ""
+        frozen = (" (frozen)" if r.params and not r.trainable
+                  else f" ({r.frozen:,} frozen)" if r.frozen else "")
         lines.append(f"{r.index:>3}  {r.description:<{width}}{shape:<16}{r.params:>10,}{frozen}")
         if r.error:
             lines.append(f"     error: {r.error}")
     total = sum(r.params for r in reports)
-    trainable = sum(r.params for r in reports if r.trainable)
+    trainable = total - sum(r.frozen for r in reports)
     lines += ["-" * len(header), f"Total params: {total:,} (trainable {trainable:,})"]
     return "\n".join(lines)
 
@@ -174,6 +183,7 @@ class Sequential:
         self.name = name
         self.classes = list(classes) if classes is not None else None
         self.dtype = self.layers[0].dtype if self.layers else np.dtype(np.float32)
+        self.inits: dict[int, dict] = {}  # block index -> its spec "init" (seed kernels)
         self.output_shape = self.input_shape
         for layer in self.layers:
             self.output_shape = layer.output_shape(self.output_shape)
@@ -199,6 +209,8 @@ class Sequential:
             apply_kernel_init(model, spec)  # Conv2D filters seeded with hand-made kernels
         except ValueError as error:
             raise SpecError(str(error)) from None
+        model.inits = {i: copy.deepcopy(block["init"]) for i, block in enumerate(spec["layers"])
+                       if block.get("init")}
         return model
 
     def spec(self) -> dict:
@@ -208,6 +220,8 @@ class Sequential:
             spec["classes"] = list(self.classes)
         spec["layers"] = [{"class": type(layer).__name__, "config": layer.config()}
                           for layer in self.layers]
+        for index, init in self.inits.items():
+            spec["layers"][index]["init"] = copy.deepcopy(init)
         return spec
 
     # ----- computation -------------------------------------------------------------------------
@@ -289,13 +303,27 @@ class Sequential:
 
     # ----- parameters --------------------------------------------------------------------------
     def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """(name, value, grad) for the trainable blocks, names like "0.weight"."""
-        return [(f"{i}.{key}", value, layer.grads[key])
-                for i, layer in enumerate(self.layers) if layer.trainable
-                for key, value in layer.params.items()]
+        """(name, value, grad) for the trainable blocks, names like "0.weight".
+
+        A Conv2D with frozen seeded filters gives views without them (weight[k:], bias[k:]):
+        first-axis slices of contiguous arrays, so optimisers update the rest in place.
+        """
+        found = []
+        for i, layer in enumerate(self.layers):
+            if not layer.trainable:
+                continue
+            for key, value in layer.params.items():
+                part = layer.trained_slice(key)
+                if value[part].size:
+                    found.append((f"{i}.{key}", value[part], layer.grads[key][part]))
+        return found
 
     def param_count(self) -> int:
         return sum(layer.param_count() for layer in self.layers)
+
+    def frozen_param_count(self) -> int:
+        """Parameters training leaves alone: frozen blocks and frozen seeded filters."""
+        return sum(layer.frozen_param_count() for layer in self.layers)
 
     def summary(self) -> str:
         return summary_table(self.spec())
