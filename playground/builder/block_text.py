@@ -30,8 +30,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{count_text(n)} {word if n == 1 else (many or word + 's')}"
 
 
-def params_text(n: int) -> str:
-    return "no weights" if n == 0 else plural(n, "param")
+def params_text(n: int, frozen: int = 0) -> str:
+    """"80 params", or "80 params, 20 frozen" when only some of them are frozen."""
+    if n == 0:
+        return "no weights"
+    return plural(n, "param") + (f", {count_text(frozen)} frozen" if 0 < frozen < n else "")
 
 
 def setting_names() -> set[str]:
@@ -144,8 +147,10 @@ def output_formula(class_name: str, config: dict, in_shape, out_shape) -> str:
     return f"applied to each value on its own: same shape as its input, {shape_text(out_shape)}"
 
 
-def params_formula(class_name: str, config: dict, in_shape, params: int) -> str:
-    """How the parameter count follows from the settings, with the numbers filled in."""
+def params_formula(class_name: str, config: dict, in_shape, params: int,
+                   frozen_filters: int = 0) -> str:
+    """How the parameter count follows from the settings, with the numbers filled in;
+    `frozen_filters` seeded filters kept as they are are named too."""
     c = config
     if class_name == "Conv2D" and in_shape is not None and len(in_shape) == 3:
         k, n, m = int(c.get("kernel_size", 3)), int(in_shape[0]), int(c.get("out_channels", 1))
@@ -156,7 +161,13 @@ def params_formula(class_name: str, config: dict, in_shape, params: int) -> str:
                 f"{count_text(weights + m)}")
         if weights + m != params:
             text += f" (the engine counts {count_text(params)})"
-        return text + ("; frozen: not trained" if c.get("trainable") is False else "")
+        if c.get("trainable") is False:
+            return text + "; frozen: not trained"
+        if frozen_filters:
+            kept = min(frozen_filters, m)
+            text += (f"; the {plural(kept, 'seeded filter')} ({count_text(kept * (k * k * n + 1))}"
+                     f" params) {'is' if kept == 1 else 'are'} frozen, the rest learn")
+        return text
     if class_name == "Dense" and in_shape is not None and len(in_shape) == 1:
         n, m = int(in_shape[0]), int(c.get("out_features", 1))
         text = (f"{plural(n, 'input')} x {plural(m, 'output')} = {plural(n * m, 'weight')} + "

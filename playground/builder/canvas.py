@@ -162,9 +162,13 @@ class NetworkCanvas(QWidget):
                                                for k in layer["init"]["kernels"]))
         if layer["config"].get("trainable") is False:
             tags.append("frozen")
+        elif report.frozen:
+            kept = len(layer["init"]["kernels"])
+            tags.append("seeded filter frozen" if kept == 1 else f"{kept} seeded filters frozen")
         return {"label": short_label(layer["class"], layer["config"]),
                 "shape": shape_text(report.output_shape),
-                "params": params_text(report.params) if report.output_shape is not None else "",
+                "params": (params_text(report.params, report.frozen)
+                           if report.output_shape is not None else ""),
                 "error": report.error, "tags": "; ".join(tags)}
 
     def total_text(self) -> str:
@@ -173,7 +177,7 @@ class NetworkCanvas(QWidget):
         if error is not None:
             return f"Total: ? parameters until block {error.index} fits"
         total = sum(r.params for r in reports)
-        frozen = sum(r.params for r in reports if not r.trainable)
+        frozen = sum(r.frozen for r in reports)
         text = f"Total: {plural(total, 'parameter')}"
         if frozen:
             text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"

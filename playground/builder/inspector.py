@@ -41,6 +41,12 @@ def _int_bound(value, fallback: int) -> int:
     return int(value) if value is not None else fallback
 
 
+def _frozen_filters(layer: dict) -> int:
+    """How many seeded filters a layer entry keeps frozen ("init": {"freeze": true})."""
+    init = layer.get("init") or {}
+    return len(init.get("kernels", [])) if init.get("freeze") is True else 0
+
+
 def _settings_problem(cls, config: dict) -> str | None:
     """Why a block's own settings are not valid (checked by the block), or None."""
     try:
@@ -266,13 +272,20 @@ class Inspector(QWidget):
                                              report.output_shape)).replace("\n", "<br>"))
             self.params_formula.setText(
                 "<b>Parameters</b><br>" + html.escape(
-                    params_formula(layer["class"], layer["config"], in_shape, report.params)))
+                    params_formula(layer["class"], layer["config"], in_shape, report.params,
+                                   _frozen_filters(layer))))
         if layer["class"] == "Conv2D":
             kernels = layer.get("init", {}).get("kernels", [])
             self.seeds.setVisible(True)
             self.seed_button.setVisible(True)
-            self.seeds.setText("Seeded filters: " + ", ".join(k.get("name", "?") for k in kernels)
-                               if kernels else "Filters start random (He initialisation).")
+            text = ("Seeded filters: " + ", ".join(k.get("name", "?") for k in kernels)
+                    if kernels else "Filters start random (He initialisation).")
+            if kernels and layer["config"].get("trainable") is False:
+                text += " (the whole block is frozen)"
+            elif _frozen_filters(layer):
+                which = "this filter stays" if len(kernels) == 1 else "these filters stay"
+                text += f" (frozen: {which} as seeded, the others learn)"
+            self.seeds.setText(text)
 
     def _set_editor(self, editor, setting, value, in_shape) -> None:
         """Show `value` in its editor; for a value the setting refuses (a spec made in code can

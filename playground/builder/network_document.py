@@ -273,12 +273,16 @@ class NetworkDocument(QObject):
         self._push(f"Set {cls} {human_names(name)} to {value}", after,
                    merge_key=("set", index, name))
 
-    def set_kernel_init(self, index: int, kernels: list[dict] | None, trainable: bool) -> None:
-        """Seed the filters of Conv2D `index` with named 2-D kernels (None removes the seeds)."""
+    def set_kernel_init(self, index: int, kernels: list[dict] | None, trainable: bool,
+                        freeze_seeded: bool = False) -> None:
+        """Seed the filters of Conv2D `index` with named 2-D kernels (None removes the seeds).
+        `trainable=False` freezes the whole block; `freeze_seeded` only the seeded filters."""
         after = self._state.copy()
         entry = after.layers[index]
         if kernels:
             entry["init"] = {"kernels": copy.deepcopy(kernels)}
+            if freeze_seeded and trainable:
+                entry["init"]["freeze"] = True
         else:
             entry.pop("init", None)
         if trainable:

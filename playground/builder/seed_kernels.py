@@ -1,7 +1,8 @@
 """Seed a Conv2D block's filters with kernels from the filter studio (Sobel, Gaussian, the kernels
 the user saved there, any kernel file), optionally frozen, so a hand-made edge detector can be
 compared with a learned one. The seeds go into the spec entry as
-`"init": {"kernels": [{"name", "values"}, ...]}`."""
+`"init": {"kernels": [{"name", "values"}, ...]}`, plus `"freeze": true` when only the seeded
+filters are kept as they are; freezing the whole block sets its config's `"trainable": false`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -63,7 +64,8 @@ def grid_text(values) -> str:
 
 
 class SeedKernelsDialog(QDialog):
-    """Choose kernels for the first filters of Conv2D block `index`, and whether to freeze it."""
+    """Choose kernels for the first filters of Conv2D block `index`, and what to freeze: nothing,
+    only the seeded filters, or the whole block."""
 
     def __init__(self, document, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +98,7 @@ class SeedKernelsDialog(QDialog):
         skipped = self._add_user_kernels()
         self.chosen = QListWidget()
         self.chosen.setObjectName("chosenKernels")
+        self.chosen.setMinimumWidth(170)
         self.preview = QLabel()
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -104,9 +107,19 @@ class SeedKernelsDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
-        self.freeze = QCheckBox("Freeze the block: keep these filters as they are (the whole "
-                                "block stops learning)")
-        self.freeze.setChecked(layer["config"].get("trainable") is False)
+        self.learn_all = QRadioButton("Let every filter learn (the seeds are only a start)")
+        self.freeze_seeded = QRadioButton("Freeze only these filters: they stay as seeded, the "
+                                          "other filters learn")
+        self.freeze_block = QRadioButton("Freeze the whole block: no filter learns")
+        for button, name in ((self.learn_all, "learnAll"), (self.freeze_seeded, "freezeSeeded"),
+                             (self.freeze_block, "freezeBlock")):
+            button.setObjectName(name)
+        if layer["config"].get("trainable") is False:
+            self.freeze_block.setChecked(True)
+        elif layer.get("init", {}).get("freeze") is True:
+            self.freeze_seeded.setChecked(True)
+        else:
+            self.learn_all.setChecked(True)
         add = QPushButton("Add →")
         add.clicked.connect(lambda: self._add_current())
         remove = QPushButton("Remove")
@@ -131,7 +144,8 @@ class SeedKernelsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(grid)
-        layout.addWidget(self.freeze)
+        for button in (self.learn_all, self.freeze_seeded, self.freeze_block):
+            layout.addWidget(button)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self._refresh_chosen()
@@ -208,7 +222,8 @@ class SeedKernelsDialog(QDialog):
         return True
 
     def accept(self) -> None:
-        self.document.set_kernel_init(self.index, self.seeds, not self.freeze.isChecked())
+        self.document.set_kernel_init(self.index, self.seeds, not self.freeze_block.isChecked(),
+                                      freeze_seeded=self.freeze_seeded.isChecked())
         super().accept()
 
     def _add_current(self) -> None:

@@ -283,7 +283,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.shadow = Sequential.from_spec(model.spec())
         self.shadow.set_weights(model.get_weights())
         layers = conv_layers(self.shadow)
-        self.filters_view.set_layers(layers)
+        self.filters_view.set_layers(layers, self.shadow.spec())
         self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
         self.filters_view.set_weights(self.shadow.get_weights())
         self.feature_maps.set_model(self.shadow)

@@ -1,5 +1,6 @@
 """The learned filters of a conv layer as small images, each named after the classic kernel it
-resembles most ("~ Sobel y, r = 0.87"), updated live from the worker's weight snapshots."""
+resembles most ("~ Sobel y, r = 0.87"), updated live from the worker's weight snapshots. Filters
+seeded from a kernel carry its name, and frozen ones say so ("#0 Sobel x (frozen)")."""
 
 from __future__ import annotations
 
@@ -65,6 +66,37 @@ def describe_match(match: tuple[str, float] | None) -> str:
     return f"~ {sign}{name},\nr = {abs(r):.2f}"
 
 
+def seeded_filters(spec: dict) -> dict[str, list[tuple[str, bool]]]:
+    """{"3.weight": [(seed name, frozen?), ...]} for the Conv2D blocks of a spec with seed kernels;
+    a seeded filter is frozen when its block is ("trainable": false) or the seeds are
+    ("init": {"freeze": true})."""
+    found = {}
+    for index, layer in enumerate(spec.get("layers", [])):
+        init = layer.get("init") or {}
+        kernels = init.get("kernels") or []
+        if not kernels:
+            continue
+        frozen = init.get("freeze") is True or layer.get("config", {}).get("trainable") is False
+        found[f"{index}.weight"] = [(str(k.get("name", f"kernel {j + 1}")), frozen)
+                                    for j, k in enumerate(kernels)]
+    return found
+
+
+def filter_caption(index: int, match: tuple[str, float] | None,
+                   seed: tuple[str, bool] | None, block_frozen: bool = False) -> str:
+    """"#0 Sobel x (frozen)" for a frozen seeded filter, "#1 from Sobel y, ~ Sobel y, r = 0.93"
+    for one seeded then trained, else "#2 ~ Emboss, r = 0.61"."""
+    if seed is not None and seed[1]:
+        return f"#{index} {seed[0]} (frozen)"
+    head = f"#{index}" + (" (frozen)" if block_frozen else "")
+    if seed is not None:
+        head += f" from {seed[0]},"
+    match_text = describe_match(match)
+    if not match_text:
+        return head.rstrip(",")
+    return head + ("\n" if seed is not None else " ") + match_text
+
+
 class FiltersView(QWidget):
     """Filters (out, in, kh, kw) of a chosen conv layer, one tile per output channel."""
 
@@ -80,6 +112,8 @@ class FiltersView(QWidget):
         self.grid = ImageGrid(columns=columns, size=48, caption_width=100)
         self.draw_count = 0
         self._weights: dict[str, np.ndarray] = {}
+        self._seeds: dict[str, list[tuple[str, bool]]] = {}
+        self._frozen_blocks: set[str] = set()
         top = QHBoxLayout()
         top.addWidget(QLabel("Learned filters of"))
         top.addWidget(self.layer_box, 1)
@@ -94,8 +128,13 @@ class FiltersView(QWidget):
         layout.addWidget(scroll, 1)
         self.setMinimumHeight(190)
 
-    def set_layers(self, conv_layers: list[tuple[str, str]]) -> None:
-        """[(weight key e.g. "0.weight", label e.g. "Conv2D at 0 (1->8, 3x3)")] of the model."""
+    def set_layers(self, conv_layers: list[tuple[str, str]], spec: dict | None = None) -> None:
+        """[(weight key e.g. "0.weight", label e.g. "Conv2D at 0 (1->8, 3x3)")] of the model;
+        its `spec` names the seeded filters and says which are frozen."""
+        spec = spec or {}
+        self._seeds = seeded_filters(spec)
+        self._frozen_blocks = {f"{i}.weight" for i, layer in enumerate(spec.get("layers", []))
+                               if layer.get("config", {}).get("trainable") is False}
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
         for key, label in conv_layers:
@@ -129,13 +168,15 @@ class FiltersView(QWidget):
             return
         out_channels, in_channels, kh, kw = kernel.shape
         classics = classic_kernels(kh) if kh == kw else ()
+        seeds = self._seeds.get(key, [])
         displays, captions, tips = [], [], []
         for index in range(out_channels):
             one = kernel[index]
             shown = one if in_channels == 3 else one.mean(axis=0)
             displays.append(to_display(shown, symmetric=True))
-            caption = describe_match(closest_kernel(one, classics))
-            captions.append(f"#{index} {caption}".strip())
+            seed = seeds[index] if index < len(seeds) else None
+            captions.append(filter_caption(index, closest_kernel(one, classics), seed,
+                                           key in self._frozen_blocks))
             rows = "\n".join("  ".join(f"{v:+.2f}" for v in row) for row in one.mean(axis=0))
             tips.append(f"filter {index} (mean over {in_channels} inputs):\n{rows}")
         self.grid.set_images(displays, captions, tips)

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import QPoint, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from core.kernels import make_preset, save_kernel
@@ -35,6 +35,13 @@ def tab(qtbot, reference):
 
 def plain(label):
     return re.sub(r"<[^>]+>", "\n", label.text()).replace("&amp;", "&")
+
+
+def choose(qtbot, radio):
+    """Click a radio button on its indicator, as a person would."""
+    qtbot.waitExposed(radio.window())
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
 
 
 def set_spin(qtbot, box, value):
@@ -155,7 +162,8 @@ def test_seed_dialog_puts_kernels_into_the_block(tab, qtbot, tmp_path):
     save_kernel(mine, make_preset("Sobel y"))
     assert dialog.load_kernel_file(str(mine))
     assert dialog.add_kernel(dialog.available.currentItem().text())
-    dialog.freeze.setChecked(True)
+    assert dialog.learn_all.isChecked()
+    choose(qtbot, dialog.freeze_block)
     dialog.accept()
     layer = tab.spec()["layers"][0]
     names = [k["name"] for k in layer["init"]["kernels"]]
@@ -171,6 +179,43 @@ def test_seed_dialog_puts_kernels_into_the_block(tab, qtbot, tmp_path):
     assert "Seeded filters: Sobel x" in tab.inspector.seeds.text()
     tab.document.undo_stack.undo()
     assert "init" not in tab.spec()["layers"][0]
+
+
+def test_seed_dialog_can_freeze_only_the_seeded_filters(tab, qtbot, screenshot_dir):
+    tab.canvas.set_selection([0], 0)
+    QApplication.processEvents()
+    qtbot.mouseClick(tab.inspector.seed_button, Qt.MouseButton.LeftButton)
+    dialog = tab.seed_dialog
+    assert dialog.add_kernel("Sobel x") and dialog.add_kernel("Sobel y")
+    assert dialog.freeze_seeded.text().startswith("Freeze only these filters")
+    assert dialog.freeze_block.text().startswith("Freeze the whole block")
+    choose(qtbot, dialog.freeze_seeded)
+    assert dialog.freeze_seeded.isChecked() and not dialog.freeze_block.isChecked()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save(str(screenshot_dir / "builder_seed_freeze_choice.png"))
+    dialog.accept()
+    layer = tab.spec()["layers"][0]
+    assert layer["init"]["freeze"] is True and "trainable" not in layer["config"]
+    texts = tab.canvas.card_texts(0)
+    assert texts["params"] == "80 params, 20 frozen"  # 2 filters x (9 weights + 1 bias)
+    assert texts["tags"] == "seeded: Sobel x, Sobel y; 2 seeded filters frozen"
+    assert tab.canvas.total_text() == "Total: 9,098 parameters (9,078 trainable, 20 frozen)"
+    inspector = plain(tab.inspector.params_formula)
+    assert "the 2 seeded filters (20 params) are frozen, the rest learn" in inspector
+    assert "(frozen: these filters stay as seeded, the others learn)" in tab.inspector.seeds.text()
+    tab.canvas.grab().save(str(screenshot_dir / "builder_seed_frozen_card.png"))
+    model = Sequential.from_spec(tab.spec())
+    assert model.layers[0].frozen_filters == 2 and model.frozen_param_count() == 20
+    again = tab.open_seed_dialog(0)  # the dialog shows the choice made
+    assert again.freeze_seeded.isChecked()
+    choose(qtbot, again.freeze_block)
+    again.accept()
+    layer = tab.spec()["layers"][0]
+    assert layer["config"]["trainable"] is False and "freeze" not in layer["init"]
+    assert tab.canvas.card_texts(0)["params"] == "80 params"
+    assert tab.canvas.total_text() == "Total: 9,098 parameters (9,018 trainable, 80 frozen)"
+    tab.document.undo_stack.undo()
+    assert tab.spec()["layers"][0]["init"]["freeze"] is True
 
 
 def test_seed_dialog_refuses_more_kernels_than_filters(tab, qtbot):

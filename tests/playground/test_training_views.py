@@ -156,6 +156,39 @@ def test_filters_view_draws_a_tile_per_filter(app, qtbot, screenshot_dir):
     view.grab().save(str(screenshot_dir / "training_filters_view.png"))
 
 
+def test_filters_view_marks_frozen_seeded_filters(app, qtbot, screenshot_dir):
+    from core.model import Sequential
+
+    sobel_x = np.asarray(make_preset("Sobel x").values, np.float64).tolist()
+    sobel_y = np.asarray(make_preset("Sobel y").values, np.float64).tolist()
+    spec = {"name": "edges", "input_shape": [1, 8, 8], "layers": [
+        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 4, "kernel_size": 3},
+         "init": {"kernels": [{"name": "Sobel x", "values": sobel_x},
+                              {"name": "Sobel y", "values": sobel_y}], "freeze": True}},
+        {"class": "Conv2D", "config": {"in_channels": 4, "out_channels": 2, "kernel_size": 3,
+                                       "trainable": False},
+         "init": {"kernels": [{"name": "Sobel y", "values": sobel_y}]}}]}
+    model = Sequential.from_spec(spec)
+    view = FiltersView()
+    qtbot.addWidget(view)
+    view.resize(700, 260)
+    view.show()
+    view.set_layers([("0.weight", "block 0"), ("1.weight", "block 1")], model.spec())
+    view.set_weights(model.get_weights())
+    captions = view.grid.captions()
+    assert captions[:2] == ["#0 Sobel x (frozen)", "#1 Sobel y (frozen)"]
+    assert "(frozen)" not in captions[2] and "(frozen)" not in captions[3]
+    view.grab().save(str(screenshot_dir / "training_filters_frozen.png"))
+    view.select_layer("1.weight")
+    captions = view.grid.captions()
+    assert captions[0] == "#0 Sobel y (frozen)" and captions[1].startswith("#1 (frozen)")
+    unfrozen = dict(spec, layers=[dict(spec["layers"][0], init={
+        "kernels": spec["layers"][0]["init"]["kernels"]})])
+    view.set_layers([("0.weight", "block 0")], unfrozen)
+    view.set_weights(Sequential.from_spec(unfrozen).get_weights())
+    assert view.grid.captions()[0] == "#0 from Sobel x,\n~ Sobel x,\nr = 1.00"
+
+
 def test_tile_maps_lays_out_each_map_with_separators():
     maps = np.arange(3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5)
     mosaic = tile_maps(maps, columns=2)
