@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -68,6 +69,7 @@ class BuilderTab(QWidget):
         self.inspector = Inspector(self.document)
         self.seed_dialog: SeedKernelsDialog | None = None
         self.error_box = None
+        self.replace_box: QMessageBox | None = None
 
         self.canvas_area = QScrollArea()
         self.canvas_area.setWidgetResizable(True)
@@ -113,9 +115,10 @@ class BuilderTab(QWidget):
         self.templates_menu = QMenu(self.templates_button)
         for path in shipped_templates():
             action = self.templates_menu.addAction(template_title(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_spec_file(p, template=True))
+            action.triggered.connect(lambda _=False, p=path: self.request_open(p, template=True))
         self.templates_button.setMenu(self.templates_menu)
-        self.new_action = self._action("New", self.new_network, QKeySequence.StandardKey.New)
+        self.new_action = self._action("New", lambda: self.confirm_replace(self.new_network),
+                                       QKeySequence.StandardKey.New)
         self.open_action = self._action("Open…", self._on_open_clicked)
         self.save_action = self._action("Save…", self._on_save_clicked,
                                         QKeySequence.StandardKey.Save)
@@ -217,6 +220,37 @@ class BuilderTab(QWidget):
                          + (f" {problem}" if problem else ""))
         return True
 
+    def request_open(self, path, *, template: bool = False) -> None:
+        """Open a spec file or template as the user asked: first ask when the network has
+        unsaved changes (see `confirm_replace`)."""
+        self.confirm_replace(lambda: self.open_spec_file(path, template=template))
+
+    def confirm_replace(self, replace) -> bool:
+        """Call `replace()` now when the network is saved; else ask "Replace the unsaved
+        network?" in a non-blocking box and call it on Replace. True when it ran at once."""
+        if self.document.undo_stack.isClean():
+            replace()
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace the network",
+                          "Replace the unsaved network?", QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("replaceBox")
+        box.setInformativeText(f"“{self.document.name}” has changes that are not saved. "
+                               "Undo brings it back after replacing.")
+        replace_button = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def finished() -> None:
+            if box.clickedButton() is replace_button:
+                replace()
+            else:
+                self.show_status("Kept the unsaved network.")
+
+        box.finished.connect(finished)
+        self.replace_box = box
+        box.open()
+        return False
+
     def save_spec_file(self, path) -> bool:
         try:
             written = save_spec_file(path, self.document.spec())
@@ -306,7 +340,7 @@ class BuilderTab(QWidget):
     def _on_open_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open network", "", SPEC_FILTER)
         if path:
-            self.open_spec_file(path)
+            self.request_open(path)
 
     def _on_save_clicked(self) -> None:
         start = str(self.current_path or f"{self.document.name}.json")

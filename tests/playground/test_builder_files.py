@@ -73,6 +73,7 @@ def test_a_template_opens_clean_and_from_the_top(tab, qtbot):
     bar.setValue(bar.maximum())
     lenet = next(a for a in tab.templates_menu.actions() if a.text() == "LeNet-5")
     lenet.trigger()
+    answer_replace(qtbot, tab, "Replace")
     assert tab.spec()["name"] == "lenet5" and tab.document.layer_count() == 12
     assert tab.title.text() == "" and tab.document.undo_stack.isClean()
     assert bar.value() == 0
@@ -81,6 +82,60 @@ def test_a_template_opens_clean_and_from_the_top(tab, qtbot):
     assert tab.title.text() == "*"
     tab.document.undo_stack.undo()
     assert tab.title.text() == ""
+
+
+def answer_replace(qtbot, tab, button_text):
+    """Wait for the "Replace the unsaved network?" box and click one of its buttons."""
+    qtbot.waitUntil(lambda: tab.replace_box is not None and tab.replace_box.isVisible())
+    box = tab.replace_box
+    assert box.text() == "Replace the unsaved network?"
+    assert box.isModal() or box.windowModality() != Qt.WindowModality.NonModal
+    button = next(b for b in box.buttons() if b.text().replace("&", "") == button_text)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not box.isVisible())
+
+
+def test_a_template_asks_before_replacing_unsaved_changes(tab, qtbot, screenshot_dir):
+    tab.document.set_setting(0, "out_channels", 6)
+    tiny = next(a for a in tab.templates_menu.actions() if a.text() == "LeNet-5")
+    tiny.trigger()
+    assert tab.document.layer(0)["config"]["out_channels"] == 6  # not yet replaced
+    qtbot.waitUntil(lambda: tab.replace_box is not None and tab.replace_box.isVisible())
+    tab.replace_box.grab().save(str(screenshot_dir / "builder_replace_question.png"))
+    answer_replace(qtbot, tab, "Cancel")
+    assert tab.spec()["name"] != "lenet5"
+    assert tab.document.layer(0)["config"]["out_channels"] == 6
+    assert tab.status.text() == "Kept the unsaved network."
+    tiny.trigger()
+    answer_replace(qtbot, tab, "Replace")
+    assert tab.spec()["name"] == "lenet5"
+    tab.document.undo_stack.undo()  # replacing is undoable
+    assert tab.document.layer(0)["config"]["out_channels"] == 6
+    assert not tab.document.undo_stack.isClean()
+
+
+def test_a_saved_network_is_replaced_without_a_question(tab, qtbot):
+    assert tab.document.undo_stack.isClean()
+    lenet = next(a for a in tab.templates_menu.actions() if a.text() == "LeNet-5")
+    lenet.trigger()
+    assert tab.spec()["name"] == "lenet5" and tab.replace_box is None
+
+
+def test_open_and_new_ask_too(tab, qtbot, tmp_path, monkeypatch):
+    path = tmp_path / "one.json"
+    path.write_text('{"name": "one", "input_shape": [4], "layers": [{"class": "Dense", '
+                    '"config": {"out_features": 2}}]}')
+    monkeypatch.setattr("playground.builder.builder_tab.QFileDialog.getOpenFileName",
+                        lambda *args, **kwargs: (str(path), ""))
+    tab.document.set_setting(0, "out_channels", 6)
+    tab.open_action.trigger()
+    answer_replace(qtbot, tab, "Replace")
+    assert tab.spec()["name"] == "one"
+    tab.document.set_setting(0, "out_features", 3)
+    tab.new_action.trigger()
+    assert tab.document.layer_count() == 1
+    answer_replace(qtbot, tab, "Replace")
+    assert tab.document.layer_count() == 0
 
 
 def test_a_network_opened_elsewhere_is_clean(tab, tmp_path):
