@@ -313,6 +313,8 @@ class BuilderTab(QWidget):
     def _on_selection_changed(self) -> None:
         current = self.canvas.current_index()
         self.inspector.show_block(current)
+        if not self.palette_panel.tree.hasFocus():  # a card was chosen, not a palette block
+            self.palette_panel.clear_selection()
         if current is not None:
             name = "Input" if current < 0 else self.document.layer(current)["class"]
             self.palette_panel.show_help(name)

@@ -167,6 +167,11 @@ class PalettePanel(QWidget):
     def show_help(self, class_name: str) -> None:
         self.help.setHtml(help_html(class_name))
 
+    def clear_selection(self) -> None:
+        """Drop the highlight (the network's selection speaks now); the current block stays
+        current, so Enter in the palette still adds it."""
+        self.tree.clearSelection()
+
     def _on_current_changed(self, item, _previous) -> None:
         name = item.data(0, CLASS_ROLE) if item is not None else None
         if name:

@@ -231,6 +231,26 @@ def test_palette_enter_inserts_after_the_selection(tab, qtbot):
     assert tree.items["ReLU"].toolTip(0) and "ReLU" in tab.palette_panel.help.toPlainText()
 
 
+def test_choosing_a_card_clears_the_palette_highlight(tab, qtbot, screenshot_dir):
+    tree = tab.palette_panel.tree
+    for name in ("Conv2D", "ReLU"):
+        tab.document.insert_block(tab.document.layer_count(), name)
+    rect = tree.visualItemRect(tree.items["Dense"])
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tree.selectedItems() == [tree.items["Dense"]]
+    click_card(qtbot, tab.canvas, 1)
+    assert tab.canvas.current_index() == 1
+    assert tree.selectedItems() == []
+    assert "ReLU" in tab.palette_panel.help.toPlainText()
+    tab.grab().save(str(screenshot_dir / "builder_palette_cleared.png"))
+    tree.setFocus()  # Enter in the palette still adds its current block, and keeps it lit
+    qtbot.waitUntil(tree.hasFocus)
+    tree.setCurrentItem(tree.items["Flatten"])
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert layer_classes(tab) == ["Conv2D", "ReLU", "Flatten"]
+    assert tree.selectedItems() == [tree.items["Flatten"]]
+
+
 def test_menu_key_opens_the_block_menu(tab, qtbot, reference):
     from PySide6.QtWidgets import QMenu
 
