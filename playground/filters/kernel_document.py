@@ -113,6 +113,7 @@ class _CellsCommand(QUndoCommand):
         self._document = document
         self._changes = changes  # (row, col, channel) -> (old, new)
         self._stroke = stroke
+        self._revoked = False
         state = document._state
         # name, source, parameters and view before and after (the values are in `changes`)
         self._before = (state.name, state.source, dict(state.parameters), state.view)
@@ -137,6 +138,11 @@ class _CellsCommand(QUndoCommand):
     def undo(self) -> None:
         self._document._write_cells({k: old for k, (old, _) in self._changes.items()},
                                     self._before)
+        if self._revoked:
+            self.setObsolete(True)  # the stack then forgets it: no redo step left behind
+
+    def stroke(self) -> int | None:
+        return self._stroke
 
 
 class KernelDocument(QObject):
@@ -233,6 +239,18 @@ class KernelDocument(QObject):
                 changes[(row, col, channel)] = (old, float(np.float32(value)))
         if changes:
             self.undo_stack.push(_CellsCommand(self, changes, text, stroke))
+
+    def revoke_stroke(self, stroke: int) -> bool:
+        """Take back brush stroke `stroke` if it is the newest edit, leaving no undo or redo
+        step (the first click of a double-click is not a paint stroke). True if it was."""
+        stack = self.undo_stack
+        top = stack.command(stack.index() - 1) if stack.index() > 0 else None
+        if not isinstance(top, _CellsCommand) or top.stroke() != stroke \
+                or stack.index() != stack.count():
+            return False
+        top._revoked = True
+        stack.undo()
+        return True
 
     def nudge(self, row: int, col: int, channel: int, step: float) -> None:
         """Add `step` to one cell (mouse wheel)."""

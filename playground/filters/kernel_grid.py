@@ -1,16 +1,18 @@
 """The kernel grid editor: cells coloured by value, typed into, painted with a brush.
 
-Gestures: double-click (or start typing) to type a value; left-drag paints the brush value;
-right-drag erases to 0; the wheel nudges a cell (Shift for a tenth); arrow keys move the current
-cell, Delete zeroes it. Symmetry modes paint the mirrored cells too. All edits go through the
-`KernelDocument`, so each is one undo step (one per drag).
+Gestures: double-click (or start typing) to type a value (Esc cancels; a double-click paints
+nothing); left-drag paints the brush value; right-drag erases to 0; the wheel nudges a cell
+(Shift for a tenth); arrow keys move the current cell, Delete zeroes it. Symmetry modes paint
+the mirrored cells too. All edits go through the `KernelDocument`, so each is one undo step (one
+per drag). Any change of the document (undo, a preset) closes an open editor without committing.
+A cell's tooltip gives its exact weight.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QLineEdit, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QLineEdit, QSizePolicy, QToolTip, QWidget
 
 from playground.filters.kernel_document import KernelDocument
 
@@ -36,14 +38,40 @@ def diverging_colour(value: float, scale: float) -> QColor:
     return QColor(*(round(z + (e - z) * a) for z, e in zip(_ZERO, end, strict=True)))
 
 
-def format_weight(value: float) -> str:
-    """Short text for a cell (at most ~5 characters): 2, -1, .225, -.055, 7e-7."""
+def format_weight(value: float, digits: int = 3) -> str:
+    """Short text for a cell: 2, -1, .225, -.055, 7e-7 (3 significant digits; more with
+    `digits`, e.g. .22508 with 5)."""
     if value == int(value) and abs(value) < 1e5:
         return str(int(value))
     if abs(value) >= 0.01:
-        text = f"{value:.3g}"
+        text = f"{value:.{digits}g}"
         return text.replace("0.", ".", 1) if abs(value) < 1 else text
-    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{value:.{max(0, digits - 3)}e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def exact_weight(value: float) -> str:
+    """A weight in full (float32) precision, e.g. 0.22508352 or 6.7e-07 (0.00000067)."""
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    text = f"{value:.8f}".rstrip("0").rstrip(".")
+    if abs(value) < 1e-4:
+        text = f"{value:.2e} ({text})" if text not in ("0", "-0") else f"{value:.2e}"
+    return text
+
+
+MAX_CELL_DIGITS = 6
+
+
+class CellEditor(QLineEdit):
+    """The in-place editor: Esc cancels (`cancelled`), Return commits."""
+
+    cancelled = Signal()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.cancelled.emit()
+            return
+        super().keyPressEvent(event)
 
 
 def symmetric_cells(row: int, col: int, height: int, width: int, mode: str) -> set[tuple]:
@@ -87,8 +115,11 @@ class KernelGrid(QWidget):
         self._stroke: int | None = None
         self._stroke_value = 0.0
         self._last_cell: tuple[int, int] | None = None
-        self.editor = QLineEdit(self)
+        self._press_stroke: int | None = None
+        self._press_cell: tuple[int, int] | None = None
+        self.editor = CellEditor(self)
         self.editor.setObjectName("cellEditor")
+        self.editor.cancelled.connect(self.cancel_editor)
         self.editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.editor.hide()
         self.editor.returnPressed.connect(self._commit_editor)
@@ -200,7 +231,8 @@ class KernelGrid(QWidget):
                 if size >= 18:
                     light = colour.lightness() > 140
                     painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, format_weight(value))
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
+                                     self._fitting_text(value, rect.width(), font))
         centre = self.cell_rect(height // 2, width // 2) if height % 2 and width % 2 else None
         if centre is not None:
             painter.setPen(QPen(QColor(60, 60, 60), 2, Qt.PenStyle.DotLine))
@@ -211,15 +243,49 @@ class KernelGrid(QWidget):
             painter.drawRect(self.cell_rect(row, col).adjusted(1, 1, -1, -1))
         painter.end()
 
+    def _fitting_text(self, value: float, width: float, font: QFont) -> str:
+        """The most digits of `value` (up to MAX_CELL_DIGITS) that fit in a cell `width` wide."""
+        metrics = QFontMetrics(font)
+        for digits in range(MAX_CELL_DIGITS, 3, -1):
+            text = format_weight(value, digits)
+            if metrics.horizontalAdvance(text) <= width - 6:
+                return text
+        return format_weight(value)
+
+    def cell_text(self, row: int, col: int) -> str:
+        """The text painted in a cell at the current size."""
+        font = QFont(self.font())
+        font.setPixelSize(max(7, min(15, int(self.cell_size() / 3.4))))
+        value = self.document.cell(row, col, self.channel)
+        return self._fitting_text(value, self.cell_rect(row, col).width(), font)
+
+    def cell_tooltip(self, row: int, col: int) -> str:
+        """e.g. "row 4 of 7, col 4 of 7: 0.22508352" (rows and columns counted from 1)."""
+        height, width = self.document.shape
+        value = self.document.cell(row, col, self.channel)
+        return f"row {row + 1} of {height}, col {col + 1} of {width}: {exact_weight(value)}"
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            cell = self.cell_at(event.pos())
+            if cell is not None:
+                QToolTip.showText(event.globalPos(), self.cell_tooltip(*cell) + "<br>"
+                                  + self.toolTip(), self)
+                return True
+        return super().event(event)
+
     # ---- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
         cell = self.cell_at(event.position().toPoint())
         self.setFocus()
+        self._press_stroke = None
         if cell is None:
             return
         self._set_current(*cell)
         if event.button() == Qt.MouseButton.LeftButton:
             self._start_stroke(self.brush_value)
+            self._press_stroke = self._stroke  # taken back if this click becomes a double-click
+            self._press_cell = cell
         elif event.button() == Qt.MouseButton.RightButton:
             self._start_stroke(0.0)
         else:
@@ -231,6 +297,7 @@ class KernelGrid(QWidget):
             return
         cell = self.cell_at(event.position().toPoint())
         if cell is not None and cell != self._last_cell:
+            self._press_stroke = None  # a drag: a stroke, whatever follows
             self._set_current(*cell)
             self._paint_at(cell)
 
@@ -239,8 +306,12 @@ class KernelGrid(QWidget):
         self._last_cell = None
 
     def mouseDoubleClickEvent(self, event) -> None:
+        """Type a value: the first click's paint is taken back (a double-click is no stroke)."""
         cell = self.cell_at(event.position().toPoint())
-        if cell is not None:
+        if self._press_stroke is not None and cell == self._press_cell:
+            self.document.revoke_stroke(self._press_stroke)
+        self._press_stroke = None
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
             self._set_current(*cell)
             self.edit_current()
 
@@ -314,6 +385,12 @@ class KernelGrid(QWidget):
             return
         self._set_cell_value(value)
 
+    def cancel_editor(self) -> None:
+        """Close the editor without changing the cell."""
+        if self.editor.isVisible():
+            self.editor.hide()
+            self.setFocus()
+
     def _on_editor_finished(self) -> None:
         if self.editor.isVisible() and not self.editor.hasFocus():
             self._commit_editor()
@@ -332,6 +409,12 @@ class KernelGrid(QWidget):
             self.update()
 
     def _on_document_changed(self) -> None:
+        # Undo, redo or a preset replaced what the editor was typed over: drop the typing.
+        if self.editor.isVisible():
+            typing = self.editor.hasFocus()
+            self.editor.hide()
+            if typing:
+                self.setFocus()
         height, width = self.document.shape
         row, col = self.current
         self.current = (min(row, height - 1), min(col, width - 1))
