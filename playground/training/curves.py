@@ -95,7 +95,7 @@ class CurvesPanel(QWidget):
         self.graphics.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
-        for key, row, columns in (("series", 1, 3), ("grad", 3, 5)):
+        for key, row, columns in (("series", 1, 4), ("grad", 3, 5)):
             legend = RowLegend(labelTextSize="8pt", colCount=columns, verSpacing=-4, frame=False)
             self.graphics.addItem(legend, row=row, col=0, colspan=2)
             legend.setCacheMode(CACHE)
@@ -140,6 +140,9 @@ class CurvesPanel(QWidget):
             )
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.compare_grad_curves: dict[str, pg.PlotDataItem] = {}
+        # The legends' "dashed: run 1 deep_relu" entries, drawn with a dashed grey sample.
+        self.compare_samples = {key: pg.PlotDataItem([], [], pen=_pen((130, 130, 130), 2, True))
+                                for key in self.legends}
         self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setObjectName("hoverLabel")
         self.hover_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -166,6 +169,7 @@ class CurvesPanel(QWidget):
         for layer in list(self.grad_curves):
             self.plots["grad"].removeItem(self.grad_curves.pop(layer))
         self.legends["grad"].clear()
+        self._label_comparison()
         self.clear_hover()
         self.refresh()
 
@@ -182,7 +186,24 @@ class CurvesPanel(QWidget):
         for layer in list(self.compare_grad_curves):
             self.plots["grad"].removeItem(self.compare_grad_curves.pop(layer))
         self._update_items(self.compare_curves, self.compare_grad_curves, run, faded=True)
+        self._label_comparison()
         self._fit_ranges()
+
+    def comparison_legend(self) -> str:
+        """The legends' entry for the overlaid run, e.g. "dashed: run 1 deep_relu" ("" when
+        there is none)."""
+        return f"dashed: {self.comparison.title()}" if self.comparison is not None else ""
+
+    def legend_texts(self, key: str) -> list[str]:
+        """The entries of legend "series" or "grad", in order (what a person reads)."""
+        return [label.text for _sample, label in self.legends[key].items]
+
+    def _label_comparison(self) -> None:
+        for key, legend in self.legends.items():
+            sample = self.compare_samples[key]
+            legend.removeItem(sample)
+            if self.comparison is not None:
+                legend.addItem(sample, self.comparison_legend())
 
     def refresh(self, fit: bool = False) -> None:
         """Push the current run's data into the curve items (call at most ~20 times a second);

@@ -252,6 +252,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.spec, self.model, self._config, self._test = spec, model, config, test
         self._make_shadow(model)
         self.curves.reset(f"run {len(self.runs) + 1}", config.epochs)
+        self._name_current_run(str(spec.get("name", "network")), train.name)
         self._pending = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
         worker.batch_done.connect(self._pending["batches"].append)
         worker.epoch_done.connect(self._on_epoch_done)
@@ -319,6 +320,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.shadow = None
         self.history = None
         self.curves.reset("run")
+        self._list_runs()
         self.filters_view.clear("Reset: the filters of the next run appear when it starts.")
         self.feature_maps.set_model(None)
         self.try_it.set_model(None)

@@ -11,7 +11,7 @@ from core.history import History
 from playground.training.controls import summary_text
 from playground.training.hyper_panel import settings_from_meta
 from playground.training.model_files import open_trained, save_trained, saved_text
-from playground.training.run_data import RunData
+from playground.training.run_data import RunData, data_label
 from playground.widgets.messages import show_error
 
 
@@ -48,6 +48,7 @@ class DashboardFiles:
         ended = ""
         if history is not None:
             run = RunData.from_history(history, name=f"opened {Path(path).stem}")
+            run.network = model.name
             self.curves.show_run(run)
             self._offer_run(run, history.stop_reason)
             ended = " " + summary_text(history)
@@ -89,14 +90,27 @@ class DashboardFiles:
             show_error(self, "Cannot compare with that file", str(error))
             return False
         run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
+        run.network = run.network or Path(path).name.removesuffix(".history.json")
         self._offer_run(run, history.stop_reason, select=True)
         return True
 
     def _offer_run(self, run: RunData, stop_reason: str, *, select: bool = False) -> None:
         run.stop_reason = stop_reason
         self.runs.append(run)
-        label = f"{run.name} ({stop_reason.split(':')[0]})" if stop_reason else run.name
-        self.files_box.add_run(label, len(self.runs) - 1, select=select)
+        self._list_runs(select=len(self.runs) - 1 if select else None)
+
+    def _list_runs(self, select: int | None = None) -> None:
+        """Offer every run but the one shown as current (comparing it with itself shows
+        nothing) in "Compare with", labelled with its network, data set and result."""
+        offered = [(run.label(), index) for index, run in enumerate(self.runs)
+                   if run is not self.curves.run]
+        self.files_box.set_runs(offered, select)
+
+    def _name_current_run(self, network: str, data_name: str) -> None:
+        """Tell the run being trained which network and data set it is about."""
+        self.curves.run.network = network
+        self.curves.run.data = data_label(data_name)
+        self._list_runs()
 
     def _on_compare_file_requested(self, path: str) -> None:
         self.compare_with_file(path)

@@ -74,6 +74,24 @@ class NetworkFilesBox(QGroupBox):
         if select:
             self.compare_box.setCurrentIndex(position)
 
+    def set_runs(self, runs: list[tuple[str, int]], select: int | None = None) -> None:
+        """Offer these runs [(label, index in the dashboard's list)] for comparison, keeping
+        the one compared with if it is still offered (else: no comparison); `select` picks
+        one."""
+        box = self.compare_box
+        current = box.currentData()
+        wanted = select if select is not None else current
+        box.blockSignals(True)
+        while box.count() > 2:
+            box.removeItem(1)
+        for label, index in runs:
+            box.insertItem(box.count() - 1, label, index)
+        found = box.findData(wanted) if wanted not in (None, LOAD_RUN) else -1
+        box.setCurrentIndex(max(found, 0))
+        box.blockSignals(False)
+        if box.currentData() != current:
+            self.comparison_changed.emit(box.currentData())
+
     def clear_comparison(self) -> None:
         self.compare_box.setCurrentIndex(0)
 

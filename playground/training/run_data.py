@@ -38,6 +38,8 @@ class RunData:
     grad_norms: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     batches_per_epoch: int = 1
     stop_reason: str = ""
+    network: str = ""  # the network's name, e.g. "deep_relu"
+    data: str = ""  # the data set trained on, e.g. "MNIST 5k"
 
     def __post_init__(self) -> None:
         for name in SERIES:
@@ -81,6 +83,28 @@ class RunData:
     def point_count(self) -> int:
         return sum(len(xs) for xs, _ in self.series.values())
 
+    def final_accuracy(self) -> float | None:
+        """The last test accuracy of an epoch (the train accuracy without a test set), or None."""
+        for name in ("test accuracy (epoch)", "train accuracy (epoch)"):
+            values = self.series[name][1]
+            if values:
+                return values[-1]
+        return None
+
+    def title(self) -> str:
+        """"run 1 deep_relu": the run and its network, for a legend."""
+        return f"{self.name} {self.network}".strip()
+
+    def label(self) -> str:
+        """"run 2: deep_sigmoid on MNIST 5k (finished, 61.3%)", for a list of runs."""
+        text = self.name + (f": {self.network}" if self.network else "")
+        text += f" on {self.data}" if self.data else ""
+        status = [self.stop_reason.split(":")[0]] if self.stop_reason else []
+        accuracy = self.final_accuracy()
+        if accuracy is not None:
+            status.append(f"{100 * accuracy:.1f}%")
+        return text + (f" ({', '.join(status)})" if status else "")
+
     def to_csv(self) -> str:
         """Long format: series, x (epochs), value; one row per point."""
         out = io.StringIO()
@@ -104,4 +128,12 @@ class RunData:
         for event in getattr(history, "stats", []):
             run.add_stats(event)
         run.stop_reason = str(getattr(history, "stop_reason", "") or "")
+        meta = getattr(history, "meta", None) or {}
+        run.data = data_label(str(meta.get("data") or ""))
+        run.network = str(meta.get("network") or "")
         return run
+
+
+def data_label(name: str) -> str:
+    """A data set's name without the split: "MNIST 5k (train)" -> "MNIST 5k"."""
+    return name.removesuffix(" (train)").strip()

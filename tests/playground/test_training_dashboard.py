@@ -1,6 +1,7 @@
 """Training from the GUI: curves, filters, results, save/open, pause, stop, close, divergence."""
 
 import gc
+import re
 import time
 
 import numpy as np
@@ -117,11 +118,16 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
         np.testing.assert_array_equal(other.model.get_weights()[name], value)
     assert other.curves.run.point_count() > 0
     assert other.controls.state == "finished"
-    assert other.files_box.compare_box.itemText(1) == "opened m (finished)"
+    # The opened run is the one shown: it is not offered for comparing with itself.
+    assert other.files_box.compare_box.count() == 2
+    assert re.fullmatch(r"opened m: reference on MNIST 5k \(finished, \d+\.\d%\)",
+                        other.runs[0].label())
     other.shutdown()
     # The saved history can be overlaid on another run's curves.
     assert board.compare_with_file(str(tmp_path / "m.history.json"))
-    assert board.files_box.compare_box.currentText() == "m.history (finished)"
+    assert re.fullmatch(r"m\.history: m on MNIST 5k \(finished, \d+\.\d%\)",
+                        board.files_box.compare_box.currentText())
+    assert board.curves.legend_texts("series")[-1] == "dashed: m.history m"
     compared = board.curves.compare_curves["train loss (batch)"].getData()[1]
     np.testing.assert_allclose(compared, [b["loss"] for b in board.history.batches])
     (tmp_path / "bad.history.json").write_text("{ not json")
@@ -162,10 +168,13 @@ def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
     assert any(changed)
     # Both runs can be compared: the first one overlaid on the second.
     box = board.files_box.compare_box
-    assert box.count() == 4 and "run 1 (stopped)" in box.itemText(1)
-    assert box.itemText(3).startswith("a saved run")
+    assert box.count() == 3  # run 2 is the one shown: only run 1 is offered
+    assert box.itemText(1) == "run 1: reference on MNIST 5k (stopped)"
+    assert box.itemText(2).startswith("a saved run")
     box.setCurrentIndex(1)
     assert board.curves.comparison is board.runs[0]
+    assert board.curves.legend_texts("series")[-1] == "dashed: run 1 reference"
+    assert board.curves.legend_texts("grad")[-1] == "dashed: run 1 reference"
     assert len(board.curves.compare_curves["train loss (batch)"].getData()[0]) == len(
         history.batches)
 

@@ -247,3 +247,44 @@ def test_empty_gradient_axis_shows_a_few_decades(app, qtbot):
     assert minor == []
     low, high = panel.plots["grad"].viewRange()[1]
     assert low < -3 and high > 1  # every labelled decade is inside the view
+
+
+def _finished_run(name, network, accuracy):
+    run = RunData(name=name, network=network, data="MNIST 5k", stop_reason="finished")
+    for step in range(1, 5):
+        run.add_batch({"epoch": 1, "batch": step, "batches": 4, "loss": 2.0 / step,
+                       "accuracy": accuracy, "lr": 0.05})
+    run.add_stats({"step": 4, "layers": [{"name": "1 Dense", "grad_norm": 0.5}]})
+    run.add_epoch({"epoch": 1, "train_loss": 0.8, "train_accuracy": 0.7, "test_loss": 0.9,
+                   "test_accuracy": accuracy})
+    return run
+
+
+def test_runs_are_labelled_with_network_data_and_result():
+    run = _finished_run("run 2", "deep_sigmoid", 0.6134)
+    assert run.label() == "run 2: deep_sigmoid on MNIST 5k (finished, 61.3%)"
+    assert run.title() == "run 2 deep_sigmoid"
+    stopped = RunData(name="run 3", network="tiny", stop_reason="stopped")
+    assert stopped.label() == "run 3: tiny (stopped)"
+    history = type("H", (), {"batches": [], "epochs": [], "stats": [], "stop_reason": "finished",
+                             "meta": {"data": "MNIST 5k (train)"}})()
+    assert RunData.from_history(history, name="saved").data == "MNIST 5k"
+
+
+def test_the_compared_run_has_a_legend_entry(app, qtbot, screenshot_dir):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 560)
+    panel.show()
+    panel.show_run(_finished_run("run 2", "deep_sigmoid", 0.61))
+    assert "dashed" not in " ".join(panel.legend_texts("series") + panel.legend_texts("grad"))
+    panel.set_comparison(_finished_run("run 1", "deep_relu", 0.9))
+    assert panel.legend_texts("series")[-1] == "dashed: run 1 deep_relu"
+    assert panel.legend_texts("grad")[-1] == "dashed: run 1 deep_relu"
+    assert panel.legend_texts("grad").count("dashed: run 1 deep_relu") == 1
+    panel.grab().save(str(screenshot_dir / "training_compare_legend.png"))
+    panel.reset("run 3")  # a new run keeps the comparison and its legend entry
+    assert panel.legend_texts("grad") == ["dashed: run 1 deep_relu"]
+    panel.set_comparison(None)
+    assert "dashed: run 1 deep_relu" not in panel.legend_texts("series")
+    assert panel.legend_texts("grad") == []
