@@ -3,7 +3,9 @@ and pick an earlier run to compare with. It only asks (file dialogs) and emits r
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,6 +21,16 @@ from playground.training.model_files import MODEL_FILTER
 
 LOAD_RUN = "load"  # the compare combo's last item: pick a saved history file
 HISTORY_FILTER = "Training histories (*.history.json);;JSON files (*.json);;All files (*)"
+
+
+class ModelFilesOnly(QSortFilterProxyModel):
+    """Hides training histories (NAME.history.json) from a file dialog, which lists NAME.json
+    beside them: Qt's name filters can only include files, not leave some out."""
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
+        model = self.sourceModel()
+        name = model.index(row, 0, parent).data() or ""
+        return not str(name).lower().endswith(".history.json")
 
 
 class NetworkFilesBox(QGroupBox):
@@ -37,6 +49,8 @@ class NetworkFilesBox(QGroupBox):
         self.network_label.setObjectName("networkLabel")
         self.network_label.setWordWrap(True)
         self.save_name = "network-trained.json"  # offered by Save model (see `default_file_name`)
+        self.open_dialog: QFileDialog | None = None
+        self.open_folder = ""  # where Open model starts ("" = the working folder)
         self.save_button = QPushButton("Save model…")
         self.save_button.setToolTip("Write the network, its weights and its training history")
         self.save_button.clicked.connect(self._on_save_clicked)
@@ -118,8 +132,20 @@ class NetworkFilesBox(QGroupBox):
             self.save_requested.emit(path)
 
     def _on_open_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", "", MODEL_FILTER)
+        """A non-blocking file dialog listing model files only (histories hidden)."""
+        dialog = QFileDialog(self, "Open trained model", self.open_folder, MODEL_FILTER)
+        dialog.setObjectName("openModelDialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setProxyModel(ModelFilesOnly(dialog))
+        dialog.fileSelected.connect(self._on_model_file_chosen)
+        self.open_dialog = dialog
+        dialog.open()
+
+    def _on_model_file_chosen(self, path: str) -> None:
         if path:
+            self.open_folder = str(Path(path).parent)
             self.open_requested.emit(path)
 
     def _on_export_clicked(self, kind: str) -> None:

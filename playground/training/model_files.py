@@ -39,6 +39,10 @@ def open_trained(path: str | Path):
     from core.history import History
     from core.model import Sequential
 
+    if Path(path).name.lower().endswith(".history.json"):
+        prefix = model_prefix(path)
+        raise ValueError(f"{Path(path).name} is a training history, not a model; open "
+                         f"{prefix.name}.json (its history is opened with it).")
     prefix = model_prefix(path)
     model = Sequential.load(prefix)
     history = None

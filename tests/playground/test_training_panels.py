@@ -184,3 +184,54 @@ def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
     assert before, "no BLAS library found to limit"
     assert seen and len(seen[0]) == len(before) and all(count == 1 for count in seen[0])
     assert blas_threads() == before
+
+
+def test_open_model_lists_model_files_not_histories(app, qtbot, tmp_path, screenshot_dir):
+    from PySide6.QtWidgets import QLineEdit, QTreeView
+
+    from playground.training.files_box import NetworkFilesBox
+    from playground.training.model_files import open_trained, save_trained
+
+    spec = {"name": "m", "input_shape": [4], "layers": [
+        {"class": "Dense", "config": {"in_features": 4, "out_features": 2}}]}
+    history = History()
+    history.stop_reason = "finished"
+    save_trained(tmp_path / "m.json", Sequential.from_spec(spec), history)
+    assert (tmp_path / "m.history.json").is_file()
+    box = NetworkFilesBox()
+    qtbot.addWidget(box)
+    box.show()
+    box.open_folder = str(tmp_path)
+    qtbot.mouseClick(box.open_button, Qt.MouseButton.LeftButton)
+    dialog = box.open_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    view = dialog.findChild(QTreeView, "treeView")
+
+    def listed():
+        model, root = view.model(), view.rootIndex()
+        return sorted(model.index(r, 0, root).data() for r in range(model.rowCount(root)))
+
+    qtbot.waitUntil(lambda: "m.json" in listed())
+    assert listed() == ["m.json"]  # not m.history.json, nor the weights
+    dialog.grab().save(str(screenshot_dir / "training_open_model_dialog.png"))
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    with qtbot.waitSignal(box.open_requested) as opened:
+        qtbot.keyClicks(name_edit, "m.json")
+        qtbot.keyClick(name_edit, Qt.Key.Key_Return)
+    assert opened.args[0].endswith("m.json")
+    with pytest.raises(ValueError, match=r"m\.history\.json is a training history, not a model; "
+                                         r"open m\.json"):
+        open_trained(tmp_path / "m.history.json")
+
+
+def test_an_opened_model_shows_where_its_run_ended():
+    from playground.training.dashboard_files import opened_progress
+
+    assert opened_progress(None) == (1, 1)
+    history = History()
+    history.stop_reason = "finished"
+    assert opened_progress(history) == (1, 1)
+    history.stop_reason = "stopped"
+    history.meta["epochs"] = 4
+    history.batches.append({"epoch": 2, "batch": 5, "batches": 10})
+    assert opened_progress(history) == (15, 40)
