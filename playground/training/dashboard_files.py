@@ -8,11 +8,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.history import History
-from playground.training.controls import summary_text
+from playground.training.controls import progress_text, summary_text
 from playground.training.hyper_panel import settings_from_meta
 from playground.training.model_files import open_trained, save_trained, saved_text
 from playground.training.run_data import RunData, data_label
 from playground.widgets.messages import show_error
+
+
+def opened_progress(history) -> tuple[int, int]:
+    """(done, total) for the progress bar of an opened model: full when its run finished (or
+    without a history), else where the saved run stopped."""
+    if history is None or history.stop_reason == "finished" or not history.batches:
+        return 1, 1
+    epochs = history.meta.get("epochs") if isinstance(history.meta, dict) else None
+    if not isinstance(epochs, int) or epochs < 1:
+        return 1, 1
+    done, total, _text = progress_text(history.batches[-1], epochs, 1.0)
+    return done, total
 
 
 class DashboardFiles:
@@ -59,7 +71,8 @@ class DashboardFiles:
         self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
                             f"further.{ended}")
         self.controls.set_state("finished")
-        self.controls.show_progress(0, 1, self._ended_text)
+        done, total = opened_progress(history)
+        self.controls.show_progress(done, total, self._ended_text)
         self._show_network()
         self.model_opened.emit(self.spec)
 

@@ -118,6 +118,9 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
         np.testing.assert_array_equal(other.model.get_weights()[name], value)
     assert other.curves.run.point_count() > 0
     assert other.controls.state == "finished"
+    progress = other.controls.progress
+    assert progress.value() == progress.maximum() > 0  # a finished model shows 100%, not 0%
+    assert "100%" in progress.text()
     # The opened run is the one shown: it is not offered for comparing with itself.
     assert other.files_box.compare_box.count() == 2
     assert re.fullmatch(r"opened m: reference on MNIST 5k \(finished, \d+\.\d%\)",
