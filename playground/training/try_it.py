@@ -21,6 +21,14 @@ PREVIEW = 112  # the 28x28 network input shown 4 times enlarged
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"
 
 
+
+def confidence_text(probability: float) -> str:
+    """A probability as an honest percentage: one decimal ("97.3%"), and "99.9%+" from 99.95%
+    up, where one decimal would round to a certainty the network does not have."""
+    if probability >= 0.9995:
+        return "99.9%+"
+    return f"{100 * probability:.1f}%"
+
 class TryItPanel(QWidget):
     """The pad, the 28x28 input the network gets, and its softmax output."""
 
@@ -100,7 +108,8 @@ class TryItPanel(QWidget):
         probabilities = self.model.predict(x)[0]
         self.bars.set_probabilities(probabilities)
         top = self.bars.top_class()
-        self.verdict.setText(f"It looks like a {top} ({float(probabilities.max()):.0%} sure).")
+        self.verdict.setText(f"It looks like a {top} "
+                             f"({confidence_text(float(probabilities.max()))} sure).")
         self.prediction_changed.emit(top or "")
 
     def _on_image_failed(self, message: str) -> None:

@@ -14,7 +14,7 @@ from core.optim import SGD
 from core.training import Trainer
 from playground.app import make_application
 from playground.training.spec_fit import default_spec
-from playground.training.try_it import TryItPanel
+from playground.training.try_it import TryItPanel, confidence_text
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,9 @@ def test_drawn_digits_are_recognised(panel, qtbot, trained, points, digit, scree
         _stroke(qtbot, panel.pad, points())
     assert panel.bars.top_class() == digit, panel.bars.probabilities
     assert f"It looks like a {digit}" in panel.verdict.text()
+    sure = float(panel.bars.probabilities.max())
+    assert f"({confidence_text(sure)} sure)" in panel.verdict.text()
+    assert "100%" not in panel.verdict.text()
     panel.grab().save(str(screenshot_dir / f"training_drawn_{digit}.png"))
     panel.pad.clear()
     assert not panel.input.any() and panel.bars.top_class() is None
@@ -108,3 +111,11 @@ def test_dropping_a_photo_of_a_digit_classifies_it(panel, qtbot, trained, tmp_pa
     assert predicted.args == ["1"]
     top, bottom, _, _ = ink_bounding_box(panel.input)
     assert bottom - top + 1 == 20
+
+
+@pytest.mark.parametrize(("probability", "text"), [
+    (0.5, "50.0%"), (0.9734, "97.3%"), (0.99949, "99.9%"), (0.9995, "99.9%+"),
+    (0.99999994, "99.9%+"), (1.0, "99.9%+"), (0.0004, "0.0%"),
+])
+def test_confidence_is_never_rounded_up_to_certainty(probability, text):
+    assert confidence_text(probability) == text
