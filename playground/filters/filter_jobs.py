@@ -28,6 +28,14 @@ DISPLAY_MAX = 2048
 """Longest side drawn on screen; bigger results are subsampled for display only."""
 
 
+PER_CHANNEL_SWITCH = "Per colour channel"
+"""The kernel editor's check box that makes a kernel per-channel (named in messages)."""
+
+
+class NeedsColourImage(ValueError):
+    """A per-channel kernel met a grey image: switching off per-channel mode fixes it."""
+
+
 @dataclass(frozen=True)
 class FilterRequest:
     """Everything a run needs; `view` is "kernel", "magnitude" or "angle" (Sobel views)."""
@@ -47,9 +55,10 @@ class FilterRequest:
         kh, kw = self.kernel.values.shape[:2]
         if self.kernel.values.ndim == 3 and (self.image.ndim != 3
                                              or self.image.shape[2] != self.kernel.values.shape[2]):
-            raise ValueError(
-                "A per-channel kernel needs a colour (RGB) image; this image is grey. "
-                "Untick 'Per channel' or open a colour image."
+            raise NeedsColourImage(
+                "a per-channel kernel needs a colour (RGB) image and this image is grey. "
+                f"Switch off '{PER_CHANNEL_SWITCH}' under the kernel (one kernel for the grey "
+                "channel) or open a colour image."
             )
         if self.view != "kernel":
             return self.image.shape[:2]

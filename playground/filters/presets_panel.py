@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFormLayout,
     QGridLayout,
@@ -43,6 +44,7 @@ from playground.filters.kernel_previews import (
     preview_icon,
 )
 from playground.widgets.slider_spin import SliderSpin
+from playground.widgets.undo_keys import pass_undo_keys
 from playground.widgets.user_kernels import user_kernel_folder
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,6 +54,31 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 SOBEL_PRESETS = ("Sobel x", "Sobel y")
 SOBEL_VIEWS = {"gx": "Gx", "gy": "Gy", "magnitude": "Magnitude", "angle": "Angle"}
 _SIZE_PARAMETERS = ("size", "n", "length")
+PARAMETER_LABELS = {"n": "size", "angle_deg": "angle (°)"}
+"""Labels of preset parameters whose names are terse in `core.kernels` (Box blur's n is its
+size, as Gaussian's is)."""
+PARAMETER_DECIMALS = {"sigma": 8, "angle_deg": 2}
+"""Decimals of float parameters (default 3): sigma 0.84089642 from the notes can be typed."""
+SOBEL_NOTES = {
+    "kernel": "Gx and Gy are negative on one side of an edge: Show result is set to Absolute "
+              "value so that both sides show bright.",
+    "magnitude": "Computed at stride 1 with edge padding: the padding and stride settings "
+                 "apply to Gx and Gy.",
+}
+
+
+class _KernelList(QListWidget):
+    """The kernel list. Getting keyboard focus while nothing is selected (an edited kernel)
+    would make Qt pick the first row, and so load Identity over the person's kernel: a list
+    item is loaded only by a click or a key, never by focus."""
+
+    def focusInEvent(self, event) -> None:
+        had_current = self.currentItem() is not None
+        with QSignalBlocker(self):
+            super().focusInEvent(event)
+            if not had_current and self.currentItem() is not None:
+                self.setCurrentRow(-1)
+                self.clearSelection()
 
 
 def preset_defaults(name: str) -> dict:
@@ -83,7 +110,7 @@ class PresetsPanel(QWidget):
         self._preview_runner = FilterRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
-        self.list = QListWidget()
+        self.list = _KernelList()
         self.list.setObjectName("presetList")
         self.list.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
         self.list.setUniformItemSizes(True)
@@ -117,10 +144,12 @@ class PresetsPanel(QWidget):
         self.legend.setToolTip("Angle colours: hue = direction of the gradient (0° = pointing "
                                "right, 90° = down); brightness = its magnitude")
         self.legend_caption = QLabel("colour:\ndirection\n(→ 0°, ↓ 90°)\nbright:\nstrong edge")
-        self.sobel_note = QLabel("Computed at stride 1 with edge padding: the padding and "
-                                 "stride settings apply to Gx and Gy.")
+        self.sobel_note = QLabel(SOBEL_NOTES["kernel"])
         self.sobel_note.setObjectName("sobelNote")
         self.sobel_note.setWordWrap(True)
+        # The note is always there (its text follows the view): the buttons above never jump.
+        self.sobel_note.setMinimumHeight(4 * self.sobel_note.fontMetrics().lineSpacing())
+        self.sobel_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         sobel_layout = QVBoxLayout(self.sobel_box)
         sobel_layout.addLayout(sobel_row)
         sobel_layout.addWidget(self.sobel_note)
@@ -135,9 +164,12 @@ class PresetsPanel(QWidget):
         self.name_edit.setPlaceholderText("name for your kernel")
         self.save_button = QPushButton("Save kernel")
         self.save_button.setObjectName("saveKernelButton")
-        save_row = QHBoxLayout()
+        # The name box shows its whole placeholder: beside the button when there is room,
+        # above it in a narrow panel (see `resizeEvent`).
+        save_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         save_row.addWidget(self.name_edit, 1)
         save_row.addWidget(self.save_button)
+        self.save_row = save_row
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -150,6 +182,16 @@ class PresetsPanel(QWidget):
         self.reload_list()
         document.changed.connect(self.follow_document)
         self.follow_document()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        placeholder = self.name_edit.fontMetrics().horizontalAdvance(
+            self.name_edit.placeholderText())
+        one_row = placeholder + 24 + self.save_button.sizeHint().width() + self.save_row.spacing()
+        direction = (QBoxLayout.Direction.LeftToRight if event.size().width() >= one_row
+                     else QBoxLayout.Direction.TopToBottom)
+        if self.save_row.direction() != direction:
+            self.save_row.setDirection(direction)
 
     def sizeHint(self) -> QSize:
         return QSize(self.list_width(), super().sizeHint().height())
@@ -269,7 +311,8 @@ class PresetsPanel(QWidget):
                 "gx" if source == "Sobel x" else "gy")
             with QSignalBlocker(self.sobel_radios[key]):
                 self.sobel_radios[key].setChecked(True)
-        self.sobel_note.setVisible(document.view != "kernel")
+        self.sobel_note.setText(SOBEL_NOTES["kernel" if document.view == "kernel"
+                                            else "magnitude"])
         angle = document.view == "angle"
         self.legend.setVisible(angle)
         self.legend_caption.setVisible(angle)
@@ -293,12 +336,14 @@ class PresetsPanel(QWidget):
             if key in _SIZE_PARAMETERS:
                 high = min(high, MAX_SIZE)
             log = not integer and low > 0 and high / low >= 20
-            control = SliderSpin(default, low, high, integer=integer, log=log)
+            control = SliderSpin(default, low, high, integer=integer, log=log,
+                                 decimals=PARAMETER_DECIMALS.get(key, 3))
             control.setObjectName(f"param_{key}")
             control.value_changed.connect(self._on_parameter_changed)
             self.parameter_controls[key] = control
-            label = key.replace("_deg", " (°)") + (" (slider on a log scale)" if log else "")
+            label = PARAMETER_LABELS.get(key, key) + (" (slider on a log scale)" if log else "")
             self.parameters_form.addRow(label + ":", control)
+            pass_undo_keys(control)
         self.parameters_box.setVisible(bool(parameters))
 
     def parameters(self) -> dict[str, float]:

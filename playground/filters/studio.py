@@ -26,7 +26,14 @@ from PySide6.QtWidgets import (
 
 from playground.filters.columns import ColumnSplitter, scrolling
 from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
-from playground.filters.filter_jobs import FilterOutput, FilterRequest, run_filter, subsample_step
+from playground.filters.filter_jobs import (
+    PER_CHANNEL_SWITCH,
+    FilterOutput,
+    FilterRequest,
+    NeedsColourImage,
+    run_filter,
+    subsample_step,
+)
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.geometry_panel import SOBEL_VIEWS, Geometry, GeometryPanel
 from playground.filters.image_loading import ImageLoader
@@ -37,7 +44,8 @@ from playground.filters.kernel_facts import KernelFactsPanel
 from playground.filters.presets_panel import PresetsPanel
 from playground.filters.studio_files import StudioFiles
 from playground.filters.worked_example import WorkedExample
-from playground.widgets.message_bar import MessageBar
+from playground.widgets.action_message_bar import ActionMessageBar
+from playground.widgets.undo_keys import pass_undo_keys
 
 PROGRESS_DELAY_MS = 150
 HOVER_EXPLAIN_MAX_PIXELS = 1_500_000
@@ -45,6 +53,9 @@ THUMBNAIL_SIDE = 64
 RIGHT_PANEL_MIN_WIDTH = 300
 CENTRE_MIN_WIDTH = 440
 """Below this the images' column takes width from the side panels (a small window)."""
+SIGNED_EDGE_PRESETS = ("Sobel x", "Sobel y")
+"""Presets whose results are as often negative as positive: shown as absolute value."""
+SCALE_NOTES = {"normalize": "normalised min..max", "abs": "absolute value"}
 
 
 class FilterStudio(QWidget):
@@ -72,7 +83,7 @@ class FilterStudio(QWidget):
         self.loader = ImageLoader(self, settings)
         self.files = StudioFiles(self)
 
-        self.messages = MessageBar()
+        self.messages = ActionMessageBar()
         self.views = ImagePair()
         self.editor = KernelEditor(self.document)
         self.geometry_panel = GeometryPanel(undo_stack=self.document.undo_stack)
@@ -105,10 +116,15 @@ class FilterStudio(QWidget):
         self.explain_action = QAction("Explain", self, checkable=True)
         self.explain_action.setToolTip("Hover over or click a result pixel to see its arithmetic")
         self.explain_action.toggled.connect(self._on_explain_toggled)
+        self._kernel_source = self.document.source
+        self._scale_before_signed: str | None = None
+        self._setting_scale = False
         self._build_layout()
         self._connect()
         self._on_kernel_changed()
         self.document.undo_stack.clear()
+        # Undo / redo work from every control in the tab (fields commit at once)
+        pass_undo_keys(self)
 
     # ---- layout --------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -185,7 +201,7 @@ class FilterStudio(QWidget):
         for source in (self.presets.error, self.editor.error):
             source.connect(self.show_message)
         self.presets.saved.connect(lambda path: self.show_message(f"Saved {path}", "info"))
-        self.views.scale_changed.connect(lambda _: self.schedule_filter())
+        self.views.scale_changed.connect(self._on_scale_changed)
         self.views.result_hovered.connect(self._on_result_hovered)
         self.views.result_clicked.connect(self._on_result_clicked)
         self.runner.result_ready.connect(self._on_result)
@@ -231,6 +247,7 @@ class FilterStudio(QWidget):
         return self.document.view
 
     def _on_kernel_changed(self) -> None:
+        self._follow_signed_preset(self.document.source)
         values = self.document.values
         divisor = None if self.document.divisor == 1.0 else self.document.divisor
         self.example.set_kernel(values, divisor, self.document.offset)
@@ -241,7 +258,31 @@ class FilterStudio(QWidget):
         self.right_layout.setStretch(self.right_layout.count() - 1, 1 if compact else 0)
         self.schedule_filter()
 
-    def _on_geometry_changed(self, _geometry: Geometry) -> None:
+    def _follow_signed_preset(self, source: str) -> None:
+        """While Sobel x / y is the kernel, show the result as absolute value (negative edges
+        show too; the Sobel box says so); leaving it puts back the scale chosen before, unless
+        the person picked another one meanwhile."""
+        signed = source in SIGNED_EDGE_PRESETS
+        was_signed = self._kernel_source in SIGNED_EDGE_PRESETS
+        self._kernel_source = source
+        if signed and not was_signed and self.views.scale != "abs":
+            self._scale_before_signed = self.views.scale
+            self._setting_scale = True
+            self.views.set_scale("abs")
+            self._setting_scale = False
+        elif not signed and was_signed and self._scale_before_signed is not None:
+            self._setting_scale = True
+            self.views.set_scale(self._scale_before_signed)
+            self._setting_scale = False
+            self._scale_before_signed = None
+
+    def _on_scale_changed(self, _scale: str) -> None:
+        if not self._setting_scale:
+            self._scale_before_signed = None  # the person's own choice stays
+        self.schedule_filter()
+
+    def _on_geometry_changed(self, geometry: Geometry) -> None:
+        self.example.set_function(geometry.function)
         self.schedule_filter()
 
     def schedule_filter(self) -> None:
@@ -274,7 +315,12 @@ class FilterStudio(QWidget):
             self.runner.cancel()
             self.output = None
             self.views.set_result(None, None, title="No result")
-            self.show_message(f"Cannot filter: {error}")
+            if isinstance(error, NeedsColourImage):
+                self.show_message(f"Cannot filter: {error}",
+                                  action_text=f"Switch off {PER_CHANNEL_SWITCH}",
+                                  action=lambda: self.document.set_per_channel(False))
+            else:
+                self.show_message(f"Cannot filter: {error}")
             return
         if self.messages.kind == "warning" and self.messages.text().startswith("Cannot filter"):
             self.messages.clear()
@@ -284,7 +330,10 @@ class FilterStudio(QWidget):
     def _on_result(self, output: FilterOutput) -> None:
         self.output = output
         placement = ResultPlacement(output.stride, output.y0, output.x0)
-        title = output.title + (" — preview" if self.is_preview else "")
+        title = output.title
+        if output.request.view != "angle" and output.request.scale in SCALE_NOTES:
+            title += f", shown as {SCALE_NOTES[output.request.scale]}"
+        title += " — preview" if self.is_preview else ""
         self.views.set_result(output.raw, output.display, placement, title,
                               colour_map=output.request.view == "angle")
         self.overlay.clear()
@@ -353,8 +402,9 @@ class FilterStudio(QWidget):
         return explanation
 
     # ---- messages, drops, shutdown -------------------------------------------------------
-    def show_message(self, text: str, kind: str = "warning") -> None:
-        self.messages.show_message(text, kind)
+    def show_message(self, text: str, kind: str = "warning", **fix) -> None:
+        """Show `text` above the studio; `fix` (action_text=, action=) offers a button."""
+        self.messages.show_message(text, kind, **fix)
         self.message_shown.emit(text)
 
     def dragEnterEvent(self, event) -> None:

@@ -1,7 +1,10 @@
 """A worked example: the kernel walks over a 9x9 array cell by cell, padding and stride drawn.
 
 The defaults are the course notes' example: 9x9 input, zero padding of 2, a 3x3 kernel, stride 2
--> 6x6 outputs that all share the same 9 weights. Numbers come from `core.filtering`.
+-> 6x6 outputs that all share the same 9 weights. The studio's neighbourhood function is followed
+(median, min and max show that function over the window), and a per-channel kernel is stepped
+through one channel, saying how many weights the full sum uses. Numbers come from
+`core.filtering`.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import apply_kernel, explain_pixel, output_size
+from core.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
 from playground.filters.kernel_grid import diverging_colour, format_weight
 
 EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)
 """The 9x9 array stepped through: digits 0..9 in a pattern that is easy to follow."""
 
 PADDING_COLOUR = QColor(215, 215, 215)
+ALL_TERMS_MAX = 25
+"""Kernels with up to this many weights list every product, zeros too; larger ones leave the
+zero products out (and say so)."""
+CHANNEL_NAMES = ("red", "green", "blue")
 STEP_MS = 700
 
 
@@ -105,6 +112,8 @@ class WorkedExample(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.weights = np.ones((3, 3), np.float32)
+        self.channels = 1
+        self.function = "sum"
         self.divisor: float | None = None
         self.offset = 0.0
         self.pad, self.stride, self.step = 2, 2, 0
@@ -151,11 +160,19 @@ class WorkedExample(QWidget):
         self._recompute()
 
     def set_kernel(self, values: np.ndarray, divisor: float | None, offset: float) -> None:
-        """Use the studio's kernel (a per-channel kernel contributes its first channel)."""
+        """Use the studio's kernel (kh, kw), or (kh, kw, 3) per channel: the example then steps
+        through the red channel's weights and says that the real sum runs over all three."""
         values = np.asarray(values, np.float32)
+        self.channels = values.shape[2] if values.ndim == 3 else 1
         self.weights = values[..., 0] if values.ndim == 3 else values
         self.divisor, self.offset = divisor, offset
         self._recompute()
+
+    def set_function(self, function: str) -> None:
+        """"sum" (the weighted sum) or a neighbourhood function: "median", "min", "max"."""
+        if function != self.function:
+            self.function = function
+            self._recompute()
 
     def go_to(self, step: int) -> None:
         """Show step `step` (0 = first output cell), clamped to the output."""
@@ -166,20 +183,44 @@ class WorkedExample(QWidget):
         self.explanation = explain_pixel(EXAMPLE_INPUT, self.weights, row, col, padding="zero",
                                          pad_width=self.pad, stride=self.stride,
                                          divisor=self.divisor, offset=self.offset)
-        terms = " + ".join(
-            f"{x:g}×{format_weight(float(w))}"
-            for x, w in zip(self.explanation.window.ravel(), self.explanation.weights.ravel(),
-                            strict=True) if w != 0
-        ) or "0"
-        self.arithmetic.setText(
-            f"Step {self.step + 1} of {self.output.size}: output (row {row}, col {col}) = "
-            f"{terms} = {self.explanation.total:g}"
-            + (f" ÷ {self.explanation.divisor:g}" if self.explanation.divisor != 1 else "")
-            + (f" + {self.explanation.offset:g}" if self.explanation.offset else "")
-            + f" → <b>{self.explanation.value:.4g}</b>. All {self.output.size} outputs share the "
-            f"same {self.weights.size} weights."
-        )
+        head = f"Step {self.step + 1} of {self.output.size}: output (row {row}, col {col}) = "
+        if self.function != "sum":
+            text = head + self._function_text(float(self.output[row, col]))
+        else:
+            text = head + self._sum_text()
+        self.arithmetic.setText(text)
         self.canvas.update()
+
+    def _function_text(self, value: float) -> str:
+        """e.g. "median of {0, 7, 4, 3, 0, 7, 6, 3, 0} = 3": the window's values, no weights."""
+        window = self.explanation.window.ravel()
+        listed = ", ".join(f"{x:g}" for x in window)
+        ordered = ", ".join(f"{x:g}" for x in np.sort(window))
+        kh, kw = self.weights.shape
+        return (f"{self.function} of {{{listed}}} = <b>{value:g}</b> (in order: {ordered}). "
+                f"The {self.function} uses no weights, only the {kh}x{kw} window.")
+
+    def _sum_text(self) -> str:
+        """Every product (zero weights too, unless the kernel is large), the sum and sharing."""
+        explanation = self.explanation
+        pairs = list(zip(explanation.window.ravel(), explanation.weights.ravel(), strict=True))
+        every = len(pairs) <= ALL_TERMS_MAX
+        terms = " + ".join(f"{x:g}×{format_weight(float(w))}" for x, w in pairs
+                           if every or w != 0) or "0"
+        text = (terms + ("" if every else " (zeros left out)")
+                + f" = {explanation.total:g}"
+                + (f" ÷ {explanation.divisor:g}" if explanation.divisor != 1 else "")
+                + (f" + {explanation.offset:g}" if explanation.offset else "")
+                + f" → <b>{explanation.value:.4g}</b>. ")
+        count, weights = self.output.size, self.weights.size
+        if self.channels > 1:
+            return text + (
+                f"Per-channel kernel: this steps through the {CHANNEL_NAMES[0]} channel's "
+                f"{weights} weights only (the example is grey). On a colour image each output "
+                f"adds the sums of all {self.channels} channels: {weights * self.channels} "
+                f"weights, shared by all {count} outputs."
+            )
+        return text + f"All {count} outputs share the same {weights} weights."
 
     def _on_geometry_changed(self) -> None:
         self.pad, self.stride = self.pad_spin.value(), self.stride_spin.value()
@@ -190,9 +231,14 @@ class WorkedExample(QWidget):
         try:
             output_size(EXAMPLE_INPUT.shape, (kh, kw), padding="zero", pad_width=self.pad,
                         stride=self.stride)
-            self.output = apply_kernel(EXAMPLE_INPUT, self.weights, padding="zero",
-                                       pad_width=self.pad, stride=self.stride,
-                                       divisor=self.divisor, offset=self.offset)
+            if self.function == "sum":
+                self.output = apply_kernel(EXAMPLE_INPUT, self.weights, padding="zero",
+                                           pad_width=self.pad, stride=self.stride,
+                                           divisor=self.divisor, offset=self.offset)
+            else:
+                self.output = neighbourhood(EXAMPLE_INPUT, (kh, kw), self.function,
+                                            padding="zero", pad_width=self.pad,
+                                            stride=self.stride)
         except ValueError as error:
             self.output, self.explanation = None, None
             self.arithmetic.setText(f"The {kh}x{kw} kernel does not fit this example: {error}")

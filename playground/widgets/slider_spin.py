@@ -14,19 +14,23 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QSlider, QSpinBox, QW
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 SLIDER_STEPS = 1000
+SLIDER_DECIMALS = 3
 
 
 class SliderSpin(QWidget):
     """`value_changed(float)` fires once per change, whichever control moved.
 
     `log=True` (floats with minimum > 0 only) maps the slider's position to the logarithm of
-    the value. The wheel moves the controls only when they have keyboard focus.
+    the value. `decimals`: how many the spin box shows and accepts (a value typed with more is
+    rounded to them); the slider gives values rounded to 3 decimals. The wheel moves the
+    controls only when they have keyboard focus.
     """
 
     value_changed = Signal(float)
 
     def __init__(self, value: float, minimum: float, maximum: float, *, integer: bool,
-                 step: int = 1, log: bool = False, parent: QWidget | None = None) -> None:
+                 step: int = 1, log: bool = False, decimals: int = 3,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         if log and (integer or minimum <= 0):
             raise ValueError("a logarithmic slider needs a float range above 0")
@@ -45,14 +49,15 @@ class SliderSpin(QWidget):
         else:
             self.spin = QDoubleSpinBox()
             self.spin.setRange(minimum, maximum)
-            self.spin.setDecimals(3)
+            self.spin.setDecimals(decimals)
             self.spin.setSingleStep((maximum - minimum) / 100)
             if log:  # steps of about a tenth of the value
                 self.spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
             self.slider.setRange(0, SLIDER_STEPS)
         self.spin.setKeyboardTracking(False)
-        self.spin.setMinimumWidth(70)
-        self.slider.setMinimumWidth(100)
+        # every digit of the spin box stays readable; the slider gives way in a narrow panel
+        self.spin.setMinimumWidth(max(70, self.spin.sizeHint().width()))
+        self.slider.setMinimumWidth(60)
         ignore_wheel_unless_focused(self.slider, self.spin)
         self.slider.valueChanged.connect(self._on_slider)
         self.spin.valueChanged.connect(self._on_spin)
@@ -95,7 +100,7 @@ class SliderSpin(QWidget):
             value = self.minimum + round((position - self.minimum) / self.step) * self.step
             value = min(int(value), int(self.maximum))
         else:
-            value = self._from_slider(position)
+            value = round(self._from_slider(position), SLIDER_DECIMALS)
         with QSignalBlocker(self.spin):
             self.spin.setValue(value)
         self._value = float(self.spin.value())
