@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QRadioButton,
@@ -37,6 +36,7 @@ from core.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.image_loading import array_to_qimage
 from playground.filters.kernel_document import MAX_SIZE, KernelDocument
+from playground.filters.kernel_list import KernelList
 from playground.filters.kernel_previews import (
     ICON_SIDE,
     blank_icon,
@@ -65,20 +65,6 @@ SOBEL_NOTES = {
     "magnitude": "Computed at stride 1 with edge padding: the padding and stride settings "
                  "apply to Gx and Gy.",
 }
-
-
-class _KernelList(QListWidget):
-    """The kernel list. Getting keyboard focus while nothing is selected (an edited kernel)
-    would make Qt pick the first row, and so load Identity over the person's kernel: a list
-    item is loaded only by a click or a key, never by focus."""
-
-    def focusInEvent(self, event) -> None:
-        had_current = self.currentItem() is not None
-        with QSignalBlocker(self):
-            super().focusInEvent(event)
-            if not had_current and self.currentItem() is not None:
-                self.setCurrentRow(-1)
-                self.clearSelection()
 
 
 def preset_defaults(name: str) -> dict:
@@ -110,7 +96,7 @@ class PresetsPanel(QWidget):
         self._preview_runner = FilterRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
-        self.list = _KernelList()
+        self.list = KernelList()
         self.list.setObjectName("presetList")
         self.list.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
         self.list.setUniformItemSizes(True)

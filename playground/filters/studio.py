@@ -42,6 +42,7 @@ from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_editor import KernelEditor
 from playground.filters.kernel_facts import KernelFactsPanel
 from playground.filters.presets_panel import PresetsPanel
+from playground.filters.result_scale import SignedScale, scale_note
 from playground.filters.studio_files import StudioFiles
 from playground.filters.worked_example import WorkedExample
 from playground.widgets.action_message_bar import ActionMessageBar
@@ -53,9 +54,6 @@ THUMBNAIL_SIDE = 64
 RIGHT_PANEL_MIN_WIDTH = 300
 CENTRE_MIN_WIDTH = 440
 """Below this the images' column takes width from the side panels (a small window)."""
-SIGNED_EDGE_PRESETS = ("Sobel x", "Sobel y")
-"""Presets whose results are as often negative as positive: shown as absolute value."""
-SCALE_NOTES = {"normalize": "normalised min..max", "abs": "absolute value"}
 
 
 class FilterStudio(QWidget):
@@ -85,6 +83,7 @@ class FilterStudio(QWidget):
 
         self.messages = ActionMessageBar()
         self.views = ImagePair()
+        self.signed_scale = SignedScale(self.views, self.document.source)
         self.editor = KernelEditor(self.document)
         self.geometry_panel = GeometryPanel(undo_stack=self.document.undo_stack)
         self.facts = KernelFactsPanel(self.document)
@@ -116,9 +115,6 @@ class FilterStudio(QWidget):
         self.explain_action = QAction("Explain", self, checkable=True)
         self.explain_action.setToolTip("Hover over or click a result pixel to see its arithmetic")
         self.explain_action.toggled.connect(self._on_explain_toggled)
-        self._kernel_source = self.document.source
-        self._scale_before_signed: str | None = None
-        self._setting_scale = False
         self._build_layout()
         self._connect()
         self._on_kernel_changed()
@@ -247,7 +243,7 @@ class FilterStudio(QWidget):
         return self.document.view
 
     def _on_kernel_changed(self) -> None:
-        self._follow_signed_preset(self.document.source)
+        self.signed_scale.follow(self.document.source)
         values = self.document.values
         divisor = None if self.document.divisor == 1.0 else self.document.divisor
         self.example.set_kernel(values, divisor, self.document.offset)
@@ -258,27 +254,8 @@ class FilterStudio(QWidget):
         self.right_layout.setStretch(self.right_layout.count() - 1, 1 if compact else 0)
         self.schedule_filter()
 
-    def _follow_signed_preset(self, source: str) -> None:
-        """While Sobel x / y is the kernel, show the result as absolute value (negative edges
-        show too; the Sobel box says so); leaving it puts back the scale chosen before, unless
-        the person picked another one meanwhile."""
-        signed = source in SIGNED_EDGE_PRESETS
-        was_signed = self._kernel_source in SIGNED_EDGE_PRESETS
-        self._kernel_source = source
-        if signed and not was_signed and self.views.scale != "abs":
-            self._scale_before_signed = self.views.scale
-            self._setting_scale = True
-            self.views.set_scale("abs")
-            self._setting_scale = False
-        elif not signed and was_signed and self._scale_before_signed is not None:
-            self._setting_scale = True
-            self.views.set_scale(self._scale_before_signed)
-            self._setting_scale = False
-            self._scale_before_signed = None
-
     def _on_scale_changed(self, _scale: str) -> None:
-        if not self._setting_scale:
-            self._scale_before_signed = None  # the person's own choice stays
+        self.signed_scale.on_scale_changed()
         self.schedule_filter()
 
     def _on_geometry_changed(self, geometry: Geometry) -> None:
@@ -331,8 +308,7 @@ class FilterStudio(QWidget):
         self.output = output
         placement = ResultPlacement(output.stride, output.y0, output.x0)
         title = output.title
-        if output.request.view != "angle" and output.request.scale in SCALE_NOTES:
-            title += f", shown as {SCALE_NOTES[output.request.scale]}"
+        title += scale_note(output.request.view, output.request.scale)
         title += " — preview" if self.is_preview else ""
         self.views.set_result(output.raw, output.display, placement, title,
                               colour_map=output.request.view == "angle")

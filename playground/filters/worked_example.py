@@ -207,7 +207,8 @@ class WorkedExample(QWidget):
         every = len(pairs) <= ALL_TERMS_MAX
         terms = " + ".join(f"{x:g}×{format_weight(float(w))}" for x, w in pairs
                            if every or w != 0) or "0"
-        text = (terms + ("" if every else " (zeros left out)")
+        left_out = not every and any(w == 0 for _, w in pairs)
+        text = (terms + (" (zero weights left out)" if left_out else "")
                 + f" = {explanation.total:g}"
                 + (f" ÷ {explanation.divisor:g}" if explanation.divisor != 1 else "")
                 + (f" + {explanation.offset:g}" if explanation.offset else "")
