@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QStackedWidget,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -133,16 +134,20 @@ class PresetsPanel(QWidget):
         self.sobel_note = QLabel(SOBEL_NOTES["kernel"])
         self.sobel_note.setObjectName("sobelNote")
         self.sobel_note.setWordWrap(True)
-        # The note is always there (its text follows the view): the buttons above never jump.
-        self.sobel_note.setMinimumHeight(4 * self.sobel_note.fontMetrics().lineSpacing())
         self.sobel_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        sobel_layout = QVBoxLayout(self.sobel_box)
-        sobel_layout.addLayout(sobel_row)
-        sobel_layout.addWidget(self.sobel_note)
-        legend_row = QHBoxLayout()
+        legend_page = QWidget()
+        legend_row = QHBoxLayout(legend_page)
+        legend_row.setContentsMargins(0, 0, 0, 0)
         legend_row.addWidget(self.legend)
         legend_row.addWidget(self.legend_caption, 1)
-        sobel_layout.addLayout(legend_row)
+        # The note (Gx, Gy, magnitude) and the angle's legend share one place as tall as the
+        # taller of them: the view buttons above never jump when the view changes.
+        self.sobel_detail = QStackedWidget()
+        self.sobel_detail.addWidget(self.sobel_note)
+        self.sobel_detail.addWidget(legend_page)
+        sobel_layout = QVBoxLayout(self.sobel_box)
+        sobel_layout.addLayout(sobel_row)
+        sobel_layout.addWidget(self.sobel_detail)
         self.sobel_box.hide()
 
         self.name_edit = QLineEdit()
@@ -299,9 +304,7 @@ class PresetsPanel(QWidget):
                 self.sobel_radios[key].setChecked(True)
         self.sobel_note.setText(SOBEL_NOTES["kernel" if document.view == "kernel"
                                             else "magnitude"])
-        angle = document.view == "angle"
-        self.legend.setVisible(angle)
-        self.legend_caption.setVisible(angle)
+        self.sobel_detail.setCurrentIndex(1 if document.view == "angle" else 0)
 
     # ---- parameters ----------------------------------------------------------------------
     def _show_parameters(self, name: str | None, values: dict) -> None:

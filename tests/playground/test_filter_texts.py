@@ -147,7 +147,7 @@ def test_sobel_views_keep_their_place_and_show_negative_edges(qtbot, studio, tmp
     np.testing.assert_allclose(shown, np.clip(np.round(expected), 0, 255), atol=1)
     radio = presets.sobel_radios["gx"]
     tops = []
-    for view in ("gy", "magnitude", "gy"):
+    for view in ("gy", "magnitude", "angle", "gy"):
         presets.choose_sobel_view(view)
         QApplication.processEvents()
         tops.append(radio.mapTo(presets, QPoint(0, 0)).y())
