@@ -333,8 +333,14 @@ class KernelGrid(QWidget):
         """Open the in-place editor over the current cell."""
         row, col = self.current
         value = self.document.cell(row, col, self.channel)
-        self.editor.setGeometry(self.cell_rect(row, col).toRect().adjusted(1, 1, -1, -1))
-        self.editor.setText(initial if initial is not None else f"{value:g}")
+        text = initial if initial is not None else f"{value:.8g}"
+        rect = self.cell_rect(row, col).toRect().adjusted(1, 1, -1, -1)
+        # wider than the cell when the exact value needs it (centred on it, inside the grid)
+        width = max(rect.width(), self.editor.fontMetrics().horizontalAdvance(text) + 14)
+        width = min(width, self.width())
+        left = min(max(0, rect.center().x() - width // 2), self.width() - width)
+        self.editor.setGeometry(left, rect.top(), width, rect.height())
+        self.editor.setText(text)
         self.editor.show()
         self.editor.setFocus()
         if initial is None:

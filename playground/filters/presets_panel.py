@@ -178,7 +178,7 @@ class PresetsPanel(QWidget):
         super().resizeEvent(event)
         placeholder = self.name_edit.fontMetrics().horizontalAdvance(
             self.name_edit.placeholderText())
-        one_row = placeholder + 24 + self.save_button.sizeHint().width() + self.save_row.spacing()
+        one_row = placeholder + 12 + self.save_button.sizeHint().width() + self.save_row.spacing()
         direction = (QBoxLayout.Direction.LeftToRight if event.size().width() >= one_row
                      else QBoxLayout.Direction.TopToBottom)
         if self.save_row.direction() != direction:

@@ -35,11 +35,15 @@ def _gaussian(studio):
     return grid, studio.document.values.copy(), studio.document.undo_stack.count()
 
 
-def test_double_click_opens_the_editor_without_painting_and_esc_cancels(qtbot, studio):
+def test_double_click_opens_the_editor_without_painting_and_esc_cancels(qtbot, studio,
+                                                                       screenshot_dir):
     grid, before, steps = _gaussian(studio)
     double_click(qtbot, grid, 3, 3)
     assert grid.editor.isVisible()
     np.testing.assert_array_equal(studio.document.values, before)
+    grid.grab().save(str(screenshot_dir / "filter_cell_editor_open.png"))
+    assert grid.editor.text() == "0.22508352"  # the exact weight, whole in a wider box
+    assert grid.editor.width() >= grid.editor.fontMetrics().horizontalAdvance("0.22508352")
     assert studio.document.undo_stack.count() == steps  # no paint step left behind
     assert not studio.redo_action.isEnabled()  # and no redo step either
     qtbot.keyClicks(grid.editor, "5")

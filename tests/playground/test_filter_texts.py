@@ -112,7 +112,8 @@ def test_opening_an_image_keeps_an_edited_kernel(qtbot, studio, tmp_path):
                                rtol=1e-5, atol=1e-3)
 
 
-def test_a_per_channel_kernel_on_a_grey_image_offers_the_fix(qtbot, studio, tmp_path):
+def test_a_per_channel_kernel_on_a_grey_image_offers_the_fix(qtbot, studio, tmp_path,
+                                                             screenshot_dir):
     path, _ = random_image_file(tmp_path, shape=(30, 40, 3))
     assert studio.open_path(path)
     studio.presets.select("Sobel x")
@@ -125,6 +126,7 @@ def test_a_per_channel_kernel_on_a_grey_image_offers_the_fix(qtbot, studio, tmp_
     assert "Per colour channel" in studio.messages.text()  # ... and the message says why
     button = studio.messages.action_button
     assert button.isVisible() and "Per colour channel" in button.text()
+    studio.grab().save(str(screenshot_dir / "filter_per_channel_on_grey.png"))
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not studio.document.per_channel and studio.messages.text() == ""
     output = wait_result(qtbot, studio)
