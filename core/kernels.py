@@ -253,7 +253,7 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset("Identity", identity, {"size": _SIZE}, "Leaves the image unchanged."),
-        Preset("Box blur", box, {"n": _SIZE}, "Mean of the n x n window: a plain blur."),
+        Preset("Box blur", box, {"n": _SIZE}, "Mean of each size x size window: a plain blur."),
         Preset("Gaussian", gaussian, {"size": (7, 1, MAX_KERNEL_SIZE),
                                       "sigma": (0.84089642, 0.1, 10.0)},
                "Smooth blur weighted by distance; separable, sums to 1."),

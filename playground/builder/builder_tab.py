@@ -36,8 +36,8 @@ from playground.builder.templates import (
     shipped_templates,
     template_title,
 )
-from playground.builder.undo_keys import pass_undo_keys
 from playground.widgets.messages import show_error
+from playground.widgets.undo_keys import pass_undo_keys
 
 SPEC_FILTER = "Network specs (*.json);;All files (*)"
 

@@ -30,7 +30,7 @@ from playground.builder.block_text import (
     short_label,
 )
 from playground.builder.network_document import NetworkDocument
-from playground.builder.undo_keys import pass_undo_keys
+from playground.widgets.undo_keys import pass_undo_keys
 
 FILLED_SETTINGS = ("in_channels", "in_features")
 NONE_TEXT = {"stride": "= size"}
