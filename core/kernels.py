@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from core.images import atomic_write
+from core.json_files import read_json
 
 MAX_KERNEL_SIZE = 31
 """Largest kernel height or width accepted."""
@@ -342,16 +343,7 @@ def _plain(values: np.ndarray):
 def load_kernel(path: str | os.PathLike) -> Kernel:
     """Read a JSON kernel file; a ValueError names the file and what is wrong with it."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such kernel file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: cannot read the kernel file ({error})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    data = read_json(path, "kernel file")
     if not isinstance(data, dict) or "values" not in data:
         raise ValueError(f"{path}: expected a JSON object with 'values' (and optionally "
                          "'name', 'divisor', 'offset')")

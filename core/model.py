@@ -16,6 +16,7 @@ import numpy as np
 
 from core import functional as F
 from core.images import atomic_write
+from core.json_files import read_json
 from core.kernel_init import apply_kernel_init, frozen_filter_count
 from core.layers import LAYERS, Layer, describe_shape
 
@@ -377,11 +378,9 @@ class Sequential:
         """Read a network saved by `save`; refuses weights that do not fit the spec."""
         json_path, npz_path = cls._paths(prefix)
         try:
-            spec = json.loads(json_path.read_text())
-        except OSError as error:
-            raise ValueError(f"cannot read {json_path}: {error.strerror or error}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise SpecError(f"{json_path} is not a JSON network spec: {error}") from None
+            spec = read_json(json_path, "network spec")
+        except ValueError as error:
+            raise SpecError(str(error)) from None
         model = cls.from_spec(spec, dtype=dtype)
         model.load_weights(npz_path)
         return model

@@ -110,20 +110,14 @@ def load_spec_file(path: str | os.PathLike) -> dict:
     a file that is not a spec, or with a setting its block refuses (a kernel_size of -3), is
     refused.
     """
+    from core.json_files import read_json
     from core.model import SpecError, check_spec
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecFileError(f"{path}: cannot read it ({error})") from None
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SpecFileError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}, "
-                            f"column {error.colno})") from None
+        spec = read_json(path, "network spec")
+    except ValueError as error:
+        raise SpecFileError(str(error)) from None
     try:
         check_spec(spec)
     except SpecError as error:

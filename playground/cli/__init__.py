@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 
 # Sub-command modules, in the order `playground --help` lists them.
@@ -28,17 +27,12 @@ class CommandError(Exception):
 
 def read_spec_file(path) -> dict:
     """The JSON network spec in `path`; a `CommandError` naming the file if it cannot be read."""
-    from pathlib import Path
+    from core.json_files import read_json
 
-    path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except OSError as error:
-        raise CommandError(f"{path}: cannot read it ({error.strerror or error})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CommandError(f"{path} is not a JSON network spec: {error}") from None
+        return read_json(path, "network spec")
+    except ValueError as error:
+        raise CommandError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

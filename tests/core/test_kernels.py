@@ -213,7 +213,7 @@ def test_bad_kernel_files_name_the_file_and_the_problem(tmp_path, text, match):
 
 
 def test_missing_and_binary_kernel_files(tmp_path):
-    with pytest.raises(ValueError, match="no such kernel file"):
+    with pytest.raises(ValueError, match=r"no such file \(expected a kernel file\)"):
         load_kernel(tmp_path / "none.json")
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match="bin.json"):

@@ -31,7 +31,7 @@ def test_summary_reports_unreadable_files_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2")
     assert run_cli(["summary", str(bad)]) == 1
-    assert "is not a JSON network spec" in capsys.readouterr().err
+    assert "not valid JSON" in capsys.readouterr().err
     bad.write_text('{"input_shape": [1, 28], "layers": []}')
     assert run_cli(["summary", str(bad)]) == 1
     err = capsys.readouterr().err
