@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.kernel_init import fit_kernel
 from playground.builder.block_text import plural
-from playground.widgets.user_kernels import user_kernel_files
+from playground.widgets.user_kernels import section_header, user_kernel_files
 
 SIZE_PARAMETERS = ("size", "n", "length")
 
@@ -171,12 +171,7 @@ class SeedKernelsDialog(QDialog):
             self._library[name] = seed
             mine.append((name, path))
         if mine:
-            header = QListWidgetItem("My kernels")
-            header.setFlags(Qt.ItemFlag.NoItemFlags)
-            font = header.font()
-            font.setBold(True)
-            header.setFont(font)
-            self.available.addItem(header)
+            self.available.addItem(section_header("My kernels"))
         for name, path in mine:
             item = QListWidgetItem(name)
             item.setToolTip(str(path))

@@ -46,7 +46,7 @@ from playground.filters.kernel_previews import (
 )
 from playground.widgets.slider_spin import SliderSpin
 from playground.widgets.undo_keys import pass_undo_keys
-from playground.widgets.user_kernels import user_kernel_folder
+from playground.widgets.user_kernels import section_header, user_kernel_folder
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -207,12 +207,7 @@ class PresetsPanel(QWidget):
             self.list.addItem(item)
         user_files = sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
         if user_files:
-            header = QListWidgetItem("My kernels")
-            header.setFlags(Qt.ItemFlag.NoItemFlags)
-            font = header.font()
-            font.setBold(True)
-            header.setFont(font)
-            self.list.addItem(header)
+            self.list.addItem(section_header("My kernels"))
         for path in user_files:
             item = QListWidgetItem(path.stem)
             item.setData(PATH_ROLE, str(path))

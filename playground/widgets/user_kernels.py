@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtWidgets import QListWidgetItem
 
 
 def user_kernel_folder() -> Path:
@@ -22,3 +23,13 @@ def user_kernel_files(folder: Path | None = None) -> list[Path]:
         return sorted(p for p in folder.glob("*.json") if p.is_file())
     except OSError:
         return []
+
+
+def section_header(text: str) -> QListWidgetItem:
+    """A bold, unselectable list item that heads a group (e.g. "My kernels")."""
+    header = QListWidgetItem(text)
+    header.setFlags(Qt.ItemFlag.NoItemFlags)
+    font = header.font()
+    font.setBold(True)
+    header.setFont(font)
+    return header

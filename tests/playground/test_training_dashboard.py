@@ -17,18 +17,6 @@ from playground.training.model_files import open_trained
 WAIT_MS = 90_000
 
 
-@pytest.fixture
-def board(qtbot):
-    make_application()
-    dashboard = TrainingDashboard()
-    qtbot.addWidget(dashboard)
-    dashboard.resize(1400, 900)
-    with qtbot.waitSignal(dashboard.dataset_panel.dataset_loaded, timeout=30_000):
-        dashboard.show()
-    yield dashboard
-    dashboard.shutdown()
-
-
 def _configure(board, *, epochs=1, train=1000, test=200, lr=None):
     panel = board.hyper_panel
     panel.epochs.setValue(epochs)

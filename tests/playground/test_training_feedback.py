@@ -27,18 +27,6 @@ def app():
     return make_application()
 
 
-@pytest.fixture
-def board(qtbot):
-    make_application()
-    dashboard = TrainingDashboard()
-    qtbot.addWidget(dashboard)
-    dashboard.resize(1400, 900)
-    with qtbot.waitSignal(dashboard.dataset_panel.dataset_loaded, timeout=30_000):
-        dashboard.show()
-    yield dashboard
-    dashboard.shutdown()
-
-
 def _small_run(training, *, epochs=1, train=200, test=100, lr=None, batch=None):
     panel = training.hyper_panel
     panel.epochs.setValue(epochs)
