@@ -10,7 +10,9 @@ system libraries Qt needs when they are missing (installing them with apt-get wh
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -57,36 +59,68 @@ def _run(cmd: list[str], **kwargs) -> None:
 
 
 def _make_venv() -> None:
-    try:
-        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-        return
-    except (subprocess.CalledProcessError, OSError) as error:
-        _say(f"python -m venv failed ({error}); falling back to virtualenv")
+    # Debian and Ubuntu ship ensurepip in a separate package (python3-venv); without it
+    # `venv` prints advice and exits the whole process, so look for it before trying.
+    if importlib.util.find_spec("ensurepip") is not None:
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+            return
+        except (subprocess.CalledProcessError, OSError, SystemExit) as error:
+            _say(f"python -m venv failed ({error}); falling back to virtualenv")
+    else:
+        _say("this Python has no ensurepip (python3-venv); using virtualenv instead")
+    shutil.rmtree(VENV, ignore_errors=True)
     tools = ROOT / ".venv-tools"
-    _run([sys.executable, "-m", "pip", "install", "-q", "--target", str(tools), "virtualenv"])
+    # --target installs beside the system Python, so an externally managed one (PEP 668,
+    # Debian's) accepts it; virtualenv brings its own pip, so nothing else is needed.
+    pip_env = dict(os.environ, PIP_ROOT_USER_ACTION="ignore")
+    pip_install = [sys.executable, "-m", "pip", "install", "-q", "--target", str(tools)]
+    _run([*pip_install, "virtualenv"], env=pip_env)
     env = dict(os.environ, PYTHONPATH=str(tools))
     _run([sys.executable, "-m", "virtualenv", "-q", str(VENV)], env=env)
+    shutil.rmtree(tools, ignore_errors=True)
+
+
+def _install_stamp(extras: str) -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
 
 
 def ensure_venv(extras: str) -> None:
     """Create `.venv` and install the project into it when `pyproject.toml` changed."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+    wanted = _install_stamp(extras)
+    # The test install holds the runtime one, so `run` after `test` installs nothing.
+    accepted = {wanted} if extras else {wanted, _install_stamp("test")}
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() in accepted:
         return
     if not PYTHON.exists():
         _say("creating .venv")
         _make_venv()
     _say(f"installing the project into .venv ({extras or 'runtime only'})")
-    _run([str(PYTHON), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    # pip's warning about running as root is meant for the system Python, not a venv.
+    env = dict(os.environ, PIP_ROOT_USER_ACTION="ignore")
+    _run([str(PYTHON), "-m", "pip", "install", "-q", "--upgrade", "pip"], env=env)
     target = f".[{extras}]" if extras else "."
-    _run([str(PYTHON), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT)
+    _run([str(PYTHON), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT, env=env)
     STAMP.write_text(wanted)
 
 
-def _has_library(name: str) -> bool:
+@functools.cache
+def _library_cache() -> str | None:
+    # Debian keeps ldconfig in /sbin, which is not on an ordinary user's PATH.
+    ldconfig = shutil.which("ldconfig") or next(
+        (p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.access(p, os.X_OK)), None
+    )
+    if ldconfig is None:
+        return None
     try:
-        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+        return subprocess.run([ldconfig, "-p"], capture_output=True, text=True).stdout
     except OSError:
+        return None
+
+
+def _has_library(name: str) -> bool:
+    out = _library_cache()
+    if out is None:
         return True  # no ldconfig (not Linux): let Qt itself report what is missing
     return name in out
 
@@ -110,6 +144,7 @@ def ensure_system_libraries(libs: dict[str, str], programs: dict[str, str] | Non
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         _run(["apt-get", "update", "-q"], env=env)
         _run(command + ["-q"], env=env)
+        _library_cache.cache_clear()
     else:
         _say("Qt needs these system libraries; install them and try again:")
         _say("  sudo " + " ".join(command))
