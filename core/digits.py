@@ -67,16 +67,18 @@ def to_mnist(ink: np.ndarray, threshold: float = 0.05) -> np.ndarray:
     return field
 
 
-def photo_to_ink(image: np.ndarray) -> np.ndarray:
+def photo_to_ink(image: np.ndarray, invert: bool | None = None) -> np.ndarray:
     """uint8 (H, W) or (H, W, 3) photo -> (H, W) float32 ink in 0..1 (1 = stroke).
 
-    Dark-on-light images (the usual scan or photo of a written digit) are inverted so that the
-    digit is bright on black, as in MNIST."""
+    invert None (auto): dark-on-light images (the usual scan or photo of a written digit) are
+    inverted so that the digit is bright on black, as in MNIST; True / False force it."""
     image = np.asarray(image)
     if image.ndim == 3:
         image = image[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     grey = image.astype(np.float32) / 255.0
-    if float(np.median(grey)) > 0.5:
+    if invert is None:
+        invert = float(np.median(grey)) > 0.5
+    if invert:
         grey = 1.0 - grey
     low = float(np.percentile(grey, 5))
     span = max(float(grey.max()) - low, 1e-6)

@@ -260,8 +260,8 @@ class BuilderTab(QWidget):
             return False
         self.current_path = written
         self.document.undo_stack.setClean()
-        self.show_status(f"Saved {written.name}: train it with `playground train --model "
-                         f"{written}` or the Training tab.")
+        self.show_status(f"Saved {written.name}: train it with `playground train {written}` "
+                         "or the Training tab.")
         return True
 
     def open_seed_dialog(self, index: int) -> SeedKernelsDialog | None:

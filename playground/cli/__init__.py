@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Sub-command modules, in the order `playground --help` lists them.
@@ -61,3 +62,7 @@ def run_cli(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"playground {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `playground summary spec.json | head -3`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 141

@@ -55,7 +55,8 @@ def _run(args) -> int:
         except ImageReadError as error:
             raise CommandError(str(error)) from None
         if as_digit:
-            inputs.append(fit_input(to_mnist(photo_to_ink(pixels)), model.input_shape)[0])
+            ink = photo_to_ink(pixels, None if invert == "auto" else invert)
+            inputs.append(fit_input(to_mnist(ink), model.input_shape)[0])
         else:
             inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
     batch = np.stack(inputs).astype(np.float32)

@@ -64,3 +64,13 @@ def test_fit_input_makes_a_batch_for_other_input_shapes():
     np.testing.assert_array_equal(colour[0, 0], colour[0, 2])
     with pytest.raises(ValueError, match="images"):
         fit_input(digit, (784,))
+
+
+def test_photo_inversion_can_be_forced():
+    photo = np.full((40, 30), 230, np.uint8)  # light paper
+    photo[5:35, 14:17] = 20  # a dark stroke
+    auto = photo_to_ink(photo)
+    assert auto[20, 15] == 1.0 and auto[2, 2] == 0.0  # dark-on-light is inverted: ink is bright
+    np.testing.assert_array_equal(photo_to_ink(photo, invert=True), auto)
+    kept = photo_to_ink(photo, invert=False)
+    assert kept[20, 15] == 0.0 and kept[2, 2] == 1.0  # taken as it is: the paper is the ink

@@ -126,7 +126,10 @@ def test_predict_prepares_a_photographed_digit_like_the_drawing_pad(tmp_path, ca
     expected = model.predict(fit_input(to_mnist(photo_to_ink(photo)), (1, 28, 28)))[0]
     stretched = model.predict(prepare_image(photo, (1, 28, 28))[None])[0]
     assert not np.allclose(expected, stretched, atol=1e-3)  # the two preparations differ
-    for digit_option, want in (([], expected), (["--digit", "no"], stretched)):
+    kept = model.predict(fit_input(to_mnist(photo_to_ink(photo, invert=False)), (1, 28, 28)))[0]
+    assert not np.allclose(expected, kept, atol=1e-3)
+    for digit_option, want in (([], expected), (["--digit", "no"], stretched),
+                               (["--invert", "no"], kept)):
         capsys.readouterr()
         assert run_cli(["predict", str(prefix), str(tmp_path / "one.png"), "--json", "--top",
                         "10", *digit_option]) == 0
@@ -170,3 +173,27 @@ def test_progress_bar_draws_in_place_and_clears():
     silent = io.StringIO()
     ProgressBar("x", enabled=False, stream=silent).update(1, 2)
     assert silent.getvalue() == ""
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path, monkeypatch, capsys):
+    """`playground summary spec.json | head -1`: the reader went away; no traceback."""
+
+    class ClosedPipe:
+        def __init__(self, path):
+            self._file = open(path, "w")  # noqa: SIM115 - a real descriptor for dup2
+
+        def write(self, _text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return self._file.fileno()
+
+    pipe = ClosedPipe(tmp_path / "out.txt")
+    monkeypatch.setattr("sys.stdout", pipe)
+    spec = resource_path("models", "reference.json")
+    assert run_cli(["summary", str(spec)]) == 141
+    pipe._file.close()
+    assert capsys.readouterr().err == ""
