@@ -54,7 +54,7 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     from playground.cli import CommandError
 
-    model = _load_model(Path(args.spec))
+    model, saved = _load_model(Path(args.spec), seed=args.seed)
     prefix = Path(args.out) if args.out else Path(f"{model.name}-trained")
     if not prefix.parent.is_dir():
         raise CommandError(f"--out {prefix}: the folder {prefix.parent} does not exist")
@@ -62,6 +62,7 @@ def _run(args) -> int:
         if value < 1:
             raise CommandError(f"{name} must be at least 1; received {value}")
     train, test = _load_data(args, model)
+    model = _fit_outputs(model, train, saved=saved, seed=args.seed)
     trainer = _make_trainer(args, model, train, test, prefix)
     report = Report(args.epochs, as_json=args.json)
     trainer.on_batch, trainer.on_epoch = report.batch, report.epoch
@@ -76,7 +77,8 @@ def _run(args) -> int:
     return 130 if history.stop_reason == "stopped" else 0
 
 
-def _load_model(path: Path):
+def _load_model(path: Path, *, seed: int):
+    """(model, saved): a saved model to train further, or a new one from a spec."""
     from core.model import Sequential, SpecError
     from playground.cli import CommandError, read_spec_file
 
@@ -84,10 +86,31 @@ def _load_model(path: Path):
     weights = path.with_suffix(".npz")
     try:
         if path.suffix == ".json" and weights.is_file():
-            return Sequential.load(path)  # continue training a saved model
-        return Sequential.from_spec(spec)
+            return Sequential.load(path), True  # continue training a saved model
+        return Sequential.from_spec(spec, seed=seed), False
     except (SpecError, ValueError, KeyError, TypeError) as error:
         raise CommandError(f"{path}: {error}") from None
+
+
+def _fit_outputs(model, train, *, saved: bool, seed: int):
+    """The model, its last Dense given one output per class of `train` when a new network's
+    count differs (said on stderr); a saved model that does not fit is refused."""
+    from core.model import Sequential
+    from playground.cli import CommandError
+    from playground.training.spec_fit import fit_spec_to_data
+
+    outputs, classes = int(model.output_shape[-1]), len(train.class_names)
+    if outputs == classes or tuple(model.input_shape) != tuple(train.shape):
+        return model  # (images of another size are refused by the trainer, with the sizes)
+    if saved:
+        raise CommandError(f"the saved model has {outputs} outputs but {train.name} has "
+                           f"{classes} classes; train a new network for this data set")
+    try:
+        fitted, note = fit_spec_to_data(model.spec(), train)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print(f"note: {train.name} has {classes} classes: {note}", file=sys.stderr)
+    return Sequential.from_spec(fitted, seed=seed)
 
 
 def data_options(source: str, input_shape, outputs: int, classes=None) -> dict:

@@ -197,3 +197,44 @@ def test_a_closed_pipe_ends_quietly(tmp_path, monkeypatch, capsys):
     assert run_cli(["summary", str(spec)]) == 141
     pipe._file.close()
     assert capsys.readouterr().err == ""
+
+
+def test_seed_sets_the_initial_weights(spec_file, tmp_path):
+    for seed in (0, 5):
+        assert run_cli(["train", str(spec_file), "--data", "shapes", "--epochs", "1",
+                        "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")]) == 0
+    spec = json.loads(spec_file.read_text())
+    untrained = {seed: Sequential.from_spec(spec, seed=seed).get_weights() for seed in (0, 5)}
+    trained = {seed: Sequential.load(tmp_path / f"s{seed}").get_weights() for seed in (0, 5)}
+    # One epoch moves every weight a little; each run stays nearer its own seed's start.
+    for name in [n for n in untrained[0] if n.endswith("weight")]:  # biases start at 0
+        for seed, other in ((0, 5), (5, 0)):
+            own = np.abs(trained[seed][name] - untrained[seed][name]).mean()
+            far = np.abs(trained[seed][name] - untrained[other][name]).mean()
+            assert own < far, (name, seed)
+
+
+def test_outputs_follow_the_classes_of_the_data_set(tmp_path, capsys):
+    spec = json.loads(resource_path("models", "reference.json").read_text())  # 10 outputs
+    spec["input_shape"] = [1, 16, 16]
+    spec["layers"][-1]["config"]["in_features"] = 16 * 4 * 4
+    path = tmp_path / "ten.json"
+    path.write_text(json.dumps(spec))
+    assert run_cli(["train", str(path), "--data", "shapes", "--epochs", "1",
+                    "--out", str(tmp_path / "six")]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "has 6 classes" in err and "6 outputs" in err
+    model = Sequential.load(tmp_path / "six")
+    assert model.output_shape == (6,) and len(model.classes) == 6
+    # A saved model keeps its outputs: a data set with another class count is refused.
+    folder = tmp_path / "three"
+    rng = np.random.default_rng(0)
+    for name in ("a", "b", "c"):
+        (folder / name).mkdir(parents=True)
+        for i in range(5):
+            write_image(folder / name / f"{i}.png", rng.integers(0, 256, (16, 16), np.uint8))
+    capsys.readouterr()
+    assert run_cli(["train", str(tmp_path / "six.json"), "--data", f"folder:{folder}",
+                    "--epochs", "1", "--out", str(tmp_path / "again")]) == 1
+    assert "the saved model has 6 outputs but" in capsys.readouterr().err
+    assert not (tmp_path / "again.json").exists()
