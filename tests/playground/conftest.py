@@ -32,3 +32,36 @@ def board(qtbot):
         dashboard.show()
     yield dashboard
     dashboard.shutdown()
+
+
+@pytest.fixture
+def empty_builder(qtbot):
+    """A builder tab, shown, holding an empty network for 1x28x28 digits."""
+    from playground.app import make_application
+    from playground.builder.builder_tab import BuilderTab
+
+    make_application()
+    widget = BuilderTab({"name": "untitled", "input_shape": [1, 28, 28],
+                         "classes": [str(d) for d in range(10)], "layers": []})
+    qtbot.addWidget(widget)
+    widget.resize(1200, 780)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def shown_curves_of_ten_batches(qtbot):
+    """A curves panel on screen whose run has ten batches (loss 1..10) of one epoch."""
+    from playground.training.curves import CurvesPanel
+
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.reset("run", epochs=1)
+    for batch in range(1, 11):
+        panel.run.add_batch({"epoch": 1, "batch": batch, "batches": 10, "step": batch,
+                             "loss": float(batch), "accuracy": 0.5, "lr": 0.1})
+    panel.refresh(fit=True)
+    return panel

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 from core.model import Sequential, analyse
 from core.resources import resource_path
 from playground.builder.block_text import params_text, shape_text
-from playground.builder.builder_tab import BuilderTab
 from playground.builder.palette import BLOCK_MIME
 
 ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
@@ -24,17 +23,8 @@ def reference():
 
 
 @pytest.fixture
-def tab(qtbot):
-    from playground.app import make_application
-
-    make_application()
-    widget = BuilderTab({"name": "untitled", "input_shape": [1, 28, 28],
-                         "classes": [str(d) for d in range(10)], "layers": []})
-    qtbot.addWidget(widget)
-    widget.resize(1200, 780)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+def tab(empty_builder):
+    return empty_builder
 
 
 def drag_to(canvas, mime, pos: QPoint) -> bool:

@@ -14,17 +14,8 @@ ACTIONS = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
 
 
 @pytest.fixture
-def tab(qtbot):
-    from playground.app import make_application
-
-    make_application()
-    widget = BuilderTab({"name": "broken", "input_shape": [1, 28, 28],
-                         "classes": [str(d) for d in range(10)], "layers": []})
-    qtbot.addWidget(widget)
-    widget.resize(1200, 780)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+def tab(empty_builder):
+    return empty_builder
 
 
 def drop_block(tab, name, gap):

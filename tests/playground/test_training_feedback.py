@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import shown_curves_of_ten_batches
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
@@ -190,16 +191,7 @@ def test_log_ticks_label_at_most_five_decades():
 
 
 def test_the_hover_readout_clears_when_the_mouse_leaves_or_a_run_starts(app, qtbot):
-    panel = CurvesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(800, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.reset("run", epochs=1)
-    for batch in range(1, 11):
-        panel.run.add_batch({"epoch": 1, "batch": batch, "batches": 10, "step": batch,
-                             "loss": float(batch), "accuracy": 0.5, "lr": 0.1})
-    panel.refresh(fit=True)
+    panel = shown_curves_of_ten_batches(qtbot)
     viewport = panel.graphics.viewport()
 
     def hover(dx=0):

@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from conftest import shown_curves_of_ten_batches
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -11,7 +12,6 @@ from core.history import History
 from core.images import write_image
 from core.model import Sequential
 from playground.app import make_application
-from playground.training.curves import CurvesPanel
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.hyper_panel import (
@@ -135,16 +135,7 @@ def test_feature_maps_follow_the_chosen_sample(app, qtbot):
 
 
 def test_hovering_a_plot_reads_its_values(app, qtbot):
-    panel = CurvesPanel()
-    qtbot.addWidget(panel)
-    panel.resize(800, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.reset("run", epochs=1)
-    for batch in range(1, 11):
-        panel.run.add_batch({"epoch": 1, "batch": batch, "batches": 10, "step": batch,
-                             "loss": float(batch), "accuracy": 0.5, "lr": 0.1})
-    panel.refresh(fit=True)
+    panel = shown_curves_of_ten_batches(qtbot)
     plot = panel.plots["loss"]
     scene_point = plot.vb.sceneBoundingRect().center()  # epoch 0.5 of the loss plot
     widget_point = panel.graphics.mapFromScene(scene_point)
