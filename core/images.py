@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,23 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, grey: b
     Palette, 16-bit and alpha images are converted (alpha is dropped, composited on white).
     Raises `ImageReadError` naming the file for a missing, corrupt, truncated or oversized file.
     """
-    path = Path(path)
+    with _opened(Path(path), max_pixels) as img:
+        img.load()
+        return _to_array(img, grey=grey)
+
+
+def image_size(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of an image file, from its header, with `read_image`'s checks.
+
+    Cheap even for a huge file: nothing is decoded. Raises `ImageReadError` like `read_image`.
+    """
+    with _opened(Path(path), max_pixels) as img:
+        return img.size
+
+
+@contextmanager
+def _opened(path: Path, max_pixels: int):
+    """The open Pillow image, its size checked; every failure becomes one ImageReadError."""
     if not path.is_file():
         raise ImageReadError(f"{path}: no such file")
     try:
@@ -42,11 +59,13 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, grey: b
                         f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, "
                         f"over the limit of {max_pixels / 1e6:.0f}; scale it down first"
                     )
-                img.load()
-                return _to_array(img, grey=grey)
+                yield img
     except ImageReadError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageReadError(f"{path}: far too large ({error}); over the limit of "
+                             f"{max_pixels / 1e6:.0f} megapixels: scale it down first") from None
+    except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not an image file Playground can read") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageReadError(f"{path}: the file is corrupt or truncated ({error})") from None

@@ -276,10 +276,6 @@ class MainWindow(QMainWindow):
     def _on_builder_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
-    def add_tab(self, widget: QWidget, title: str) -> None:
-        """Add a feature tab after the existing ones."""
-        self.tabs.addTab(widget, title)
-
     def show_about(self) -> AboutDialog:
         self.about_dialog = AboutDialog(self)
         self.about_dialog.open()

@@ -15,7 +15,14 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSettings, QSize, Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
-from core.images import MAX_PIXELS, READABLE_SUFFIXES, ImageReadError, is_grey, read_image
+from core.images import (
+    MAX_PIXELS,
+    READABLE_SUFFIXES,
+    ImageReadError,
+    image_size,
+    is_grey,
+    read_image,
+)
 from core.resources import sample_images
 
 LARGE_PIXELS = 4_200_000
@@ -95,22 +102,9 @@ class ImageLoader(QObject):
         """
         path = Path(path)
         try:
-            with Image.open(path) as img:
-                width, height = img.size
-        except FileNotFoundError:
-            return self._fail(f"{path}: no such file")
-        except Image.DecompressionBombError as error:
-            return self._fail(f"{path}: far too large ({error}); the limit is "
-                              f"{self.max_pixels / 1e6:.0f} megapixels: scale it down first")
-        except (OSError, ValueError):
-            return self._fail(
-                f"{path}: not an image file Playground can read. Open a PNG, JPEG, TIFF or BMP."
-            )
-        if width * height > self.max_pixels:
-            return self._fail(
-                f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
-                f"limit of {self.max_pixels / 1e6:.0f}; scale it down first"
-            )
+            width, height = image_size(path, max_pixels=self.max_pixels)
+        except ImageReadError as error:
+            return self._fail(str(error))
         self._cancel_running()
         if width * height <= LARGE_PIXELS:
             try:

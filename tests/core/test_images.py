@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.images import ImageReadError, atomic_write, read_image, to_uint8, write_image
+from core.images import (
+    ImageReadError,
+    atomic_write,
+    image_size,
+    read_image,
+    to_uint8,
+    write_image,
+)
 from core.resources import resource_path
 
 
@@ -108,3 +115,31 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     kept.chmod(0o640)
     atomic_write(kept, lambda handle: handle.write(b"new"))
     assert kept.read_bytes() == b"new" and kept.stat().st_mode & 0o777 == 0o640
+
+
+def _png_header_only(path, width, height):
+    """A PNG whose header claims width x height (the pixel data is missing)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+
+
+def test_image_size_reads_only_the_header(tmp_path):
+    path = tmp_path / "claims.png"
+    _png_header_only(path, 300, 200)
+    assert image_size(path) == (300, 200)  # the pixels are missing: nothing was decoded
+    with pytest.raises(ImageReadError, match="truncated"):
+        read_image(path)
+
+
+def test_a_decompression_bomb_is_called_too_large(tmp_path):
+    path = tmp_path / "bomb.png"
+    _png_header_only(path, 30000, 30000)  # beyond Pillow's own limit
+    for read in (read_image, image_size):
+        with pytest.raises(ImageReadError, match=r"bomb.png: far too large .* scale it down"):
+            read(path)
