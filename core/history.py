@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.images import atomic_write
+from core.json_files import read_json
 
 FORMAT = "playground-history"
 VERSION = 1
@@ -96,11 +97,7 @@ class History:
     def from_json(cls, path: str | os.PathLike) -> History:
         """Read a history written by `to_json`; raises ValueError naming the file if it is not."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path}: cannot read the history ({error})") from None
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_json(path, "training history"), str(path))
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write one table (columns CSV_COLUMNS), atomically: a row per batch, per epoch and per
