@@ -62,9 +62,9 @@ def _opened(path: Path, max_pixels: int):
                 yield img
     except ImageReadError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageReadError(f"{path}: far too large ({error}); over the limit of "
-                             f"{max_pixels / 1e6:.0f} megapixels: scale it down first") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageReadError(f"{path}: far too large to open safely, over the limit of "
+                             f"{max_pixels / 1e6:.0f} megapixels; scale it down first") from None
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not an image file Playground can read") from None
     except (OSError, SyntaxError, ValueError) as error:
