@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from core.layers import LAYERS  # noqa: E402
-from core.losses import SoftmaxCrossEntropy  # noqa: E402
-from core.model import Sequential  # noqa: E402
-from core.optim import SGD  # noqa: E402
+from core.nn.layer import LAYERS  # noqa: E402
+from core.nn.losses import SoftmaxCrossEntropy  # noqa: E402
+from core.nn.model import Sequential  # noqa: E402
+from core.nn.optim import SGD  # noqa: E402
 from core.resources import resource_path  # noqa: E402
 
 REFERENCE = json.loads(resource_path("models", "reference.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Speed of core.filtering.apply_kernel against scipy.ndimage.correlate (and OpenCV if installed).
+"""Speed of core.image.filtering.apply_kernel against scipy.ndimage.correlate (and OpenCV).
 
 Run:  .venv/bin/python benchmarks/bench_filtering.py [--quick]
 
@@ -23,9 +23,9 @@ import scipy.ndimage as ndi
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import _fastpaths  # noqa: E402
-from core.filtering import apply_kernel  # noqa: E402
-from core.kernels import box, gaussian, motion_blur, sobel_x  # noqa: E402
+from core.image import _fastpaths  # noqa: E402
+from core.image.filtering import apply_kernel  # noqa: E402
+from core.image.kernels import box, gaussian, motion_blur, sobel_x  # noqa: E402
 
 try:  # OpenCV is optional: only compared when already installed
     import cv2

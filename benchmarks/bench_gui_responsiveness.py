@@ -34,7 +34,7 @@ def main() -> int:
     args = parse_args()
     import numpy as np
 
-    from core.filtering import apply_kernel
+    from core.image.filtering import apply_kernel
     from playground.app import make_application
     from playground.filters.studio import FilterStudio
     from playground.widgets.responsiveness import TimerGapProbe

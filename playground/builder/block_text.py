@@ -39,7 +39,7 @@ def params_text(n: int, frozen: int = 0) -> str:
 
 def setting_names() -> set[str]:
     """The names of every block setting ("out_channels", "size", ...)."""
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     return {s.name for cls in LAYERS.values() for s in cls.SETTINGS}
 

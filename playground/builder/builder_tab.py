@@ -267,7 +267,7 @@ class BuilderTab(QWidget):
     def open_seed_dialog(self, index: int) -> SeedKernelsDialog | None:
         if index is None or index < 0 or self.document.layer(index)["class"] != "Conv2D":
             return None
-        from core.layers import LAYERS
+        from core.nn.layer import LAYERS
 
         try:
             LAYERS["Conv2D"].shape_only(self.document.layer(index)["config"])

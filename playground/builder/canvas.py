@@ -276,7 +276,7 @@ class NetworkCanvas(QWidget):
     def _block_name(self, mime: QMimeData) -> str | None:
         if not mime.hasFormat(BLOCK_MIME):
             return None
-        from core.layers import LAYERS
+        from core.nn.layer import LAYERS
 
         name = bytes(mime.data(BLOCK_MIME)).decode("utf-8", "replace").strip()
         return name if name in LAYERS else None

@@ -149,7 +149,7 @@ class Inspector(QWidget):
         if key[0] == "Input":
             self._build_input_form()
             return
-        from core.layers import LAYERS
+        from core.nn.layer import LAYERS
 
         cls = LAYERS[self.document.layer(self.index)["class"]]
         for setting in cls.SETTINGS:
@@ -244,7 +244,7 @@ class Inspector(QWidget):
         layer = self.document.layer(index)
         report = self.document.analysis()[index]
         in_shape = self.document.input_of(index)
-        from core.layers import LAYERS
+        from core.nn.layer import LAYERS
 
         cls = LAYERS[layer["class"]]
         label = html.escape(short_label(layer["class"], layer["config"]))
@@ -355,7 +355,7 @@ class Inspector(QWidget):
         if index is None or index < 0:
             return
         layer = self.document.layer(index)
-        from core.layers import LAYERS
+        from core.nn.layer import LAYERS
 
         cls = LAYERS[layer["class"]]
         setting = next(s for s in cls.SETTINGS if s.name == name)

@@ -86,7 +86,7 @@ class SpecEditCommand(QUndoCommand):
 
 def default_config(class_name: str) -> dict:
     """The constructor arguments of a new block, from its declared SETTINGS defaults."""
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     if class_name not in LAYERS:
         raise KeyError(f"unknown block {class_name!r}; known: {', '.join(sorted(LAYERS))}")
@@ -95,7 +95,7 @@ def default_config(class_name: str) -> dict:
 
 
 def _setting_default(class_name: str, name: str):
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     cls = LAYERS.get(class_name)
     return next((s.default for s in getattr(cls, "SETTINGS", ()) if s.name == name), None)
@@ -126,7 +126,7 @@ class NetworkDocument(QObject):
     def spec(self) -> dict:
         """A copy of the spec with every in_channels / in_features filled from what flows in."""
         if self._filled is None:
-            from core.model import fill_inputs
+            from core.nn.model import fill_inputs
 
             raw = self._state.to_spec()
             try:
@@ -136,9 +136,9 @@ class NetworkDocument(QObject):
         return copy.deepcopy(self._filled)
 
     def analysis(self) -> list:
-        """One `core.model.BlockReport` per layer (output shape, params, error), cached."""
+        """One `core.nn.model.BlockReport` per layer (output shape, params, error), cached."""
         if self._analysis is None:
-            from core.model import analyse
+            from core.nn.model import analyse
 
             self._analysis = analyse(self.spec())
         return list(self._analysis)

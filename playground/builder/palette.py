@@ -1,4 +1,4 @@
-"""The block palette: every block of `core.layers.LAYERS` grouped by kind, each with a drawn icon,
+"""The block palette: every block of `core.nn.layer.LAYERS` grouped by kind, with a drawn icon,
 its one-line HELP as tooltip and its DESCRIPTION in a help pane. Drags carry only the class name
 under `BLOCK_MIME`."""
 
@@ -37,7 +37,7 @@ CLASS_ROLE = Qt.ItemDataRole.UserRole
 
 def block_catalogue() -> dict[str, list[tuple[str, type]]]:
     """{kind: [(class name, layer class), ...]} in palette order."""
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     groups: dict[str, list[tuple[str, type]]] = {}
     for name, cls in LAYERS.items():
@@ -49,7 +49,7 @@ def block_catalogue() -> dict[str, list[tuple[str, type]]]:
 def block_kind(class_name: str) -> str:
     if class_name == "Input":
         return "input"
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     cls = LAYERS.get(class_name)
     return getattr(cls, "KIND", "other") if cls is not None else "other"
@@ -59,7 +59,7 @@ def help_html(class_name: str) -> str:
     """The help pane's text for a block: name, one-liner, description and its settings."""
     if class_name == "Input":
         return f"<h3>Input</h3><p><i>{INPUT_HELP}</i></p><p>{INPUT_DESCRIPTION}</p>"
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
 
     cls = LAYERS[class_name]
     parts = [f"<h3>{class_name}</h3>", f"<p><i>{html.escape(cls.HELP)}</i></p>",

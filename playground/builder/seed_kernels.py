@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.kernel_init import fit_kernel
+from core.nn.kernel_init import fit_kernel
 from playground.builder.block_text import plural
 from playground.widgets.user_kernels import section_header, user_kernel_files
 
@@ -43,7 +43,7 @@ def kernel_seed(name: str, values, size: int) -> dict:
 
 def preset_seed(name: str, size: int) -> dict:
     """A seed from the filter studio's preset `name`, built at `size` when the preset has a size."""
-    from core.kernels import PRESETS, make_preset
+    from core.image.kernels import PRESETS, make_preset
 
     preset = PRESETS[name]
     params = {}
@@ -69,7 +69,7 @@ class SeedKernelsDialog(QDialog):
 
     def __init__(self, document, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from core.kernels import PRESETS
+        from core.image.kernels import PRESETS
 
         self.setObjectName("seedKernelsDialog")
         self.setWindowTitle("Seed filters from kernels")
@@ -157,7 +157,7 @@ class SeedKernelsDialog(QDialog):
     def _add_user_kernels(self) -> list[str]:
         """List the kernels saved in the filter studio (<AppDataLocation>/kernels) under the
         presets, headed "My kernels"; returns why any of them could not be listed."""
-        from core.kernels import load_kernel
+        from core.image.kernels import load_kernel
 
         skipped, mine = [], []
         for path in user_kernel_files():
@@ -200,7 +200,7 @@ class SeedKernelsDialog(QDialog):
 
     def load_kernel_file(self, path: str) -> bool:
         """Read a kernel JSON file saved by the filter studio and add it to the list."""
-        from core.kernels import load_kernel
+        from core.image.kernels import load_kernel
 
         try:
             kernel = load_kernel(path)

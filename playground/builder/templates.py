@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from core.images import atomic_write
+from core.files.images import atomic_write
 
 
 class SpecFileError(ValueError):
@@ -54,7 +54,7 @@ def template_title(path: Path) -> str:
 def _setting_problems(layers: list) -> list[str]:
     """What is wrong with the settings of each block, checked by the blocks' own SETTINGS
     (the shapes flowing between blocks are not checked here: the builder shows those)."""
-    from core.layers import LAYERS
+    from core.nn.layer import LAYERS
     from playground.builder.block_text import plain_wording
 
     problems = []
@@ -110,8 +110,8 @@ def load_spec_file(path: str | os.PathLike) -> dict:
     a file that is not a spec, or with a setting its block refuses (a kernel_size of -3), is
     refused.
     """
-    from core.json_files import read_json
-    from core.model import SpecError, check_spec
+    from core.files.json_files import read_json
+    from core.nn.model import SpecError, check_spec
 
     path = Path(path)
     try:

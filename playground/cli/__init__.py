@@ -28,7 +28,7 @@ class CommandError(Exception):
 
 def read_spec_file(path) -> dict:
     """The JSON network spec in `path`; a `CommandError` naming the file if it cannot be read."""
-    from core.json_files import read_json
+    from core.files.json_files import read_json
 
     try:
         return read_json(path, "network spec")

@@ -1,6 +1,6 @@
 """`playground filter IN [-o OUT] (--preset NAME | --kernel-file K.json | --kernel TEXT | ...)`.
 
-Filters an image file headless with core.filtering and writes a PNG/JPEG/TIFF/BMP (scaled for
+Filters an image file headless with core.image.filtering and writes a PNG/JPEG/TIFF/BMP (scaled for
 display with --scale) or a .npy of the raw float32 result.
 """
 
@@ -62,8 +62,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from core.filtering import angle_to_rgb, apply_kernel, neighbourhood, sobel
-    from core.images import ImageReadError, read_image, to_uint8
+    from core.files.images import ImageReadError, read_image, to_uint8
+    from core.image.filtering import angle_to_rgb, apply_kernel, neighbourhood, sobel
 
     if args.list_presets:
         print(presets_text())
@@ -110,7 +110,7 @@ def run(args) -> int:
 
 def presets_text() -> str:
     """The presets, one per line: name, parameters (default, range), description."""
-    from core.kernels import PRESETS
+    from core.image.kernels import PRESETS
 
     lines = []
     for preset in PRESETS.values():
@@ -124,7 +124,7 @@ def presets_text() -> str:
 
 def parse_kernel_text(text: str) -> np.ndarray:
     """Rows split by ';' (or newlines), weights by ',' or spaces -> float (kh, kw) array."""
-    from core.kernels import validate_kernel
+    from core.image.kernels import validate_kernel
 
     rows = [row for row in text.replace("\n", ";").split(";") if row.strip()]
     try:
@@ -138,7 +138,7 @@ def parse_kernel_text(text: str) -> np.ndarray:
 
 
 def _kernel_from_args(args):
-    from core.kernels import PRESETS, load_kernel, make_preset
+    from core.image.kernels import PRESETS, load_kernel, make_preset
 
     if args.kernel is not None:
         return parse_kernel_text(args.kernel)
@@ -190,7 +190,7 @@ def _check_output(output: Path) -> None:
 
 
 def _write(output: Path, result: np.ndarray, picture: np.ndarray) -> None:
-    from core.images import atomic_write, write_image
+    from core.files.images import atomic_write, write_image
 
     try:
         if output.suffix.lower() == ".npy":

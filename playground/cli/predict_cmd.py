@@ -35,9 +35,9 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     import numpy as np
 
-    from core.digits import fit_input, photo_to_ink, to_mnist
-    from core.image_folder import prepare_image
-    from core.images import ImageReadError, read_image
+    from core.data.digits import fit_input, photo_to_ink, to_mnist
+    from core.data.image_folder import prepare_image
+    from core.files.images import ImageReadError, read_image
     from playground.cli import CommandError
 
     model = _load(args.model)
@@ -79,7 +79,7 @@ def _run(args) -> int:
 
 
 def _load(prefix):
-    from core.model import Sequential
+    from core.nn.model import Sequential
     from playground.cli import CommandError
 
     path = Path(prefix)
@@ -95,7 +95,7 @@ def _load(prefix):
 
 def _normalisation(prefix):
     """mean, std recorded in PREFIX.history.json by a --normalize run (else None, None)."""
-    from core.history import History
+    from core.train.history import History
 
     path = Path(prefix)
     if path.suffix in (".json", ".npz"):

@@ -15,7 +15,7 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from core.model import SpecError, analyse, first_error, summary_table
+    from core.nn.model import SpecError, analyse, first_error, summary_table
     from playground.cli import CommandError, read_spec_file
 
     path = Path(args.spec)

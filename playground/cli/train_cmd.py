@@ -79,7 +79,7 @@ def _run(args) -> int:
 
 def _load_model(path: Path, *, seed: int):
     """(model, saved): a saved model to train further, or a new one from a spec."""
-    from core.model import Sequential, SpecError
+    from core.nn.model import Sequential, SpecError
     from playground.cli import CommandError, read_spec_file
 
     spec = read_spec_file(path)
@@ -95,7 +95,7 @@ def _load_model(path: Path, *, seed: int):
 def _fit_outputs(model, train, *, saved: bool, seed: int):
     """The model, its last Dense given one output per class of `train` when a new network's
     count differs (said on stderr); a saved model that does not fit is refused."""
-    from core.model import Sequential
+    from core.nn.model import Sequential
     from playground.cli import CommandError
     from playground.training.spec_fit import fit_spec_to_data
 
@@ -115,7 +115,7 @@ def _fit_outputs(model, train, *, saved: bool, seed: int):
 
 def data_options(source: str, input_shape, outputs: int, classes=None) -> dict:
     """Loader options that make `source` fit a network taking `input_shape` (C, H, W)."""
-    from core.shapes import DEFAULT_KINDS, SHAPE_KINDS
+    from core.data.shapes import DEFAULT_KINDS, SHAPE_KINDS
 
     kind = source.split(":", 1)[0].lower()
     if len(input_shape) != 3:
@@ -135,7 +135,9 @@ def data_options(source: str, input_shape, outputs: int, classes=None) -> dict:
 
 
 def _load_data(args, model):
-    from core.datasets import Cancelled, DatasetError, load_dataset
+    from core.data.datasets import DatasetError
+    from core.data.sources import load_dataset
+    from core.jobs import Cancelled
     from playground.cli import CommandError
 
     options = data_options(args.data, model.input_shape, int(model.output_shape[-1]),
@@ -150,9 +152,9 @@ def _load_data(args, model):
 
 
 def _make_trainer(args, model, train, test, prefix):
-    from core.losses import SoftmaxCrossEntropy
-    from core.optim import SGD, Adam
-    from core.training import Trainer
+    from core.nn.losses import SoftmaxCrossEntropy
+    from core.nn.optim import SGD, Adam
+    from core.train.trainer import Trainer
     from playground.cli import CommandError
 
     try:

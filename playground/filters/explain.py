@@ -2,7 +2,7 @@
 
 Hover or click an output pixel: the input neighbourhood is outlined on the original with the
 kernel's weights laid over it, and a table lists each input value, weight and product, then the
-sum, the divisor and the offset. Numbers come from `core.filtering.explain_pixel`.
+sum, the divisor and the offset. Numbers come from `core.image.filtering.explain_pixel`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import PixelExplanation, explain_pixel
+from core.image.filtering import PixelExplanation, explain_pixel
 from playground.filters.kernel_grid import diverging_colour, format_weight
 
 MAX_LABELLED_CELLS = 81

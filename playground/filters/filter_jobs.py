@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.filtering import (
-    Cancelled,
+from core.files.images import to_uint8
+from core.image.filtering import (
     angle_to_rgb,
     apply_kernel,
     neighbourhood,
@@ -21,8 +21,8 @@ from core.filtering import (
     pad_amounts,
     sobel,
 )
-from core.images import to_uint8
-from core.kernels import Kernel
+from core.image.kernels import Kernel
+from core.jobs import Cancelled
 
 DISPLAY_MAX = 2048
 """Longest side drawn on screen; bigger results are subsampled for display only."""
@@ -111,7 +111,7 @@ def stretched_magnitude(magnitude: np.ndarray, percentile: float = 99.0) -> np.n
 
 
 def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
-    """Compute the request's result; raises `core.filtering.Cancelled` when stopped."""
+    """Compute the request's result; raises `core.jobs.Cancelled` when stopped."""
     image, kernel = request.image, request.kernel
     kh, kw = kernel.values.shape[:2]
     stride = request.stride

@@ -1,7 +1,8 @@
 """Padding, stride, correlation vs convolution and the neighbourhood function, with the size text.
 
 The settings are one small `Geometry` value; the panel edits it and says what comes out, e.g.
-"300x451 (rows x cols), pad 1, 3x3, stride 2 -> 150x226" (from `core.filtering.describe_geometry`).
+"300x451 (rows x cols), pad 1, 3x3, stride 2 -> 150x226" (from
+`core.image.filtering.describe_geometry`).
 Sizes are written rows x cols (height x width) everywhere in the studio. The Sobel magnitude and
 angle views are computed at stride 1 with edge padding: the panel then disables its controls
 and says so.
@@ -18,7 +19,7 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from core.filtering import PADDING_MODES, describe_geometry
+from core.image.filtering import PADDING_MODES, describe_geometry
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 PADDING_TEXT = {
@@ -69,7 +70,7 @@ class Geometry:
     function: str = "sum"
 
     def core_options(self) -> dict:
-        """Keyword arguments for `core.filtering` calls."""
+        """Keyword arguments for `core.image.filtering` calls."""
         return {"padding": self.padding, "pad_width": self.pad_width, "stride": self.stride}
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSettings, QSize, Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
-from core.images import (
+from core.files.images import (
     MAX_PIXELS,
     READABLE_SUFFIXES,
     ImageReadError,

@@ -212,8 +212,8 @@ class KernelDocument(QObject):
         return float(self._state.values.sum(dtype=np.float64) / self._state.divisor)
 
     def to_kernel(self):
-        """The kernel as `core.kernels.Kernel` (values, divisor, offset)."""
-        from core.kernels import Kernel
+        """The kernel as `core.image.kernels.Kernel` (values, divisor, offset)."""
+        from core.image.kernels import Kernel
 
         divisor = None if self.divisor == 1.0 else self.divisor
         return Kernel(self.name or "Custom", self.values, divisor=divisor, offset=self.offset)

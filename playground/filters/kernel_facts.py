@@ -1,6 +1,6 @@
 """Facts beside the grid, updated as you edit: sum, brightness, separability, FFT, cost.
 
-All numbers come from `core.kernels.kernel_facts` (and the ranks `core` splits a kernel into);
+All numbers come from `core.image.kernel_facts` (and the ranks `core` splits a kernel into);
 this panel only lays them out. A per-channel kernel is described channel by channel, and the
 method used is called what it is: one separable pass pair, or a sum of several (rank > 1).
 """
@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from core._fastpaths import rank1_terms
-from core.images import to_uint8
-from core.kernels import kernel_facts
+from core.files.images import to_uint8
+from core.image._fastpaths import rank1_terms
+from core.image.kernel_facts import kernel_facts
 from playground.filters.image_loading import array_to_qimage
 from playground.filters.kernel_document import KernelDocument
 

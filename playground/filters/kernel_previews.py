@@ -7,9 +7,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 
-from core.filtering import apply_kernel
-from core.images import to_uint8
-from core.kernels import PRESETS, Kernel, make_preset
+from core.files.images import to_uint8
+from core.image.filtering import apply_kernel
+from core.image.kernels import PRESETS, Kernel, make_preset
 from playground.filters.image_loading import array_to_qimage
 
 ICON_SIDE = 44

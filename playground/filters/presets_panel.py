@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import angle_legend
-from core.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
+from core.image.filtering import angle_legend
+from core.image.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
 from playground.filters.filter_worker import FilterRunner
 from playground.filters.image_loading import array_to_qimage
 from playground.filters.kernel_document import MAX_SIZE, KernelDocument
@@ -56,7 +56,7 @@ SOBEL_PRESETS = ("Sobel x", "Sobel y")
 SOBEL_VIEWS = {"gx": "Gx", "gy": "Gy", "magnitude": "Magnitude", "angle": "Angle"}
 _SIZE_PARAMETERS = ("size", "n", "length")
 PARAMETER_LABELS = {"n": "size", "angle_deg": "angle (°)"}
-"""Labels of preset parameters whose names are terse in `core.kernels` (Box blur's n is its
+"""Labels of preset parameters whose names are terse in `core.image.kernels` (Box blur's n is its
 size, as Gaussian's is)."""
 PARAMETER_DECIMALS = {"sigma": 8, "angle_deg": 2}
 """Decimals of float parameters (default 3): sigma 0.84089642 from the notes can be typed."""

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
 
-from core.images import atomic_write, write_image
+from core.files.images import atomic_write, write_image
 from core.resources import sample_images
 from playground.filters.image_loading import (
     array_to_qimage,

@@ -4,7 +4,7 @@ The defaults are the course notes' example: 9x9 input, zero padding of 2, a 3x3 
 -> 6x6 outputs that all share the same 9 weights. The studio's neighbourhood function is followed
 (median, min and max show that function over the window), and a per-channel kernel is stepped
 through one channel, saying how many weights the full sum uses. Numbers come from
-`core.filtering`.
+`core.image.filtering`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
+from core.image.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
 from playground.filters.kernel_grid import diverging_colour, format_weight
 
 EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)

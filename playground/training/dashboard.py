@@ -279,7 +279,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         return False
 
     def _make_shadow(self, model) -> None:
-        from core.model import Sequential
+        from core.nn.model import Sequential
 
         self.shadow = Sequential.from_spec(model.spec())
         self.shadow.set_weights(model.get_weights())

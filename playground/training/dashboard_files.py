@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.history import History
+from core.train.history import History
 from playground.training.controls import progress_text, summary_text
 from playground.training.hyper_panel import settings_from_meta
 from playground.training.model_files import open_trained, save_trained, saved_text

@@ -34,7 +34,7 @@ SAMPLE_COUNT = 16
 
 
 class LoadWorker(QObject):
-    """Calls `core.datasets.load_dataset` in a worker thread; cancellable between files."""
+    """Calls `core.data.sources.load_dataset` in a worker thread; cancellable between files."""
 
     progress = Signal(int, int)
     loaded = Signal(object, object)
@@ -52,7 +52,8 @@ class LoadWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from core.datasets import Cancelled, load_dataset
+        from core.data.sources import load_dataset
+        from core.jobs import Cancelled
 
         try:
             train, test = load_dataset(

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from core.digits import photo_to_ink
-from core.images import ImageReadError, read_image
+from core.data.digits import photo_to_ink
+from core.files.images import ImageReadError, read_image
 
 CANVAS = 280
 

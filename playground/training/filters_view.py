@@ -21,10 +21,10 @@ from playground.training.image_grid import ImageGrid, to_display
 
 @lru_cache(maxsize=8)
 def classic_kernels(size: int) -> tuple[tuple[str, np.ndarray], ...]:
-    """(name, (size, size) float64) for every preset of core.kernels that exists at this size
-    and is not flat. Empty if core.kernels is not available."""
+    """(name, (size, size) float64) for every preset of core.image.kernels that exists at this size
+    and is not flat. Empty if core.image.kernels is not available."""
     try:
-        from core.kernels import PRESETS, make_preset
+        from core.image.kernels import PRESETS, make_preset
     except ImportError:
         return ()
     found = []

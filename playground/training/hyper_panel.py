@@ -80,7 +80,7 @@ def settings_from_meta(meta: dict, current: TrainingConfig) -> TrainingConfig | 
 
 def make_optimizer(config: TrainingConfig):
     """The core optimizer the config asks for."""
-    from core.optim import SGD, Adam
+    from core.nn.optim import SGD, Adam
 
     if config.optimizer == "adam":
         return Adam(lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -89,7 +89,7 @@ def make_optimizer(config: TrainingConfig):
 
 def make_schedule(config: TrainingConfig):
     """The core learning-rate schedule the config asks for."""
-    from core.optim import ConstantLR, CosineLR, StepLR
+    from core.nn.optim import ConstantLR, CosineLR, StepLR
 
     if config.schedule == "step":
         return StepLR(config.learning_rate, step_size=2, gamma=0.5)

@@ -36,8 +36,8 @@ def save_trained(path: str | Path, model, history=None) -> list[Path]:
 def open_trained(path: str | Path):
     """(model, history or None) from files written by `save_trained`. Raises ValueError with a
     message naming the file when something does not fit."""
-    from core.history import History
-    from core.model import Sequential
+    from core.nn.model import Sequential
+    from core.train.history import History
 
     if Path(path).name.lower().endswith(".history.json"):
         prefix = model_prefix(path)

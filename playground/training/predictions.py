@@ -55,7 +55,7 @@ class ProbabilityBars(pg.PlotWidget):
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """(K, K) int64 counts, rows = true class, columns = predicted class."""
     try:
-        from core.metrics import confusion_matrix as core_confusion
+        from core.train.metrics import confusion_matrix as core_confusion
     except ImportError:
         index = labels.astype(np.int64) * classes + predicted.astype(np.int64)
         return np.bincount(index, minlength=classes * classes).reshape(classes, classes)

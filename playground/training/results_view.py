@@ -108,7 +108,7 @@ class ResultsView(QWidget):
     def set_results(self, images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray,
                     classes: list[str], mean=None, std=None) -> None:
         """images (N, C, H, W) as the network saw them, labels (N,), probabilities (N, K)."""
-        from core.metrics import confusion_matrix, precision_recall
+        from core.train.metrics import confusion_matrix, precision_recall
 
         self.images, self.labels, self.probabilities = images, labels, probabilities
         self.classes = list(classes)

@@ -21,7 +21,7 @@ def network_difference(spec: dict, current, train=None) -> str:
     """"" when training `spec` (fitted to the data set `train`, if given) would continue the
     trained model `current`; otherwise what differs: "blocks" or "input" ("none" when there is
     no trained model)."""
-    from core.model import Sequential
+    from core.nn.model import Sequential
 
     if current is None:
         return "none"
@@ -51,7 +51,7 @@ class _TrainedOn:
 def _fits_after_all(spec: dict, current) -> bool:
     """True when `spec` is the trained network but for what a data set decides (input, classes,
     outputs of the last Dense): then the data set, not the network, changed."""
-    from core.model import Sequential
+    from core.nn.model import Sequential
 
     try:
         refitted, _ = fit_spec_to_data(spec, _TrainedOn(current))
@@ -63,7 +63,7 @@ def _fits_after_all(spec: dict, current) -> bool:
 def model_for(spec: dict, config: TrainingConfig, current=None):
     """The model to train: `current` if it is this very network (training continues), else a
     new one with weights from `config.seed` and the spec's seed kernels."""
-    from core.model import Sequential
+    from core.nn.model import Sequential
 
     if current is not None and not network_difference(spec, current):
         return current
@@ -71,9 +71,9 @@ def model_for(spec: dict, config: TrainingConfig, current=None):
 
 
 def make_trainer(model, train, test, config: TrainingConfig, callbacks: dict):
-    """A `core.training.Trainer` for the config; `callbacks` are on_batch/on_epoch/on_stats."""
-    from core.losses import SoftmaxCrossEntropy
-    from core.training import Trainer
+    """A `core.train.trainer.Trainer` for the config; `callbacks` are on_batch/on_epoch/on_stats."""
+    from core.nn.losses import SoftmaxCrossEntropy
+    from core.train.trainer import Trainer
 
     trainer = Trainer(
         model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,

@@ -18,7 +18,7 @@ def fit_spec_to_data(spec: dict, train) -> tuple[dict, str]:
     its class names and whose last Dense has one output per class, with in_channels /
     in_features filled. `note` says what changed ("" if nothing). Raises ValueError (naming the
     block) when the network cannot take these images."""
-    from core.model import analyse, fill_inputs
+    from core.nn.model import analyse, fill_inputs
 
     fitted = copy.deepcopy(spec)
     notes = []

@@ -1,4 +1,4 @@
-"""Run `core.training.Trainer.run()` on a QThread and report through queued signals.
+"""Run `core.train.trainer.Trainer.run()` on a QThread and report through queued signals.
 
 The trainer's callbacks run in the worker thread; they only wrap their dicts into signals (Qt
 queues them to the GUI thread), never touch a widget. Weight snapshots for the live views are

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.digits import fit_input, to_mnist
+from core.data.digits import fit_input, to_mnist
 from playground.training.drawing_pad import DrawingPad
 from playground.training.image_grid import to_display, to_pixmap
 from playground.training.predictions import ProbabilityBars

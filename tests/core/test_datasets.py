@@ -6,20 +6,20 @@ import struct
 import numpy as np
 import pytest
 
-from core.cifar import RECORD_BYTES
-from core.datasets import (
+from core.data.cifar import RECORD_BYTES
+from core.data.datasets import (
     Augmentation,
-    Cancelled,
     DatasetError,
     channel_stats,
-    load_dataset,
     make_augmentation,
     normalise,
     random_shift,
 )
-from core.idx import read_idx
-from core.images import write_image
-from core.shapes import SHAPE_KINDS, _coverage, make_shapes
+from core.data.idx import read_idx
+from core.data.shapes import SHAPE_KINDS, _coverage, make_shapes
+from core.data.sources import load_dataset
+from core.files.images import write_image
+from core.jobs import Cancelled
 
 
 def write_idx(path, array, *, type_code=0x08, magic=None):
@@ -266,7 +266,7 @@ def test_image_folder_keeps_pixels_when_no_resize_needed(tmp_path):
     train, test = load_dataset(f"folder:{tmp_path}", size=4)
     assert (len(train), len(test)) == (4, 1)
     np.testing.assert_array_equal(test.labels, [1])
-    from core.images import read_image
+    from core.files.images import read_image
 
     expected = read_image(tmp_path / "test" / "b" / "000.png") / 255.0
     np.testing.assert_allclose(test.images[0, 0], expected, rtol=0, atol=1e-6)
@@ -433,7 +433,7 @@ def test_cancel_raises_cancelled(source):
 
 
 def test_prepare_image_inverts_dark_on_light_grey_and_resizes():
-    from core.image_folder import prepare_image
+    from core.data.image_folder import prepare_image
 
     paper = np.full((56, 56), 250, dtype=np.uint8)
     paper[10:46, 26:30] = 10  # a dark stroke on light paper
@@ -449,7 +449,7 @@ def test_prepare_image_inverts_dark_on_light_grey_and_resizes():
 
 
 def test_prepare_image_colour_and_grey_conversions():
-    from core.image_folder import prepare_image
+    from core.data.image_folder import prepare_image
 
     rgb = np.zeros((8, 8, 3), dtype=np.uint8)
     rgb[..., 0] = 255

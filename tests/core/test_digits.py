@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.digits import (
+from core.data.digits import (
     centre_of_mass,
     fit_input,
     ink_bounding_box,

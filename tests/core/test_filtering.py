@@ -11,8 +11,8 @@ import scipy.ndimage as ndi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.filtering import PADDING_MODES, apply_kernel, describe_geometry, output_size
-from core.kernels import Kernel
+from core.image.filtering import PADDING_MODES, apply_kernel, describe_geometry, output_size
+from core.image.kernels import Kernel
 
 METHODS = ("auto", "direct", "separable", "fft")
 SCIPY_MODES = {"zero": "constant", "reflect": "mirror", "edge": "nearest", "wrap": "wrap"}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from core.filtering import (
+from core.image.filtering import (
     PADDING_MODES,
     angle_legend,
     angle_to_rgb,
@@ -15,7 +15,7 @@ from core.filtering import (
     sobel,
     to_grey,
 )
-from core.kernels import Kernel
+from core.image.kernels import Kernel
 
 
 @pytest.mark.parametrize("padding", PADDING_MODES)
@@ -151,8 +151,8 @@ def test_neighbourhood_bad_input():
 
 
 def test_neighbourhood_strips_progress_and_cancel(monkeypatch):
-    from core import neighbourhood as module
-    from core.filtering import Cancelled
+    from core.image import neighbourhood as module
+    from core.jobs import Cancelled
 
     monkeypatch.setattr(module, "_STRIP_WORK", 1.0)  # one row per strip
     image = np.random.default_rng(9).permutation(14 * 9).reshape(14, 9).astype(np.float32)
@@ -165,8 +165,8 @@ def test_neighbourhood_strips_progress_and_cancel(monkeypatch):
 
 
 def test_sobel_progress_and_cancel(monkeypatch):
-    from core import filtering
-    from core.filtering import Cancelled
+    from core.image import filtering
+    from core.jobs import Cancelled
 
     monkeypatch.setattr(filtering, "_STRIP_NS", 1.0)
     image = np.random.default_rng(10).integers(0, 256, size=(9, 12, 3), dtype=np.uint8)

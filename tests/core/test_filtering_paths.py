@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from core import _fastpaths, filtering
-from core.filtering import Cancelled, apply_kernel
-from core.kernels import PRESETS, Kernel, gaussian, make_preset
+from core.image import _fastpaths, filtering
+from core.image.filtering import apply_kernel
+from core.image.kernels import PRESETS, Kernel, gaussian, make_preset
+from core.jobs import Cancelled
 
 METHODS = ("direct", "separable", "fft")
 

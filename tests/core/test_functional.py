@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import functional as F
+from core.nn import functional as F
 
 
 def loop_conv(x, w, b, stride, padding):

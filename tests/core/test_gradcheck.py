@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from core.gradcheck import check_model, relative_error
-from core.losses import MSE, SoftmaxCrossEntropy
-from core.model import Sequential
+from core.nn.gradcheck import check_model, relative_error
+from core.nn.losses import MSE, SoftmaxCrossEntropy
+from core.nn.model import Sequential
 
 
 def b(name, **config):

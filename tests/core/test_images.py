@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.images import (
+from core.files.images import (
     ImageReadError,
     atomic_write,
     image_size,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.init import fans, he_normal, initialise, xavier_uniform
-from core.layers import Conv2D, Dense
+from core.nn.init import fans, he_normal, initialise, xavier_uniform
+from core.nn.layers import Conv2D, Dense
 
 
 def test_fans_of_dense_and_conv_weights():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.json_files import read_json
+from core.files.json_files import read_json
 
 
 def test_reads_json(tmp_path):

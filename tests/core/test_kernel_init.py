@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from core.kernel_init import apply_kernel_init, fit_kernel
-from core.kernels import make_preset
-from core.model import Sequential, SpecError
-from core.optim import SGD, Adam
+from core.image.kernels import make_preset
+from core.nn.kernel_init import apply_kernel_init, fit_kernel
+from core.nn.model import Sequential, SpecError
+from core.nn.optim import SGD, Adam
 from core.resources import resource_path
 
 SOBEL_X = [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
@@ -59,7 +59,7 @@ def test_seeded_filter_responds_like_the_kernel():
 
 
 def test_frozen_seeds_survive_a_training_step():
-    from core.losses import SoftmaxCrossEntropy
+    from core.nn.losses import SoftmaxCrossEntropy
 
     spec = seeded_spec(trainable=False)
     model = Sequential.from_spec(spec)
@@ -116,7 +116,7 @@ def partly_frozen_spec():
     lambda: Adam(0.05, weight_decay=0.1),
 ])
 def test_freeze_keeps_only_the_seeded_filters_bit_identical(make_optimizer):
-    from core.losses import SoftmaxCrossEntropy
+    from core.nn.losses import SoftmaxCrossEntropy
 
     spec = partly_frozen_spec()
     model = Sequential.from_spec(spec, seed=2)
@@ -141,8 +141,8 @@ def test_freeze_keeps_only_the_seeded_filters_bit_identical(make_optimizer):
 
 
 def test_gradcheck_passes_on_the_unfrozen_filters():
-    from core.gradcheck import check_model
-    from core.losses import SoftmaxCrossEntropy
+    from core.nn.gradcheck import check_model
+    from core.nn.losses import SoftmaxCrossEntropy
 
     spec = {"input_shape": [2, 6, 6], "layers": [
         {"class": "Conv2D", "config": {"in_channels": 2, "out_channels": 3, "kernel_size": 3},
@@ -157,7 +157,7 @@ def test_gradcheck_passes_on_the_unfrozen_filters():
 
 
 def test_frozen_seeded_filters_are_counted_and_survive_save_and_load(tmp_path):
-    from core.model import analyse, summary_table
+    from core.nn.model import analyse, summary_table
 
     spec = partly_frozen_spec()
     reports = analyse(spec)

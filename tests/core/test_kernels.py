@@ -5,13 +5,13 @@ import json
 import numpy as np
 import pytest
 
-from core import kernels
-from core.kernels import (
+from core.image import kernels
+from core.image.kernel_facts import kernel_facts
+from core.image.kernels import (
     PRESETS,
     Kernel,
     gaussian,
     gaussian_weights,
-    kernel_facts,
     load_kernel,
     make_preset,
     save_kernel,

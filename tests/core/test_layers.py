@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from core.gradcheck import check_layer
-from core.layers import KINDS, LAYERS, Conv2D, Dense, Dropout, Layer, MaxPool2D, Setting
+from core.nn.gradcheck import check_layer
+from core.nn.layer import KINDS, LAYERS, Layer, Setting
+from core.nn.layers import Conv2D, Dense, Dropout, MaxPool2D
 
 TOLERANCE = 1e-6
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.gradcheck import numeric_gradient, relative_error
-from core.losses import MSE, SoftmaxCrossEntropy
+from core.nn.gradcheck import numeric_gradient, relative_error
+from core.nn.losses import MSE, SoftmaxCrossEntropy
 
 
 @pytest.mark.parametrize("loss_cls", [SoftmaxCrossEntropy, MSE])

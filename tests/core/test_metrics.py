@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.metrics import (
+from core.train.metrics import (
     accuracy,
     class_report,
     confusion_matrix,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.losses import SoftmaxCrossEntropy
-from core.model import BlockReport, Sequential, SpecError, analyse, fill_inputs, summary_table
+from core.nn.losses import SoftmaxCrossEntropy
+from core.nn.model import BlockReport, Sequential, SpecError, analyse, fill_inputs, summary_table
 from core.resources import resource_path
 
 EXAMPLES = ["reference", "lenet5", "tiny_mlp", "deep_sigmoid", "deep_relu"]

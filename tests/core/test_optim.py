@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from core.optim import SGD, Adam, ConstantLR, CosineLR, StepLR
+from core.nn.optim import SGD, Adam, ConstantLR, CosineLR, StepLR
 
 
 def quadratic_steps(optimizer, steps, start=(3.0, -2.0)):

@@ -8,13 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
-from core.history import History
-from core.losses import MSE, SoftmaxCrossEntropy
-from core.model import Sequential
-from core.optim import SGD, Adam, StepLR
+from core.data.sources import load_dataset
+from core.nn.losses import MSE, SoftmaxCrossEntropy
+from core.nn.model import Sequential
+from core.nn.optim import SGD, Adam, StepLR
 from core.resources import resource_path
-from core.training import Trainer, evaluate
+from core.train.history import History
+from core.train.trainer import Trainer, evaluate
 
 SMALL_CONV = {
     "name": "small",
@@ -49,7 +49,7 @@ def without_timing(events):
 def scores(model, data):
     """Mean cross-entropy and accuracy of `model` on `data`, computed here in float64 in one go.
 
-    Independent of core.training.evaluate, which the trainer itself uses for its epoch reports.
+    Independent of core.train.trainer.evaluate, which the trainer itself uses for its epoch reports.
     """
     logits = model.forward(data.images, training=False).astype(np.float64)
     shifted = logits - logits.max(axis=1, keepdims=True)

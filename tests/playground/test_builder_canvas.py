@@ -1,5 +1,5 @@
 """Build the reference network by drag and drop from the palette, reorder, delete, undo; the cards
-show core.model's shapes and counts; the keyboard does everything the mouse does."""
+show core.nn.model's shapes and counts; the keyboard does everything the mouse does."""
 
 import json
 import warnings
@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from core.model import Sequential, analyse
+from core.nn.model import Sequential, analyse
 from core.resources import resource_path
 from playground.builder.block_text import params_text, shape_text
 from playground.builder.palette import BLOCK_MIME

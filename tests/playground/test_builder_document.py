@@ -1,4 +1,4 @@
-"""The network document: every edit is one undoable command; the analysis follows core.model."""
+"""The network document: every edit is one undoable command; the analysis follows core.nn.model."""
 
 import json
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.model import Sequential, analyse
+from core.nn.model import Sequential, analyse
 from core.resources import resource_path
 from playground.builder.network_document import NetworkDocument
 

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from core.images import write_image
-from core.kernel_init import apply_kernel_init
-from core.model import Sequential
+from core.files.images import write_image
+from core.nn.kernel_init import apply_kernel_init
+from core.nn.model import Sequential
 from core.resources import resource_path
 from playground.builder.builder_tab import BuilderTab
 from playground.builder.templates import SpecFileError, load_spec_file, shipped_templates

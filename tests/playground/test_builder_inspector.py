@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QPoint, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
-from core.kernels import make_preset, save_kernel
-from core.model import Sequential, analyse
+from core.image.kernels import make_preset, save_kernel
+from core.nn.model import Sequential, analyse
 from core.resources import resource_path
 from playground.builder.builder_tab import BuilderTab
 
@@ -360,7 +360,7 @@ def test_the_seed_dialog_lists_kernels_saved_in_the_filter_studio(tab, qtbot, tm
     QApplication.processEvents()
     qtbot.mouseClick(tab.inspector.seed_button, Qt.MouseButton.LeftButton)
     dialog = tab.seed_dialog
-    from core.kernels import PRESETS
+    from core.image.kernels import PRESETS
 
     rows = [dialog.available.item(i).text() for i in range(dialog.available.count())]
     offered = [name for name in rows if name in PRESETS]

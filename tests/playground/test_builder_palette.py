@@ -1,9 +1,9 @@
-"""The palette lists every block of core.layers by kind, with icon, tooltip and help text."""
+"""The palette lists every block of core.nn.layers by kind, with icon, tooltip and help text."""
 
 import pytest
 from PySide6.QtCore import Qt
 
-from core.layers import LAYERS
+from core.nn.layer import LAYERS
 from playground.builder.palette import BLOCK_MIME, CLASS_ROLE, KIND_ORDER, PalettePanel
 
 

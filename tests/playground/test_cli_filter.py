@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.filtering import angle_to_rgb, apply_kernel, neighbourhood, sobel
-from core.images import read_image, to_uint8, write_image
-from core.kernels import PRESETS, Kernel, make_preset, save_kernel
+from core.files.images import read_image, to_uint8, write_image
+from core.image.filtering import angle_to_rgb, apply_kernel, neighbourhood, sobel
+from core.image.kernels import PRESETS, Kernel, make_preset, save_kernel
 from playground.cli import run_cli
 
 

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from core.datasets import load_dataset
-from core.digits import fit_input, photo_to_ink, to_mnist
-from core.history import History
-from core.image_folder import prepare_image
-from core.images import write_image
-from core.model import Sequential
+from core.data.digits import fit_input, photo_to_ink, to_mnist
+from core.data.image_folder import prepare_image
+from core.data.sources import load_dataset
+from core.files.images import write_image
+from core.nn.model import Sequential
 from core.resources import resource_path
+from core.train.history import History
 from playground.cli import run_cli
 from playground.cli.train_cmd import ProgressBar, data_options
 

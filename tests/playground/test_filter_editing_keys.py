@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from test_filter_helpers import drag_cells, make_studio, random_image_file, wait_result
 
-from core.filtering import apply_kernel
+from core.image.filtering import apply_kernel
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

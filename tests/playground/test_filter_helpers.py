@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 
-from core.images import write_image
+from core.files.images import write_image
 
 SETTLE_MS = 15_000
 

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from test_filter_helpers import drag_cells, make_studio, random_image_file, wait_result
 
-from core.filtering import apply_kernel, neighbourhood
-from core.kernels import load_kernel
+from core.image.filtering import apply_kernel, neighbourhood
+from core.image.kernels import load_kernel
 from playground.filters.presets_panel import PATH_ROLE
 
 RTOL, ATOL = 1e-5, 1e-3

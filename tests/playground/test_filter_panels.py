@@ -16,8 +16,8 @@ from test_filter_helpers import (
     wait_result,
 )
 
-from core.filtering import apply_kernel, sobel
-from core.kernels import PRESETS, make_preset
+from core.image.filtering import apply_kernel, sobel
+from core.image.kernels import PRESETS, make_preset
 from core.resources import resource_path
 from playground.filters.presets_panel import ICON_SIDE
 

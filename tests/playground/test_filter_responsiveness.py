@@ -4,8 +4,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from test_filter_helpers import make_studio, wait_result
 
-from core.filtering import apply_kernel
-from core.kernels import make_preset
+from core.image.filtering import apply_kernel
+from core.image.kernels import make_preset
 from playground.widgets.responsiveness import TimerGapProbe
 
 MAX_GAP_MS = 300  # the goal is 100 ms (see benchmarks/bench_gui_responsiveness.py)

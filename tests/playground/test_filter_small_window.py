@@ -5,7 +5,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from test_filter_helpers import make_studio, wait_result
 
-from core.kernels import PRESETS
+from core.image.kernels import PRESETS
 from core.resources import resource_path
 from playground.filters.columns import share_width
 from playground.filters.studio import CENTRE_MIN_WIDTH, RIGHT_PANEL_MIN_WIDTH

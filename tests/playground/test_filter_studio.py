@@ -14,15 +14,15 @@ from test_filter_helpers import (
     wait_result,
 )
 
-from core.filtering import (
+from core.files.images import read_image, to_uint8
+from core.image.filtering import (
     angle_to_rgb,
     apply_kernel,
     explain_pixel,
     neighbourhood,
     sobel,
 )
-from core.images import read_image, to_uint8
-from core.kernels import make_preset
+from core.image.kernels import make_preset
 from core.resources import resource_path
 
 RTOL, ATOL = 1e-5, 1e-3

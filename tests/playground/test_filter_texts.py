@@ -9,8 +9,8 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 from test_filter_helpers import make_studio, random_image_file, wait_result
 
-from core.filtering import apply_kernel, neighbourhood
-from core.kernels import make_preset
+from core.image.filtering import apply_kernel, neighbourhood
+from core.image.kernels import make_preset
 from playground.filters.worked_example import EXAMPLE_INPUT
 
 NOTES_SIGMA = 0.84089642

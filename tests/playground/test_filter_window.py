@@ -11,9 +11,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 from test_filter_helpers import as_rgb, qimage_rgb, random_image_file, wait_result
 
-from core.filtering import apply_kernel
-from core.images import read_image, to_uint8, write_image
-from core.kernels import make_preset
+from core.files.images import read_image, to_uint8, write_image
+from core.image.filtering import apply_kernel
+from core.image.kernels import make_preset
 from core.resources import resource_path, sample_images
 from playground.filters.image_loading import LARGE_PIXELS, array_to_qimage
 

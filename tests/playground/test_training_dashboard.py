@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from core.model import Sequential
+from core.nn.model import Sequential
 from playground.app import make_application
 from playground.training.dashboard import TrainingDashboard
 from playground.training.model_files import open_trained

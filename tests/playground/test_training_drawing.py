@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from core.datasets import load_dataset
-from core.digits import centre_of_mass, ink_bounding_box
-from core.losses import SoftmaxCrossEntropy
-from core.model import Sequential
-from core.optim import SGD
-from core.training import Trainer
+from core.data.digits import centre_of_mass, ink_bounding_box
+from core.data.sources import load_dataset
+from core.nn.losses import SoftmaxCrossEntropy
+from core.nn.model import Sequential
+from core.nn.optim import SGD
+from core.train.trainer import Trainer
 from playground.app import make_application
 from playground.training.spec_fit import default_spec
 from playground.training.try_it import TryItPanel, confidence_text
@@ -95,7 +95,7 @@ def test_dropping_a_photo_of_a_digit_classifies_it(panel, qtbot, trained, tmp_pa
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
 
-    from core.images import write_image
+    from core.files.images import write_image
 
     photo = np.full((120, 90, 3), 235, np.uint8)  # dark ink on light paper, not square
     photo[15:105, 42:50] = 20

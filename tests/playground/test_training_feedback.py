@@ -7,8 +7,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from core.history import History
-from core.model import Sequential
+from core.nn.model import Sequential
+from core.train.history import History
 from playground.app import make_application
 from playground.training.controls import divergence_text, summary_text
 from playground.training.curves import GRAD_DECADES, HOVER_HINT, CurvesPanel, log_ticks

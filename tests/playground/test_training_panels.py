@@ -8,9 +8,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from core.history import History
-from core.images import write_image
-from core.model import Sequential
+from core.files.images import write_image
+from core.nn.model import Sequential
+from core.train.history import History
 from playground.app import make_application
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView

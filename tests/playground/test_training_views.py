@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from core.images import write_image
-from core.kernels import make_preset
+from core.files.images import write_image
+from core.image.kernels import make_preset
 from playground.app import make_application
 from playground.training.curves import CurvesPanel
 from playground.training.drawing_pad import CANVAS, DrawingPad
@@ -157,7 +157,7 @@ def test_filters_view_draws_a_tile_per_filter(app, qtbot, screenshot_dir):
 
 
 def test_filters_view_marks_frozen_seeded_filters(app, qtbot, screenshot_dir):
-    from core.model import Sequential
+    from core.nn.model import Sequential
 
     sobel_x = np.asarray(make_preset("Sobel x").values, np.float64).tolist()
     sobel_y = np.asarray(make_preset("Sobel y").values, np.float64).tolist()

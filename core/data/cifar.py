@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.datasets import Dataset, DatasetError, check_stop, make_dataset, report
+from core.data.datasets import Dataset, DatasetError, make_dataset
+from core.jobs import check_stop, report
 
 RECORD_BYTES = 1 + 3 * 32 * 32
 CIFAR10_CLASSES = [

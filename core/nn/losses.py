@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core import functional as F
+from core.nn import functional as F
 
 
 def _check(name: str, outputs, targets) -> tuple[np.ndarray, np.ndarray]:

@@ -1,14 +1,14 @@
 """Activation blocks: element-wise non-linearities and softmax, each with its derivative.
 
-They are registered in `core.layers.LAYERS` like every other block.
+They are registered in `core.nn.layer.LAYERS` like every other block.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from core import functional as F
-from core.layers import Layer, Setting
+from core.nn import functional as F
+from core.nn.layer import Layer, Setting
 
 
 class _Activation(Layer):

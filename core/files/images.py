@@ -1,6 +1,6 @@
 """Read and write image files (Pillow) and convert between dtypes and value ranges.
 
-Images are NumPy arrays (H, W) for grey or (H, W, C) for colour, as `core.filtering` expects.
+Images are NumPy arrays (H, W) for grey or (H, W, C) for colour, as `core.image.filtering` expects.
 """
 
 from __future__ import annotations

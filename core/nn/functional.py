@@ -1,7 +1,7 @@
 """Stateless array math of the engine: convolution, pooling, softmax and cross-entropy.
 
 Tensors are NCHW (batch, channels, height, width). The functions take and return plain arrays and
-keep no state; the layers in `core.layers` hold parameters and caches and delegate to them.
+keep no state; the layers in `core.nn.layers` hold parameters and caches and delegate to them.
 
 Convolution is done the im2col way without Python loops over pixels: a strided view of the padded
 input lists every receptive field, one copy turns it into a column matrix and BLAS multiplies it by

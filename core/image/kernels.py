@@ -2,7 +2,7 @@
 
 A kernel is a small float32 array (kh, kw), or (kh, kw, C) to weigh each colour channel
 separately (a 3x3 kernel over RGB is 27 weights). Sizes run from 1x1 to 31x31, odd or even,
-square or not. `kernel_facts` explains a kernel: its sum, whether it is separable, its
+square or not. `core.image.kernel_facts` explains a kernel: its sum, whether it is separable, its
 frequency response and what each filtering method would cost.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.images import atomic_write
-from core.json_files import read_json
+from core.files.images import atomic_write
+from core.files.json_files import read_json
 
 MAX_KERNEL_SIZE = 31
 """Largest kernel height or width accepted."""
@@ -365,22 +365,3 @@ def _all_numbers(values) -> bool:
     if isinstance(values, list):
         return all(_all_numbers(v) for v in values)
     return isinstance(values, int | float) and not isinstance(values, bool)
-
-
-def kernel_facts(kernel, *, image_shape=(1024, 1024, 3)):
-    """Facts about `kernel` as a `KernelFacts` (defined in `core.kernel_facts`).
-
-    Sum and brightness effect, separability and factors, frequency response, cost per method and
-    the method apply_kernel picks, for an image of `image_shape` (default 1 MP RGB).
-    """
-    from core.kernel_facts import kernel_facts as facts
-
-    return facts(kernel, image_shape=image_shape)
-
-
-def __getattr__(name):
-    if name in ("KernelFacts", "separable_factors", "brightness_text"):
-        from core import kernel_facts as module
-
-        return getattr(module, name)
-    raise AttributeError(f"module 'core.kernels' has no attribute {name!r}")

@@ -3,8 +3,8 @@
     DIR/cat/001.png, DIR/cat/002.jpg, DIR/dog/001.png ...         split here into train/test
     DIR/train/cat/..., DIR/test/cat/...                          split given by the folders
 
-Every image is read with `core.images.read_image`, stretched to the chosen size and stored grey or
-colour. Files whose names do not end in an image suffix (README.txt...) are skipped.
+Every image is read with `core.files.images.read_image`, stretched to the chosen size and
+stored grey or colour. Files whose names do not end in an image suffix (README.txt...) are skipped.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core.datasets import Dataset, DatasetError, check_stop, make_dataset, report
-from core.images import READABLE_SUFFIXES, ImageReadError, read_image
+from core.data.datasets import Dataset, DatasetError, make_dataset
+from core.files.images import READABLE_SUFFIXES, ImageReadError, read_image
+from core.jobs import check_stop, report
 
 MAX_SOURCE_PIXELS = 16_000_000
 PROGRESS_EVERY = 64

@@ -1,7 +1,8 @@
 """Gradient directions as colours: hue = direction, value = magnitude; and the matching legend.
 
-Convention (the same as `core.filtering.sobel`): angle 0 points right (+x), positive angles point
-down (+y, image rows); hue goes round the colour circle with the angle (red = 0, pointing right).
+Convention (the same as `core.image.filtering.sobel`): angle 0 points right (+x), positive
+angles point down (+y, image rows); hue goes round the colour circle with the angle (red = 0,
+pointing right).
 """
 
 from __future__ import annotations

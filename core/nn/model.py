@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core import functional as F
-from core.images import atomic_write
-from core.json_files import read_json
-from core.kernel_init import apply_kernel_init, frozen_filter_count
-from core.layers import LAYERS, Layer, describe_shape
+from core.files.images import atomic_write
+from core.files.json_files import read_json
+from core.nn import functional as F
+from core.nn.kernel_init import apply_kernel_init, frozen_filter_count
+from core.nn.layer import LAYERS, Layer, describe_shape
 
 INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
 
@@ -192,7 +192,7 @@ class Sequential:
     @classmethod
     def from_spec(cls, spec, *, seed: int = 0, dtype=np.float32) -> Sequential:
         """Build the network a spec describes, weights drawn from `seed`, Conv2D filters seeded
-        from the kernels of a block's `"init"` entry (see core.kernel_init). Raises SpecError."""
+        from the kernels of a block's `"init"` entry (see core.nn.kernel_init). Raises SpecError."""
         reports = analyse(spec)
         bad = first_error(reports)
         if bad is not None:

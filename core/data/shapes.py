@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.datasets import Dataset, DatasetError, check_stop, make_dataset, report
+from core.data.datasets import Dataset, DatasetError, make_dataset
+from core.jobs import check_stop, report
 
 SHAPE_KINDS = ("circle", "square", "triangle", "cross", "ring", "star")
 DEFAULT_KINDS = ("circle", "square", "triangle", "cross")

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.datasets import Dataset, make_augmentation
-from core.history import History
+from core.data.datasets import Dataset, make_augmentation
+from core.train.history import History
 
 __all__ = ["Trainer", "History", "evaluate"]
 
@@ -53,7 +53,7 @@ class Trainer:
     seed drives the shuffling (np.random.default_rng(seed)) and the augmentation, so two runs of
     the same model, data and settings give the same weights bit for bit. schedule: an object
     with `schedule(epoch) -> lr` (or a function) applied at the start of each epoch (0-based).
-    augment: None, {"shift": px, "flip": bool}, a `core.datasets.Augmentation` or a function
+    augment: None, {"shift": px, "flip": bool}, a `core.data.datasets.Augmentation` or a function
     (images, rng) -> images. stats_every: per-layer norms every that many batches (0: never).
     eval_limit: evaluate on the first that many test images only. checkpoint_prefix: after each
     epoch save the model as PREFIX.last and, when the test accuracy improved, PREFIX.best.

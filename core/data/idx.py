@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.datasets import DIGITS, Dataset, DatasetError, check_stop, make_dataset, report
+from core.data.datasets import DIGITS, Dataset, DatasetError, make_dataset
+from core.jobs import check_stop, report
 
 IDX_TYPES = {
     0x08: np.dtype(np.uint8),

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import _fastpaths
-from core.kernels import Kernel
+from core.image import _fastpaths
+from core.image.kernels import Kernel
 
 _SEPARABLE_RTOL = 1e-5
 """Singular values below this fraction of the largest count as zero (float32 resolution)."""

@@ -1,6 +1,6 @@
 """Neighbourhood functions other than a weighted sum: median, min (erode), max (dilate).
 
-Same geometry as `core.filtering.apply_kernel` (padding modes, pad_width, stride, anchor of
+Same geometry as `core.image.filtering.apply_kernel` (padding modes, pad_width, stride, anchor of
 even sizes at (k - 1) // 2), computed with scipy.ndimage's rank filters on the padded image.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage
 
-from core._padding import check_image, check_stride, output_size, pad_amounts, pad_image
-from core.kernels import MAX_KERNEL_SIZE
+from core.image._padding import check_image, check_stride, output_size, pad_amounts, pad_image
+from core.image.kernels import MAX_KERNEL_SIZE
+from core.jobs import Cancelled
 
 _STRIP_WORK = 5e6
 """Window cells visited per strip when working in strips (~10-20 ms)."""
@@ -31,7 +32,7 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
     size: int or (h, w), 1..31. With an even number of cells the median is the mean of the two
     middle values (as numpy.median). Returns float32 (Ho, Wo) or (Ho, Wo, C) (see `output_size`).
     With `progress(fraction)` or `should_stop()` given, works in short strips of rows and raises
-    `core.filtering.Cancelled` when `should_stop()` returns True.
+    `core.jobs.Cancelled` when `should_stop()` returns True.
     """
     if function not in FUNCTIONS:
         raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}; received {function!r}")
@@ -52,8 +53,6 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
         rows_per_strip = max(1, int(_STRIP_WORK // (work * stride)))
         for start in range(0, out_h, rows_per_strip):
             if should_stop is not None and should_stop():
-                from core.filtering import Cancelled
-
                 raise Cancelled("filtering was cancelled")
             stop = min(out_h, start + rows_per_strip)
             rows = slice(start * stride, (stop - 1) * stride + kh)

@@ -7,9 +7,9 @@ channel. Filtering is cross-correlation (as in CNN layers):
     out[r, c] = sum_ij w[i, j] * padded[r * stride + i, c * stride + j] / divisor + offset
 
 and mode="convolve" flips the kernel first. Padding and the anchor of even-sized kernels are
-described in `core._padding` (default pad (k - 1) // 2 before and k // 2 after, so the anchor of
-an even kernel is index (k - 1) // 2). The work is done by one of three methods
-(`core._fastpaths`): direct, separable or FFT, chosen by a cost model unless forced.
+described in `core.image._padding` (default pad (k - 1) // 2 before and k // 2 after, so the
+anchor of an even kernel is index (k - 1) // 2). The work is done by one of three methods
+(`core.image._fastpaths`): direct, separable or FFT, chosen by a cost model unless forced.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import _fastpaths
-from core._padding import (
+from core.image import _fastpaths
+from core.image._padding import (
     PADDING_MODES,
     as_float_image,
     check_finite,
@@ -33,12 +33,13 @@ from core._padding import (
     pad_image,
     padded_indices,
 )
-from core.angles import angle_legend, angle_to_rgb
-from core.kernels import Kernel, sobel_x, sobel_y, validate_kernel
-from core.neighbourhood import neighbourhood
+from core.image.angles import angle_legend, angle_to_rgb
+from core.image.kernels import Kernel, sobel_x, sobel_y, validate_kernel
+from core.image.neighbourhood import neighbourhood
+from core.jobs import Cancelled
 
 __all__ = [
-    "METHODS", "PADDING_MODES", "Cancelled", "PixelExplanation", "angle_legend", "angle_to_rgb",
+    "METHODS", "PADDING_MODES", "PixelExplanation", "angle_legend", "angle_to_rgb",
     "apply_kernel", "describe_geometry", "explain_pixel", "gradients", "neighbourhood",
     "output_size", "pad_amounts", "sobel", "to_grey",
 ]
@@ -52,10 +53,6 @@ _PAD_NS_PER_VALUE = 1.0
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 """Weights of R, G, B in the grey (luma) conversion used by `to_grey` and the Sobel helpers."""
-
-
-class Cancelled(Exception):
-    """Raised by `apply_kernel` when its `should_stop()` returns True."""
 
 
 @dataclass

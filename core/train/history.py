@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.images import atomic_write
-from core.json_files import read_json
+from core.files.images import atomic_write
+from core.files.json_files import read_json
 
 FORMAT = "playground-history"
 VERSION = 1

@@ -1,0 +1,1 @@
+"""Reading and writing files: images (Pillow, bounded), JSON documents, atomic writes."""

@@ -1,0 +1,1 @@
+"""Training: the trainer (pause / resume / stop from another thread), its history and metrics."""
