@@ -104,6 +104,7 @@ class Softplus(_Activation):
 
 
 class Softmax(_Activation):
+    PROBABILITY_OUTPUT = True
     HELP = "Turns scores into probabilities that sum to 1"
     DESCRIPTION = (
         "Softmax turns the last layer's scores z into class probabilities O_i = exp(z_i) / "

@@ -86,6 +86,12 @@ class Layer:
     HELP = ""
     DESCRIPTION = ""
     SETTINGS: tuple[Setting, ...] = ()
+    PROBABILITY_OUTPUT = False
+    """True for a block whose output is class probabilities (Softmax): a network ending in one
+    gives logits from `forward` and probabilities from `predict`."""
+    OUTPUTS_SETTING: str | None = None
+    """The setting that fixes how many values (or maps) the block outputs, if one does: the last
+    such block of a classifier gets one output per class."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -13,6 +13,7 @@ from core.nn.layer import INIT, TRAINABLE, Layer, Setting, describe_shape
 
 class Conv2D(Layer):
     KIND = "convolution"
+    OUTPUTS_SETTING = "out_channels"
     HELP = "Slides learned kernels over the maps: one output map per filter"
     DESCRIPTION = (
         "A convolution layer slides each of its filters over every position of the input maps "
@@ -148,6 +149,7 @@ class AvgPool2D(_Pool):
 
 class Dense(Layer):
     KIND = "fully connected"
+    OUTPUTS_SETTING = "out_features"
     HELP = "Every output is a weighted sum of every input"
     DESCRIPTION = (
         "A fully connected layer: each output is a weighted sum of all inputs plus a bias, so "

@@ -229,7 +229,7 @@ class Sequential:
     @property
     def has_softmax_output(self) -> bool:
         """True when the last block is a Softmax: forward then stops at its input (the logits)."""
-        return bool(self.layers) and type(self.layers[-1]).__name__ == "Softmax"
+        return bool(self.layers) and self.layers[-1].PROBABILITY_OUTPUT
 
     def _body(self) -> list[Layer]:
         return self.layers[:-1] if self.has_softmax_output else self.layers
