@@ -9,6 +9,7 @@ import numpy as np
 
 from core.nn import functional as F
 from core.nn.layer import Layer, Setting
+from core.nn.wording import shape_text
 
 
 class _Activation(Layer):
@@ -16,6 +17,9 @@ class _Activation(Layer):
 
     def _backward(self, grad_out, input_grad):
         return grad_out * self._cache if input_grad else None
+
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "curve"
 
 
 class ReLU(_Activation):
@@ -33,6 +37,11 @@ class ReLU(_Activation):
 
     def _backward(self, grad_out, input_grad):
         return grad_out * self._cache if input_grad else None
+
+    # ----- how the builder describes it -------------------------------------------------------
+    @staticmethod
+    def icon_curve(x):
+        return max(0.0, x)
 
 
 class LeakyReLU(_Activation):
@@ -60,6 +69,16 @@ class LeakyReLU(_Activation):
     def __repr__(self):
         return f"LeakyReLU({self.negative_slope:g})"
 
+    # ----- how the builder describes it -------------------------------------------------------
+    @staticmethod
+    def icon_curve(x):
+        return x if x > 0 else 0.15 * x
+
+    @classmethod
+    def short_label(cls, config):
+        slope = config.get("negative_slope", config.get("slope", config.get("alpha")))
+        return "LeakyReLU" if slope is None else f"LeakyReLU {slope}"
+
 
 class Sigmoid(_Activation):
     HELP = "1 / (1 + e^-x): squashes into (0, 1)"
@@ -75,6 +94,11 @@ class Sigmoid(_Activation):
         self._cache = out * (1 - out)
         return out
 
+    # ----- how the builder describes it -------------------------------------------------------
+    @staticmethod
+    def icon_curve(x):
+        return 1.5 * (float(np.tanh(x)) + 1)  # 3 / (1 + e^-2x)
+
 
 class Tanh(_Activation):
     HELP = "tanh(x): squashes into (-1, 1)"
@@ -87,6 +111,11 @@ class Tanh(_Activation):
         out = np.tanh(x)
         self._cache = 1 - out * out
         return out
+
+    # ----- how the builder describes it -------------------------------------------------------
+    @staticmethod
+    def icon_curve(x):
+        return 1.5 + 1.5 * float(np.tanh(1.5 * x))
 
 
 class Softplus(_Activation):
@@ -101,6 +130,11 @@ class Softplus(_Activation):
         half = x.dtype.type(0.5)
         self._cache = half * (np.tanh(half * x) + 1)
         return out
+
+    # ----- how the builder describes it -------------------------------------------------------
+    @staticmethod
+    def icon_curve(x):
+        return float(np.logaddexp(0.0, x))  # ln(1 + e^x)
 
 
 class Softmax(_Activation):
@@ -120,3 +154,13 @@ class Softmax(_Activation):
     def _backward(self, grad_out, input_grad):
         s = self._cache
         return s * (grad_out - (grad_out * s).sum(axis=1, keepdims=True))
+
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "bars"
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None:
+            return super().explain_output(config, in_shape, out_shape)
+        return (f"O_i = exp(z_i) / sum_k exp(z_k): {shape_text(out_shape)} probabilities "
+                "that sum to 1")

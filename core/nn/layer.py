@@ -9,11 +9,13 @@ Tensors are NCHW; parameters are called `weight` and `bias` with PyTorch's shape
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.nn.init import INITIALISERS, initialise
+from core.nn.wording import count_text, plain_wording, shape_text
 
 # Class name -> class, in palette order. Filled by `Layer.__init_subclass__`.
 LAYERS: dict[str, type[Layer]] = {}
@@ -64,6 +66,23 @@ class Setting:
 TRAINABLE = Setting("trainable", "bool", True, help="Untick to freeze the weights (a fixed filter)")
 INIT = Setting("init", "choice", "he", choices=INITIALISERS,
                help="Starting weights: He suits ReLU, Xavier suits sigmoid and tanh")
+
+
+def setting_names() -> set[str]:
+    """The names of every block setting ("out_channels", "size", ...)."""
+    return {s.name for cls in LAYERS.values() for s in cls.SETTINGS}
+
+
+def human_names(text: str) -> str:
+    """Setting names written as words: "out_channels must be ..." -> "out channels must be..."."""
+    for name in sorted((n for n in setting_names() if "_" in n), key=len, reverse=True):
+        text = re.sub(rf"\b{name}\b", name.replace("_", " "), text)
+    return text
+
+
+def setting_problem_text(message: str) -> str:
+    """A setting check's message for people: setting names in words, plain wording."""
+    return plain_wording(human_names(message))
 
 
 def _dims(shape) -> str:
@@ -235,3 +254,36 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    # ----- how the builder describes it ------------------------------------------------------
+    # Worked from a config dict as the builder holds it (settings may be missing or invalid),
+    # without allocating weights. Blocks override what they need.
+    ICON = "circle"
+    """What the block's icon shows: "grid" (filters), "max-pool", "mean-pool", "network"
+    (all-to-all), "flatten", "dropout", "bars" (probabilities), "curve" (`icon_curve`),
+    "circle" (anything else)."""
+    SEEDS_FILTERS = False
+    """True for a block whose first filters can start as given kernels (`core.nn.kernel_init`)."""
+
+    @staticmethod
+    def icon_curve(x: float) -> float:
+        """The curve a "curve" icon draws, y for x in [-3, 3], scaled to about [-0.5, 3.5]."""
+        return x
+
+    @classmethod
+    def short_label(cls, config: dict) -> str:
+        """The settings in a few characters, as on the block's card ("Conv 8@3x3 s1 p1")."""
+        return cls.__name__
+
+    @classmethod
+    def explain_output(cls, config: dict, in_shape, out_shape) -> str:
+        """How the output size follows from the input, with the numbers filled in."""
+        if in_shape is None or out_shape is None:
+            return "Output size: unknown until the blocks above fit together."
+        return f"applied to each value on its own: same shape as its input, {shape_text(out_shape)}"
+
+    @classmethod
+    def explain_params(cls, config: dict, in_shape, params: int, frozen_filters: int = 0) -> str:
+        """How the parameter count `params` follows from the settings, with the numbers filled
+        in; `frozen_filters` seeded filters kept as they are are named too."""
+        return count_text(params) if params else "0: no weights to learn"

@@ -9,6 +9,7 @@ import numpy as np
 
 from core.nn import functional as F
 from core.nn.layer import INIT, TRAINABLE, Layer, Setting, describe_shape
+from core.nn.wording import count_text, plural, shape_text, whole
 
 
 class Conv2D(Layer):
@@ -92,6 +93,64 @@ class Conv2D(Layer):
         return (f"Conv2D({self.in_channels}->{self.out_channels}, {k}x{k}, "
                 f"stride {self.stride}, pad {self.padding})")
 
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "grid"
+    SEEDS_FILTERS = True
+
+    @classmethod
+    def short_label(cls, config):
+        k, pad = config.get("kernel_size", 3), config.get("padding", 0)
+        pad_text = "same" if pad == "same" else f"p{pad}"
+        return (f"Conv {config.get('out_channels', '?')}@{k}x{k} s{config.get('stride', 1)} "
+                f"{pad_text}")
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None or len(in_shape) != 3 or len(out_shape) != 3:
+            return super().explain_output(config, in_shape, out_shape)
+        k, s = whole(config.get("kernel_size", 3), 3), whole(config.get("stride", 1), 1)
+        same = " ('same' padding)" if config.get("padding") == "same" else ""
+        lines = []
+        for axis, size, out in (("height", in_shape[1], out_shape[1]),
+                                ("width", in_shape[2], out_shape[2])):
+            p = _padding_used(config.get("padding", 0), size, out, s, k)
+            lines.append(f"{axis}: ({size} + 2 x {p}{same} - {k}) / {s} + 1 = {out}"
+                         " (rounded down)")
+            if in_shape[1] == in_shape[2] and out_shape[1] == out_shape[2]:
+                lines[-1] = "height and width: " + lines[-1].split(": ", 1)[1]
+                break
+        lines.append(f"{plural(out_shape[0], 'filter')} give{'s' if out_shape[0] == 1 else ''} "
+                     f"{plural(out_shape[0], 'map')}: {shape_text(out_shape)}")
+        return "\n".join(lines)
+
+    @classmethod
+    def explain_params(cls, config, in_shape, params, frozen_filters=0):
+        if in_shape is None or len(in_shape) != 3:
+            return super().explain_params(config, in_shape, params, frozen_filters)
+        k, n = whole(config.get("kernel_size", 3), 3), int(in_shape[0])
+        m = whole(config.get("out_channels", 1), 1)
+        weights = k * k * n * m
+        unit = "input" if n == 1 else "inputs"
+        text = (f"{k} x {k} x {n} {unit} per filter x {plural(m, 'filter')} = "
+                f"{plural(weights, 'weight')} + {plural(m, 'bias', 'biases')} = "
+                f"{count_text(weights + m)}")
+        if weights + m != params:
+            text += f" (the engine counts {count_text(params)})"
+        if config.get("trainable") is False:
+            return text + "; frozen: not trained"
+        if frozen_filters:
+            kept = min(frozen_filters, m)
+            text += (f"; the {plural(kept, 'seeded filter')} ({count_text(kept * (k * k * n + 1))}"
+                     f" params) {'is' if kept == 1 else 'are'} frozen, the rest learn")
+        return text
+
+
+def _padding_used(padding, size: int, out: int, stride: int, k: int) -> int:
+    """The zero padding a convolution adds on one side of `size` cells, "same" resolved."""
+    if padding != "same":
+        return whole(padding, 0)
+    return max(0, ((out - 1) * stride + k - size + 1) // 2)
+
 
 class _Pool(Layer):
     KIND = "pooling"
@@ -115,6 +174,36 @@ class _Pool(Layer):
         stride = "" if self.step == self.size else f", stride {self.step}"
         return f"{type(self).__name__}({self.size}{stride})"
 
+    # ----- how the builder describes it -------------------------------------------------------
+    WINDOW_GIVES = "one value"
+    """What each window gives, in words ("the largest")."""
+
+    @classmethod
+    def _sizes(cls, config) -> tuple[int, int]:
+        """The window size and the step between windows (the size when stride is empty)."""
+        size = whole(config.get("size", 2), 2)
+        stride = config.get("stride")
+        return size, size if stride in (None, 0) else whole(stride, 2)
+
+    @classmethod
+    def short_label(cls, config):
+        size = config.get("size", 2)
+        return f"{cls.__name__.removesuffix('2D')} {size}x{size} s{cls._sizes(config)[1]}"
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None or len(in_shape) != 3 or len(out_shape) != 3:
+            return super().explain_output(config, in_shape, out_shape)
+        size, s = cls._sizes(config)
+        maps = "on its one map" if in_shape[0] == 1 else f"on each of the {in_shape[0]} maps"
+        return (f"({in_shape[1]} - {size}) / {s} + 1 = {out_shape[1]} (rounded down); each "
+                f"{size} x {size} window gives {cls.WINDOW_GIVES} of its values, {maps}"
+                f": {shape_text(out_shape)}")
+
+    @classmethod
+    def explain_params(cls, config, in_shape, params, frozen_filters=0):
+        return "0: pooling has no weights, it only subsamples"
+
 
 class MaxPool2D(_Pool):
     HELP = "Keeps the largest value of each window; no weights"
@@ -131,6 +220,10 @@ class MaxPool2D(_Pool):
     def _backward(self, grad_out, input_grad):
         return F.max_pool_backward(grad_out, self._cache) if input_grad else None
 
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "max-pool"
+    WINDOW_GIVES = "the largest"
+
 
 class AvgPool2D(_Pool):
     HELP = "Averages each window; no weights"
@@ -145,6 +238,10 @@ class AvgPool2D(_Pool):
 
     def _backward(self, grad_out, input_grad):
         return F.avg_pool_backward(grad_out, self._cache) if input_grad else None
+
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "mean-pool"
+    WINDOW_GIVES = "the mean"
 
 
 class Dense(Layer):
@@ -189,6 +286,30 @@ class Dense(Layer):
     def __repr__(self):
         return f"Dense({self.in_features}->{self.out_features})"
 
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "network"
+
+    @classmethod
+    def short_label(cls, config):
+        return f"Dense {config.get('out_features', '?')}"
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None:
+            return super().explain_output(config, in_shape, out_shape)
+        return f"one output per neuron: {shape_text(out_shape)}"
+
+    @classmethod
+    def explain_params(cls, config, in_shape, params, frozen_filters=0):
+        if in_shape is None or len(in_shape) != 1:
+            return super().explain_params(config, in_shape, params, frozen_filters)
+        n, m = int(in_shape[0]), whole(config.get("out_features", 1), 1)
+        text = (f"{plural(n, 'input')} x {plural(m, 'output')} = {plural(n * m, 'weight')} + "
+                f"{plural(m, 'bias', 'biases')} = {count_text(n * m + m)}")
+        if n * m + m != params:
+            text += f" (the engine counts {count_text(params)})"
+        return text + ("; frozen: not trained" if config.get("trainable") is False else "")
+
 
 class Flatten(Layer):
     KIND = "shape"
@@ -207,6 +328,17 @@ class Flatten(Layer):
 
     def _backward(self, grad_out, input_grad):
         return grad_out.reshape(self._cache) if input_grad else None
+
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "flatten"
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None:
+            return super().explain_output(config, in_shape, out_shape)
+        if len(in_shape) > 1:
+            return f"{shape_text(in_shape)} = {plural(out_shape[0], 'value')} laid out in one row"
+        return f"already flat: {shape_text(out_shape)}"
 
 
 class Dropout(Layer):
@@ -234,4 +366,18 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout({self.p:g})"
+
+    # ----- how the builder describes it -------------------------------------------------------
+    ICON = "dropout"
+
+    @classmethod
+    def short_label(cls, config):
+        return f"Dropout {config.get('p', config.get('rate', 0.5))}"
+
+    @classmethod
+    def explain_output(cls, config, in_shape, out_shape):
+        if in_shape is None or out_shape is None:
+            return super().explain_output(config, in_shape, out_shape)
+        return (f"same shape as its input, {shape_text(out_shape)}; while training each value is "
+                "zeroed at random and the rest scaled up")
 

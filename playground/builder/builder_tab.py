@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.builder.block_text import plural
+from core.nn.wording import plural
 from playground.builder.canvas import INPUT, NetworkCanvas
 from playground.builder.inspector import Inspector
 from playground.builder.network_document import EMPTY_SPEC, NetworkDocument

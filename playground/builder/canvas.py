@@ -14,7 +14,8 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QSize, Qt, Sign
 from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
 
-from playground.builder.block_text import count_text, params_text, plural, shape_text, short_label
+from core.nn.layer import LAYERS
+from core.nn.wording import count_text, params_text, plural, shape_text
 from playground.builder.card_painting import paint_card, paint_footer, paint_marker
 from playground.builder.network_document import NetworkDocument
 from playground.builder.palette import BLOCK_MIME
@@ -165,7 +166,7 @@ class NetworkCanvas(QWidget):
         elif report.frozen:
             kept = len(layer["init"]["kernels"])
             tags.append("seeded filter frozen" if kept == 1 else f"{kept} seeded filters frozen")
-        return {"label": short_label(layer["class"], layer["config"]),
+        return {"label": LAYERS[layer["class"]].short_label(layer["config"]),
                 "shape": shape_text(report.output_shape),
                 "params": (params_text(report.params, report.frozen)
                            if report.output_shape is not None else ""),
@@ -276,8 +277,6 @@ class NetworkCanvas(QWidget):
     def _block_name(self, mime: QMimeData) -> str | None:
         if not mime.hasFormat(BLOCK_MIME):
             return None
-        from core.nn.layer import LAYERS
-
         name = bytes(mime.data(BLOCK_MIME)).decode("utf-8", "replace").strip()
         return name if name in LAYERS else None
 
@@ -428,7 +427,7 @@ class NetworkCanvas(QWidget):
             action.triggered.connect(slot)
             menu.addAction(action)
         menu.addSeparator()
-        if self.document.layer(index)["class"] == "Conv2D":
+        if LAYERS[self.document.layer(index)["class"]].SEEDS_FILTERS:
             seed = menu.addAction("Seed filters from kernels…")
             seed.triggered.connect(lambda: self.seed_requested.emit(index))
         learned = menu.addAction("Show what it learned")

@@ -7,7 +7,7 @@ import re
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from playground.builder.block_text import setting_names, setting_problem_text
+from core.nn.layer import setting_names, setting_problem_text
 from playground.builder.icons import paint_block
 from playground.builder.palette import block_kind
 

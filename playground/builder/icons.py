@@ -1,8 +1,7 @@
-"""Block icons drawn with QPainter (no image files): a small picture of what each block does."""
+"""Block icons drawn with QPainter (no image files): the small picture each block asks for with
+its ICON (a grid of weights, a pooling window, a curve...)."""
 
 from __future__ import annotations
-
-import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
@@ -46,17 +45,19 @@ def _draw_grid(p: QPainter, rect: QRectF, n: int, fill: QColor | None = None) ->
             p.drawRect(cell)
 
 
-ACTIVATIONS = {
-    "ReLU": lambda x: max(0.0, x),
-    "LeakyReLU": lambda x: x if x > 0 else 0.15 * x,
-    "Sigmoid": lambda x: 3.0 / (1 + math.exp(-2 * x)),
-    "Tanh": lambda x: 1.5 + 1.5 * math.tanh(1.5 * x),
-    "Softplus": lambda x: math.log1p(math.exp(x)),
-}
+def _icon_of(class_name: str):
+    """The picture a block asks for (its ICON) and the block class (None for the Input)."""
+    if class_name == "Input":
+        return "input", None
+    from core.nn.layer import LAYERS
+
+    cls = LAYERS.get(class_name)
+    return (cls.ICON, cls) if cls is not None else ("circle", None)
 
 
 def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
-    """Draw the symbol of `class_name` inside `rect` (any size)."""
+    """Draw the symbol of `class_name` inside `rect` (any size), as its block's ICON asks."""
+    icon, cls = _icon_of(class_name)
     colour = kind_colour(kind)
     p.save()
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -69,21 +70,21 @@ def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
     pen = QPen(colour.darker(140), max(1.0, rect.width() / 16))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     p.setPen(pen)
-    if class_name == "Input":
+    if icon == "input":
         p.drawRect(inner)
         p.drawLine(inner.topLeft(), inner.bottomRight())
-    elif class_name == "Conv2D":
+    elif icon == "grid":
         thin = QPen(colour.darker(140), max(1.0, rect.width() / 32))
         p.setPen(thin)
         _draw_grid(p, inner, 3, colour.lighter(130))
-    elif class_name in ("MaxPool2D", "AvgPool2D"):
+    elif icon in ("max-pool", "mean-pool"):
         p.setPen(QPen(colour.darker(140), max(1.0, rect.width() / 32)))
         _draw_grid(p, inner, 2)
         centre = inner.center()
         p.setBrush(colour.darker(140))
-        r = inner.width() / (5 if class_name == "MaxPool2D" else 8)
+        r = inner.width() / (5 if icon == "max-pool" else 8)
         p.drawEllipse(centre, r, r)
-    elif class_name == "Dense":
+    elif icon == "network":
         left = [QPointF(inner.left(), inner.top() + inner.height() * t) for t in (0, 0.5, 1)]
         right = [QPointF(inner.right(), inner.top() + inner.height() * t) for t in (0.25, 0.75)]
         p.setPen(QPen(colour.darker(140), max(1.0, rect.width() / 40)))
@@ -93,12 +94,12 @@ def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
         p.setBrush(colour.darker(140))
         for point in left + right:
             p.drawEllipse(point, rect.width() / 18, rect.width() / 18)
-    elif class_name == "Flatten":
+    elif icon == "flatten":
         p.drawRect(QRectF(inner.left(), inner.top(), inner.width() * 0.45, inner.height() * 0.45))
         p.drawLine(QPointF(inner.left(), inner.bottom()), QPointF(inner.right(), inner.bottom()))
         p.drawLine(QPointF(inner.center().x(), inner.top() + inner.height() * 0.25),
                    QPointF(inner.right(), inner.top() + inner.height() * 0.25))
-    elif class_name == "Dropout":
+    elif icon == "dropout":
         p.setBrush(colour.darker(140))
         step = inner.width() / 2
         for i in range(3):
@@ -109,15 +110,15 @@ def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
                 else:
                     p.setBrush(colour.darker(140))
                 p.drawEllipse(centre, rect.width() / 16, rect.width() / 16)
-    elif class_name == "Softmax":
+    elif icon == "bars":
         heights = (0.2, 0.9, 0.4, 0.15)
         width = inner.width() / len(heights)
         for i, h in enumerate(heights):
             bar = QRectF(inner.left() + i * width + width * 0.15,
                          inner.bottom() - inner.height() * h, width * 0.7, inner.height() * h)
             p.fillRect(bar, colour.darker(140))
-    elif class_name in ACTIVATIONS:
-        _curve(p, ACTIVATIONS[class_name], inner)
+    elif icon == "curve" and cls is not None:
+        _curve(p, cls.icon_curve, inner)
     else:
         p.drawEllipse(inner)
     p.restore()

@@ -21,14 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.builder.block_text import (
-    output_formula,
-    params_formula,
-    plural,
-    setting_problem_text,
-    shape_text,
-    short_label,
-)
+from core.nn.layer import LAYERS, setting_problem_text
+from core.nn.wording import plural, shape_text
 from playground.builder.network_document import NetworkDocument
 from playground.widgets.undo_keys import pass_undo_keys
 
@@ -149,8 +143,6 @@ class Inspector(QWidget):
         if key[0] == "Input":
             self._build_input_form()
             return
-        from core.nn.layer import LAYERS
-
         cls = LAYERS[self.document.layer(self.index)["class"]]
         for setting in cls.SETTINGS:
             editor = self._make_editor(setting)
@@ -244,10 +236,8 @@ class Inspector(QWidget):
         layer = self.document.layer(index)
         report = self.document.analysis()[index]
         in_shape = self.document.input_of(index)
-        from core.nn.layer import LAYERS
-
         cls = LAYERS[layer["class"]]
-        label = html.escape(short_label(layer["class"], layer["config"]))
+        label = html.escape(cls.short_label(layer["config"]))
         self.title.setText(f"<b>{index}. {label}</b><br><i>{html.escape(cls.HELP)}</i>")
         for setting in cls.SETTINGS:
             editor = self.editors.get(setting.name)
@@ -268,13 +258,13 @@ class Inspector(QWidget):
         else:
             self.output_formula.setText(
                 f"<b>Output size</b> (input {shape_text(in_shape)})<br>"
-                + html.escape(output_formula(layer["class"], layer["config"], in_shape,
-                                             report.output_shape)).replace("\n", "<br>"))
+                + html.escape(cls.explain_output(layer["config"], in_shape,
+                                                 report.output_shape)).replace("\n", "<br>"))
             self.params_formula.setText(
                 "<b>Parameters</b><br>" + html.escape(
-                    params_formula(layer["class"], layer["config"], in_shape, report.params,
-                                   _frozen_filters(layer))))
-        if layer["class"] == "Conv2D":
+                    cls.explain_params(layer["config"], in_shape, report.params,
+                                       _frozen_filters(layer))))
+        if cls.SEEDS_FILTERS:
             kernels = layer.get("init", {}).get("kernels", [])
             self.seeds.setVisible(True)
             self.seed_button.setVisible(True)
@@ -355,8 +345,6 @@ class Inspector(QWidget):
         if index is None or index < 0:
             return
         layer = self.document.layer(index)
-        from core.nn.layer import LAYERS
-
         cls = LAYERS[layer["class"]]
         setting = next(s for s in cls.SETTINGS if s.name == name)
         problem = None

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from playground.builder.block_text import human_names, plural, setting_problem_text
+from core.nn.layer import human_names, setting_problem_text
+from core.nn.wording import plural
 
 # Settings written into a block's config only when they differ from their default, so specs stay
 # as short as the hand-written ones.

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.nn.kernel_init import fit_kernel
-from playground.builder.block_text import plural
+from core.nn.wording import plural
 from playground.widgets.user_kernels import section_header, user_kernel_files
 
 SIZE_PARAMETERS = ("size", "n", "length")

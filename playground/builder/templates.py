@@ -55,7 +55,7 @@ def _setting_problems(layers: list) -> list[str]:
     """What is wrong with the settings of each block, checked by the blocks' own SETTINGS
     (the shapes flowing between blocks are not checked here: the builder shows those)."""
     from core.nn.layer import LAYERS
-    from playground.builder.block_text import plain_wording
+    from core.nn.wording import plain_wording
 
     problems = []
     for i, block in enumerate(layers):

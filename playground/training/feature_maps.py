@@ -152,7 +152,7 @@ class FeatureMapsView(QWidget):
             label.setText(f"{name} → {shape}")
         logits = outputs[-1][2][0]
         last = self.model.layers[-1]
-        probabilities = logits if type(last).__name__ == "Softmax" else softmax(logits)
+        probabilities = logits if last.PROBABILITY_OUTPUT else softmax(logits)
         self.bars.set_probabilities(probabilities)
         truth = self.classes[int(self.labels[index])] if self.classes else str(self.labels[index])
         guess = self.bars.top_class()

@@ -55,3 +55,18 @@ def test_drag_payload_is_the_class_name_only(panel):
     assert not tree.mime_for("Input").hasFormat(BLOCK_MIME)
     assert not tree.items["Input"].flags() & Qt.ItemFlag.ItemIsDragEnabled
     assert tree.items["Dense"].flags() & Qt.ItemFlag.ItemIsDragEnabled
+
+
+def test_icons_are_drawn_from_what_each_block_asks_for(qtbot, monkeypatch):
+    from playground.builder.icons import block_icon
+
+    def image(name):
+        return block_icon(name, "activation", 32).pixmap(32, 32).toImage()
+
+    softmax, relu = image("Softmax"), image("ReLU")
+    assert relu != softmax
+    monkeypatch.setattr(LAYERS["ReLU"], "ICON", "bars")
+    assert image("ReLU") == softmax
+    monkeypatch.setattr(LAYERS["ReLU"], "ICON", "curve")
+    monkeypatch.setattr(LAYERS["ReLU"], "icon_curve", staticmethod(lambda x: 0.0))
+    assert image("ReLU") != relu
