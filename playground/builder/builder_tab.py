@@ -265,12 +265,15 @@ class BuilderTab(QWidget):
         return True
 
     def open_seed_dialog(self, index: int) -> SeedKernelsDialog | None:
-        if index is None or index < 0 or self.document.layer(index)["class"] != "Conv2D":
-            return None
         from core.nn.layer import LAYERS
 
+        if index is None or index < 0:
+            return None
+        cls = LAYERS[self.document.layer(index)["class"]]
+        if not cls.SEEDS_FILTERS:
+            return None
         try:
-            LAYERS["Conv2D"].shape_only(self.document.layer(index)["config"])
+            cls.shape_only(self.document.layer(index)["config"])
         except (TypeError, ValueError):
             self.show_status(f"Fix the settings of block {index} before seeding its filters.")
             return None
