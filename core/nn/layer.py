@@ -111,6 +111,7 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._contexts: list[tuple] = []  # (context, output shape) per unconsumed forward
+        self._spent = None  # the last context used, freed by the next forward (see forward)
         self.reset_parameters(np.random.default_rng(0) if rng is None else rng)
 
     # ----- settings and serialisation -------------------------------------------------------
@@ -142,7 +143,7 @@ class Layer:
         layer = cls.__new__(cls)
         layer._configure_from((), dict(config))
         layer.dtype = np.dtype(np.float32)
-        layer.params, layer.grads, layer._contexts = {}, {}, []
+        layer.params, layer.grads, layer._contexts, layer._spent = {}, {}, [], None
         return layer
 
     def config(self) -> dict:
@@ -226,6 +227,11 @@ class Layer:
         out, context = self._forward(x, training)
         if record:
             self._contexts.append((context, out.shape))
+            context = None
+        # The previous context is released only now, after the new one was allocated, so the
+        # allocator reuses its memory instead of handing it back to the system and faulting it
+        # in again at every step (which made training steps several times slower).
+        self._spent = context
         return out
 
     def backward(self, grad_out: np.ndarray, *, input_grad: bool = True):
@@ -240,6 +246,7 @@ class Layer:
             raise ValueError(f"{self!r}: backward needs a gradient shaped like the last output "
                              f"{expected}; received {grad_out.shape}")
         self._contexts.pop()
+        self._spent = context
         return self._backward(grad_out, context, input_grad)
 
     def zero_grad(self) -> None:
@@ -260,6 +267,7 @@ class Layer:
     def drop_contexts(self, keep: int = 0) -> None:
         """Forget the unconsumed forward calls after the oldest `keep` (no backward for them)."""
         del self._contexts[max(int(keep), 0):]
+        self._spent = None
 
     def _forward(self, x: np.ndarray, training: bool) -> tuple[np.ndarray, object]:
         """(output, context): the context holds what `_backward` needs; no state on self."""
