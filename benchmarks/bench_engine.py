@@ -88,6 +88,7 @@ def engine_trainer(model):
 
     def step(x, y):
         value = loss.forward(model.forward(x, training=True), y)
+        model.zero_grad()
         model.backward(loss.backward())
         optimizer.step(model.named_parameters())
         return value
@@ -218,8 +219,8 @@ def bench_layers(seconds: float, batch: int, use_torch: bool) -> None:
         grad = rng.standard_normal((batch, *layer.output_shape(shape)), dtype=np.float32)
 
         def run(_i, layer=layer, x=x, grad=grad):
-            layer._forward(x, True)
-            layer._backward(grad, True)
+            layer.forward(x, True, check=False)
+            layer.backward(grad)
 
         rows.append((name, config, layer, x, grad, best_time(run, seconds / 20)))
     print(f"\nforward + backward per block, batch {batch} (input gradient included):")

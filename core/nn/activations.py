@@ -15,8 +15,8 @@ from core.nn.wording import shape_text
 class _Activation(Layer):
     KIND = "activation"
 
-    def _backward(self, grad_out, input_grad):
-        return grad_out * self._cache if input_grad else None
+    def _backward(self, grad_out, derivative, input_grad):
+        return grad_out * derivative if input_grad else None
 
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "curve"
@@ -32,11 +32,10 @@ class ReLU(_Activation):
 
     def _forward(self, x, training):
         out = np.maximum(x, 0)
-        self._cache = out > 0
-        return out
+        return out, out > 0
 
-    def _backward(self, grad_out, input_grad):
-        return grad_out * self._cache if input_grad else None
+    def _backward(self, grad_out, positive, input_grad):
+        return grad_out * positive if input_grad else None
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -53,15 +52,15 @@ class LeakyReLU(_Activation):
                         help="Slope for negative inputs"),)
 
     def _forward(self, x, training):
-        self._cache = x > 0
         slope = x.dtype.type(self.negative_slope)
-        return np.maximum(x, x * slope) if slope <= 1 else np.minimum(x, x * slope)
+        out = np.maximum(x, x * slope) if slope <= 1 else np.minimum(x, x * slope)
+        return out, x > 0
 
-    def _backward(self, grad_out, input_grad):
+    def _backward(self, grad_out, positive, input_grad):
         if not input_grad:
             return None
         slope = grad_out.dtype.type(self.negative_slope)
-        grad = grad_out * self._cache
+        grad = grad_out * positive
         grad *= 1 - slope
         grad += grad_out * slope
         return grad
@@ -91,8 +90,7 @@ class Sigmoid(_Activation):
     def _forward(self, x, training):
         half = x.dtype.type(0.5)
         out = half * (np.tanh(half * x) + 1)  # stable for large |x|
-        self._cache = out * (1 - out)
-        return out
+        return out, out * (1 - out)
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -109,8 +107,7 @@ class Tanh(_Activation):
 
     def _forward(self, x, training):
         out = np.tanh(x)
-        self._cache = 1 - out * out
-        return out
+        return out, 1 - out * out
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -128,8 +125,7 @@ class Softplus(_Activation):
         out = np.maximum(x, 0)
         out += np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^x) without overflow
         half = x.dtype.type(0.5)
-        self._cache = half * (np.tanh(half * x) + 1)
-        return out
+        return out, half * (np.tanh(half * x) + 1)
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -148,11 +144,11 @@ class Softmax(_Activation):
 
     def _forward(self, x, training):
         out = F.softmax(x, axis=1)
-        self._cache = out
-        return out
+        return out, out
 
-    def _backward(self, grad_out, input_grad):
-        s = self._cache
+    def _backward(self, grad_out, s, input_grad):
+        if not input_grad:
+            return None
         return s * (grad_out - (grad_out * s).sum(axis=1, keepdims=True))
 
     # ----- how the builder describes it -------------------------------------------------------

@@ -3,6 +3,7 @@
 For a block f the check uses the scalar E = sum(f(x) * R) with a fixed random R, so that
 dE/d(output) = R; backward(R) must then match (E(w + eps) - E(w - eps)) / (2 eps) for every
 checked weight and input value. Build the block or network with dtype=np.float64 first.
+`check_gradients` compares any hand-built pass (e.g. one block applied twice) the same way.
 """
 
 from __future__ import annotations
@@ -49,6 +50,23 @@ def _require_float64(owner, dtype) -> None:
                         f"it is {np.dtype(dtype)}")
 
 
+def check_gradients(energy: Callable[[], float], analytic: dict[str, tuple[np.ndarray, np.ndarray]],
+                    *, eps: float = 1e-6, seed: int = 0,
+                    max_checks: int | None = None) -> dict[str, float]:
+    """Relative error per name of analytic gradients against central differences of `energy`.
+
+    analytic: name -> (array, its analytic dE/d(array)); each array is perturbed in place (and
+    changed back) at up to `max_checks` random positions (all when None).
+    """
+    rng = np.random.default_rng(seed)
+    errors = {}
+    for name, (array, grad) in analytic.items():
+        positions = _positions(array.size, max_checks, rng)
+        numeric = numeric_gradient(energy, array, positions, eps)
+        errors[name] = relative_error(np.asarray(grad).reshape(-1)[positions], numeric)
+    return errors
+
+
 def check_layer(layer, x: np.ndarray, *, eps: float = 1e-6, seed: int = 0,
                 max_checks: int | None = None, training: bool = False,
                 prepare: Callable[[], None] | None = None) -> dict[str, float]:
@@ -64,21 +82,16 @@ def check_layer(layer, x: np.ndarray, *, eps: float = 1e-6, seed: int = 0,
     prepare()
     out = layer.forward(x, training=training)
     projection = rng.standard_normal(out.shape)
-    grad_x = layer.backward(projection)
-    analytic = {"input": grad_x}
-    analytic.update({name: layer.grads[name].copy() for name in layer.params if layer.trainable})
+    layer.zero_grad()
+    analytic = {"input": (x, layer.backward(projection))}
+    analytic.update({name: (layer.params[name], layer.grads[name].copy())
+                     for name in layer.params if layer.trainable})
 
     def energy() -> float:
         prepare()
-        return float((layer.forward(x, training=training) * projection).sum())
+        return float((layer.forward(x, training=training, record=False) * projection).sum())
 
-    errors = {}
-    for name, grad in analytic.items():
-        array = x if name == "input" else layer.params[name]
-        positions = _positions(array.size, max_checks, rng)
-        numeric = numeric_gradient(energy, array, positions, eps)
-        errors[name] = relative_error(grad.reshape(-1)[positions], numeric)
-    return errors
+    return check_gradients(energy, analytic, eps=eps, seed=seed + 1, max_checks=max_checks)
 
 
 def check_model(model, x: np.ndarray, labels: np.ndarray, loss, *, eps: float = 1e-6,
@@ -86,18 +99,12 @@ def check_model(model, x: np.ndarray, labels: np.ndarray, loss, *, eps: float = 
     """Relative errors of a whole network plus loss: one entry per parameter and "input"."""
     _require_float64(f"network {model.name!r}", model.dtype)
     x = np.array(x, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    loss.forward(model.forward(x, training=False), labels)
-    grad_x = model.backward(loss.backward(), input_grad=True)
-    analytic = {"input": (x, grad_x)}
+    loss.forward(model.forward(x, training=False, record=True), labels)
+    model.zero_grad()
+    analytic = {"input": (x, model.backward(loss.backward(), input_grad=True))}
     analytic.update({name: (value, grad.copy()) for name, value, grad in model.named_parameters()})
 
     def energy() -> float:
         return loss.forward(model.forward(x, training=False), labels)
 
-    errors = {}
-    for name, (array, grad) in analytic.items():
-        positions = _positions(array.size, max_checks, rng)
-        numeric = numeric_gradient(energy, array, positions, eps)
-        errors[name] = relative_error(grad.reshape(-1)[positions], numeric)
-    return errors
+    return check_gradients(energy, analytic, eps=eps, seed=seed, max_checks=max_checks)

@@ -1,8 +1,12 @@
 """The layer contract: declared settings (`Setting`), the base `Layer` and the block registry.
 
 Every block turns dE/d(output) into dE/d(input) and, when it has weights, dE/d(its weights)
-(items 1 and 11 of the course notes). Blocks describe their editable settings once (`SETTINGS`),
-which gives validation, `config()` / `from_config()` and the builder's inspector widgets.
+(items 1 and 11 of the course notes). Each `forward` call pushes what its backward needs (its
+context) on the block's own stack and each `backward` pops the newest one (last in, first out, the
+order of backpropagation, also through time), adding its weight gradients to `grads` until
+`zero_grad()`: a block applied twice in one pass gets the sum of both gradients. Blocks describe
+their editable settings once (`SETTINGS`), which gives validation, `config()` / `from_config()`
+and the builder's inspector widgets.
 Tensors are NCHW; parameters are called `weight` and `bias` with PyTorch's shapes.
 `LAYERS` is filled as block classes are defined (`core.nn` imports them all).
 """
@@ -125,7 +129,8 @@ class Layer:
             raise TypeError(f"{type(self).__name__}: dtype must be float32 or float64")
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self._cache = None
+        self._contexts: list[tuple] = []  # (context, output shape) per unconsumed forward
+        self._spent = None  # the last context used, freed by the next forward (see forward)
         self.reset_parameters(np.random.default_rng(0) if rng is None else rng)
 
     # ----- settings and serialisation -------------------------------------------------------
@@ -157,7 +162,7 @@ class Layer:
         layer = cls.__new__(cls)
         layer._configure_from((), dict(config))
         layer.dtype = np.dtype(np.float32)
-        layer.params, layer.grads, layer._cache = {}, {}, None
+        layer.params, layer.grads, layer._contexts, layer._spent = {}, {}, [], None
         return layer
 
     def config(self) -> dict:
@@ -229,27 +234,66 @@ class Layer:
                              f"{x.shape}")
         return x.astype(self.dtype, copy=False)
 
-    def forward(self, x, training: bool = False) -> np.ndarray:
-        """Output batch for input batch x (N, ...); keeps what backward needs."""
-        out = self._forward(self.check_input(x), training)
-        self._output_shape = out.shape
+    def forward(self, x, training: bool = False, *, record: bool = True,
+                check: bool = True) -> np.ndarray:
+        """Output batch for input batch x (N, ...).
+
+        record: push what backward needs (pass False to evaluate without keeping anything).
+        check: validate x first (`check_input`); a network checks its input once and passes False.
+        """
+        if check:
+            x = self.check_input(x)
+        out, context = self._forward(x, training)
+        if record:
+            self._contexts.append((context, out.shape))
+            context = None
+        # The previous context is released only now, after the new one was allocated, so the
+        # allocator reuses its memory instead of handing it back to the system and faulting it
+        # in again at every step (which made training steps several times slower).
+        self._spent = context
         return out
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """dE/d(input) from dE/d(output); fills `grads` for trainable blocks."""
-        if self._cache is None:
-            raise RuntimeError(f"{self!r}: call forward before backward")
+    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True):
+        """dE/d(input) from dE/d(output) of the newest unconsumed forward; adds dE/d(weights)
+        to `grads` for trainable blocks. input_grad=False skips dE/d(input) and returns None."""
+        if not self._contexts:
+            raise RuntimeError(f"{self!r}: backward without a matching forward (call forward "
+                               f"before backward; each forward is backpropagated once)")
         grad_out = np.asarray(grad_out, dtype=self.dtype)
-        expected = getattr(self, "_output_shape", grad_out.shape)
+        context, expected = self._contexts[-1]
         if grad_out.shape != expected:
             raise ValueError(f"{self!r}: backward needs a gradient shaped like the last output "
                              f"{expected}; received {grad_out.shape}")
-        return self._backward(grad_out, input_grad=True)
+        self._contexts.pop()
+        self._spent = context
+        return self._backward(grad_out, context, input_grad)
 
-    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+    def zero_grad(self) -> None:
+        """Set every gradient to zero in place (optimisers hold views of them)."""
+        for grad in self.grads.values():
+            grad.fill(0)
+
+    @property
+    def pending(self) -> int:
+        """How many forward calls still wait for their backward."""
+        return len(self._contexts)
+
+    @property
+    def pending_output_shape(self) -> tuple | None:
+        """Shape of the newest output still waiting for its backward, None if none."""
+        return self._contexts[-1][1] if self._contexts else None
+
+    def drop_contexts(self, keep: int = 0) -> None:
+        """Forget the unconsumed forward calls after the oldest `keep` (no backward for them)."""
+        del self._contexts[max(int(keep), 0):]
+        self._spent = None
+
+    def _forward(self, x: np.ndarray, training: bool) -> tuple[np.ndarray, object]:
+        """(output, context): the context holds what `_backward` needs; no state on self."""
         raise NotImplementedError
 
-    def _backward(self, grad_out: np.ndarray, input_grad: bool):
+    def _backward(self, grad_out: np.ndarray, context, input_grad: bool):
+        """dE/d(input) (None when not `input_grad`); adds weight gradients into `self.grads`."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

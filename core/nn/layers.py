@@ -77,15 +77,15 @@ class Conv2D(Layer):
                 F.conv_output_size(w, k, self.stride, p))
 
     def _forward(self, x, training):
-        out, self._cache = F.conv2d_forward(x, self.params["weight"], self.params["bias"],
-                                            self.stride, self.pad)
-        return out
+        return F.conv2d_forward(x, self.params["weight"], self.params["bias"], self.stride,
+                                self.pad)
 
-    def _backward(self, grad_out, input_grad):
-        gx, gw, gb = F.conv2d_backward(grad_out, self._cache, self.params["weight"], self.stride,
+    def _backward(self, grad_out, context, input_grad):
+        gx, gw, gb = F.conv2d_backward(grad_out, context, self.params["weight"], self.stride,
                                        input_grad=input_grad, param_grads=self.trainable)
         if self.trainable:
-            self.grads["weight"], self.grads["bias"] = gw, gb
+            self.grads["weight"] += gw
+            self.grads["bias"] += gb
         return gx
 
     def __repr__(self):
@@ -214,11 +214,10 @@ class MaxPool2D(_Pool):
         "cell that held the maximum; the other cells of the window get zero.")
 
     def _forward(self, x, training):
-        out, self._cache = F.max_pool_forward(x, self.size, self.step)
-        return out
+        return F.max_pool_forward(x, self.size, self.step)
 
-    def _backward(self, grad_out, input_grad):
-        return F.max_pool_backward(grad_out, self._cache) if input_grad else None
+    def _backward(self, grad_out, context, input_grad):
+        return F.max_pool_backward(grad_out, context) if input_grad else None
 
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "max-pool"
@@ -233,11 +232,10 @@ class AvgPool2D(_Pool):
         "equal share of the window's error.")
 
     def _forward(self, x, training):
-        out, self._cache = F.avg_pool_forward(x, self.size, self.step)
-        return out
+        return F.avg_pool_forward(x, self.size, self.step)
 
-    def _backward(self, grad_out, input_grad):
-        return F.avg_pool_backward(grad_out, self._cache) if input_grad else None
+    def _backward(self, grad_out, context, input_grad):
+        return F.avg_pool_backward(grad_out, context) if input_grad else None
 
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "mean-pool"
@@ -272,15 +270,14 @@ class Dense(Layer):
         return (self.out_features,)
 
     def _forward(self, x, training):
-        self._cache = x
         out = x @ self.params["weight"].T
         out += self.params["bias"]
-        return out
+        return out, x
 
-    def _backward(self, grad_out, input_grad):
+    def _backward(self, grad_out, x, input_grad):
         if self.trainable:
-            self.grads["weight"] = grad_out.T @ self._cache
-            self.grads["bias"] = grad_out.sum(axis=0)
+            self.grads["weight"] += grad_out.T @ x
+            self.grads["bias"] += grad_out.sum(axis=0)
         return grad_out @ self.params["weight"] if input_grad else None
 
     def __repr__(self):
@@ -323,11 +320,10 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def _forward(self, x, training):
-        self._cache = x.shape
-        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))  # also for an empty batch
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))), x.shape  # also for N = 0
 
-    def _backward(self, grad_out, input_grad):
-        return grad_out.reshape(self._cache) if input_grad else None
+    def _backward(self, grad_out, shape, input_grad):
+        return grad_out.reshape(shape) if input_grad else None
 
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "flatten"
@@ -355,14 +351,15 @@ class Dropout(Layer):
 
     def _forward(self, x, training):
         if not training or self.p == 0:
-            self._cache = 1
-            return x
+            return x, None
         keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
-        self._cache = keep * x.dtype.type(1.0 / (1.0 - self.p))
-        return x * self._cache
+        scale = keep * x.dtype.type(1.0 / (1.0 - self.p))
+        return x * scale, scale
 
-    def _backward(self, grad_out, input_grad):
-        return grad_out * self._cache if input_grad else None
+    def _backward(self, grad_out, scale, input_grad):
+        if not input_grad:
+            return None
+        return grad_out.copy() if scale is None else grad_out * scale
 
     def __repr__(self):
         return f"Dropout({self.p:g})"

@@ -228,7 +228,8 @@ class Sequential:
     # ----- computation -------------------------------------------------------------------------
     @property
     def has_softmax_output(self) -> bool:
-        """True when the last block is a Softmax: forward then stops at its input (the logits)."""
+        """True when the last block outputs probabilities (a Softmax, `PROBABILITY_OUTPUT`):
+        forward then stops at its input (the logits)."""
         return bool(self.layers) and self.layers[-1].PROBABILITY_OUTPUT
 
     def _body(self) -> list[Layer]:
@@ -253,40 +254,56 @@ class Sequential:
                              f"contains NaN or infinite values")
         return x.astype(self.dtype, copy=False)
 
-    def forward(self, x, training: bool = False) -> np.ndarray:
+    def forward(self, x, training: bool = False, *, record: bool | None = None) -> np.ndarray:
         """Logits (N, ...) for a batch x (N, *input_shape).
 
         A trailing Softmax block is left out (the loss fuses it; `predict` applies it).
+        record: keep what `backward` needs (default: when training; evaluation keeps nothing).
+        Each recorded pass is backpropagated once, the newest first.
         """
+        record = training if record is None else record
         out = self.check_input(x)
         for layer in self._body():
-            out = layer._forward(out, training)
-        self._logits_shape = out.shape
+            out = layer.forward(out, training, record=record, check=False)
         return out
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = False):
-        """Backpropagate dE/d(logits); fills every trainable block's `grads`.
+        """Backpropagate dE/d(logits) through the newest recorded pass; adds every trainable
+        block's gradients to its `grads` (call `zero_grad` first for one pass's gradients).
 
         Returns dE/d(input) (N, *input_shape) if `input_grad`, else None (skips that work).
         """
         body = self._body()
         grad = np.asarray(grad, dtype=self.dtype)
-        expected = getattr(self, "_logits_shape", None)
-        if expected is not None and grad.shape != expected:
-            raise ValueError(f"network {self.name!r}: backward needs a gradient shaped like the "
-                             f"last logits {expected}; received {grad.shape}")
+        if body:
+            expected = body[-1].pending_output_shape
+            if expected is None:
+                raise RuntimeError(f"network {self.name!r}: backward without a matching forward "
+                                   f"(call forward with training=True first; each pass is "
+                                   f"backpropagated once)")
+            if grad.shape != expected:
+                raise ValueError(f"network {self.name!r}: backward needs a gradient shaped like "
+                                 f"the last logits {expected}; received {grad.shape}")
         for i in range(len(body) - 1, -1, -1):
-            if body[i]._cache is None:
-                raise RuntimeError(f"{body[i]!r}: call forward before backward")
-            grad = body[i]._backward(grad, input_grad=input_grad or i > 0)
+            grad = body[i].backward(grad, input_grad=input_grad or i > 0)
         return grad if input_grad else None
+
+    def zero_grad(self) -> None:
+        """Zero every block's gradients in place (before each step's backward)."""
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def drop_contexts(self) -> None:
+        """Forget every recorded pass that was not backpropagated (e.g. after a failed step)."""
+        for layer in self.layers:
+            layer.drop_contexts()
 
     def feature_maps(self, x) -> list[np.ndarray]:
         """The output of every block (Softmax included) for a batch x, in order."""
         out = self.check_input(x)
         outputs = []
         for layer in self.layers:
-            out = layer._forward(out, False)
+            out = layer.forward(out, False, record=False, check=False)
             outputs.append(out)
         return outputs
 
@@ -309,10 +326,11 @@ class Sequential:
         A Conv2D with frozen seeded filters gives views without them (weight[k:], bias[k:]):
         first-axis slices of contiguous arrays, so optimisers update the rest in place.
         """
-        found = []
+        found, seen = [], set()
         for i, layer in enumerate(self.layers):
-            if not layer.trainable:
-                continue
+            if not layer.trainable or id(layer) in seen:
+                continue  # a block used twice is updated once, with its summed gradients
+            seen.add(id(layer))
             for key, value in layer.params.items():
                 part = layer.trained_slice(key)
                 if value[part].size:

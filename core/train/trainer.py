@@ -246,6 +246,7 @@ class Trainer:
             return None, 0
         for name, weights, _ in self.model.named_parameters():
             np.copyto(self._good[name], weights)  # these weights gave a finite loss: keep them
+        self.model.zero_grad()
         self.model.backward(self.loss.backward())
         self.optimizer.step(self.model.named_parameters())
         hits = int(np.count_nonzero(np.argmax(outputs, axis=1) == labels))

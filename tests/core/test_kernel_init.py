@@ -129,6 +129,7 @@ def test_freeze_keeps_only_the_seeded_filters_bit_identical(make_optimizer):
     loss = SoftmaxCrossEntropy()
     for _ in range(3):
         loss.forward(model.forward(x, training=True), np.arange(8))
+        model.zero_grad()
         model.backward(loss.backward())
         optimizer.step(model.named_parameters())
     np.testing.assert_array_equal(weight[:2], before_w[:2])

@@ -134,7 +134,7 @@ def test_pool_gradcheck_over_sizes_and_strides(pool, n, h, w, size, stride):
 
 def test_gradcheck_catches_a_wrong_backward():
     class BrokenTanh(LAYERS["Tanh"]):
-        def _backward(self, grad_out, input_grad):
+        def _backward(self, grad_out, context, input_grad):
             return grad_out  # forgets the derivative
 
     LAYERS.pop("BrokenTanh")

@@ -153,8 +153,12 @@ def test_backward_fills_gradients_of_trainable_blocks_only():
     loss = SoftmaxCrossEntropy()
     loss.forward(model.forward(x, training=True), np.array([3, 4]))
     assert model.backward(loss.backward()) is None
+    model.forward(x, training=True)
     grad_x = model.backward(loss.backward(), input_grad=True)
     assert grad_x.shape == x.shape
+    with pytest.raises(RuntimeError, match="backward without a matching forward"):
+        model.backward(loss.backward())
+    model.forward(x, training=True)
     with pytest.raises(ValueError, match=r"last logits \(2, 10\); received \(2, 9\)"):
         model.backward(np.zeros((2, 9), dtype=np.float32))
     for _, value, grad in model.named_parameters():
