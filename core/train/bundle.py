@@ -29,7 +29,8 @@ from core.train.recipe import SCHEDULE_PRESETS, Recipe, RecipeError
 
 FORMAT = "playground-model"
 VERSION = 2  # 1: the unversioned spec + weights + history, with mean/std in the history only
-SUFFIXES = (".history.json", ".json", ".npz")
+HISTORY_SUFFIX = ".history.json"
+SUFFIXES = (HISTORY_SUFFIX, ".json", ".npz")
 
 
 class BundleError(ValueError):
@@ -62,7 +63,7 @@ def bundle_paths(path: str | os.PathLike) -> BundlePaths:
     """The model, weights and history files of the model at `path` (any of them, or the prefix)."""
     prefix = model_prefix(path)
     return BundlePaths(prefix, *(prefix.with_name(prefix.name + s)
-                                 for s in (".json", ".npz", ".history.json")))
+                                 for s in (".json", ".npz", HISTORY_SUFFIX)))
 
 
 @dataclass
@@ -195,7 +196,7 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     (a ValueError) naming the file when the set cannot be used; a history that cannot be used
     is left out with a note."""
     paths = bundle_paths(path)
-    if Path(path).name.lower().endswith(".history.json"):
+    if Path(path).name.lower().endswith(HISTORY_SUFFIX):
         raise BundleError(f"{Path(path).name} is a training history, not a model; open "
                           f"{paths.model.name} (its history is opened with it).")
     if not paths.model.is_file():

@@ -299,5 +299,8 @@ class Report:
             self.note(f"{history.stop_reason}; the last good weights were kept")
         elif history.stop_reason == "stopped":
             self.note(f"stopped after {history.steps} batches")
-        self.note(f"saved {prefix}.json, {prefix}.npz and {prefix}.history.json "
+        from core.train.bundle import bundle_paths
+
+        paths = bundle_paths(prefix)
+        self.note(f"saved {paths.model}, {paths.weights} and {paths.history} "
                   f"({seconds:.1f} s in all)")

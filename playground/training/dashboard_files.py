@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.train.bundle import load_bundle, save_bundle
+from core.train.bundle import load_bundle, model_prefix, save_bundle
 from core.train.history import History
 from core.train.run_data import RunData, data_label
 from playground.training.controls import progress_text, summary_text
@@ -108,7 +108,7 @@ class DashboardFiles:
             show_error(self, "Cannot compare with that file", str(error))
             return False
         run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
-        run.network = run.network or Path(path).name.removesuffix(".history.json")
+        run.network = run.network or model_prefix(path).name
         self._offer_run(run, history.stop_reason, select=True)
         return True
 

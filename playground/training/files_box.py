@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.train.bundle import model_prefix
+from core.train.bundle import HISTORY_SUFFIX, model_prefix
 
 MODEL_FILTER = "Playground models (*.json);;All files (*)"
 LOAD_RUN = "load"  # the compare combo's last item: pick a saved history file
@@ -50,7 +50,7 @@ class ModelFilesOnly(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
         model = self.sourceModel()
         name = model.index(row, 0, parent).data() or ""
-        return not str(name).lower().endswith(".history.json")
+        return not str(name).lower().endswith(HISTORY_SUFFIX)
 
 
 class NetworkFilesBox(QGroupBox):

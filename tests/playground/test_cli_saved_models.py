@@ -68,3 +68,18 @@ def test_a_model_saved_by_the_first_version_predicts_as_it_did(tmp_path, capsys)
         assert [t["class"] for t in have["top"]] == [t["class"] for t in want["top"]]
         np.testing.assert_allclose([t["probability"] for t in have["top"]],
                                    [t["probability"] for t in want["top"]], rtol=1e-5, atol=1e-6)
+
+
+def test_training_a_saved_model_further_keeps_its_preprocessing(tmp_path, capsys):
+    from core.train.bundle import load_bundle
+
+    spec = tmp_path / "tiny-spec.json"
+    spec.write_text(json.dumps(SPEC))
+    assert run_cli(["train", str(spec), "--data", "shapes", "--normalize", "--epochs", "1",
+                    "--out", str(tmp_path / "first")]) == 0
+    first = load_bundle(tmp_path / "first")
+    assert run_cli(["train", str(tmp_path / "first.json"), "--data", "shapes", "--epochs", "1",
+                    "--out", str(tmp_path / "second")]) == 0  # no --normalize this time
+    second = load_bundle(tmp_path / "second")
+    assert second.preprocessing.mean == first.preprocessing.mean is not None
+    assert second.recipe.mean == first.recipe.mean and second.recipe.normalize
