@@ -155,15 +155,17 @@ def _load_data(args, model):
         bar.close()
 
 
-def recipe_from_args(args, saved=None):
-    """The run's recipe from the flags; a saved model trained further keeps its preprocessing
-    (the mean and std it was trained with), whatever --normalize says."""
+def recipe_from_args(args, saved=None, data_options: dict | None = None):
+    """The run's recipe from the flags (and the loader options used for --data); a saved model
+    trained further keeps its preprocessing (the mean and std it was trained with), whatever
+    --normalize says."""
     from core.train.recipe import DEFAULT_LR, Recipe
 
     kind = "Adam" if args.optimizer == "adam" else "SGD"
     lr = args.lr if args.lr is not None else DEFAULT_LR[kind]
     config = {"lr": lr} if kind == "Adam" else {"lr": lr, "momentum": args.momentum}
-    recipe = Recipe(data=args.data, normalize=bool(args.normalize),
+    recipe = Recipe(data=args.data, data_options=dict(data_options or {}),
+                    normalize=bool(args.normalize),
                     optimizer={"class": kind, "config": config}, epochs=args.epochs,
                     batch_size=args.batch_size, seed=args.seed, shift=args.shift,
                     flip=bool(args.flip), clip_norm=args.clip_norm)
@@ -177,8 +179,12 @@ def _make_trainer(args, model, train, test, prefix, saved=None):
     from core.train.run_setup import build_trainer
     from playground.cli import CommandError
 
+    if not args.clip_norm >= 0:
+        raise CommandError(f"--clip-norm must be 0 (never) or positive; received {args.clip_norm}")
+    options = data_options(args.data, model.input_shape, int(model.output_shape[-1]),
+                           model.classes)
     try:
-        return build_trainer(recipe_from_args(args, saved), model, train, test,
+        return build_trainer(recipe_from_args(args, saved, options), model, train, test,
                              checkpoint_prefix=str(prefix) if args.checkpoint else None)
     except RecipeError as error:
         raise CommandError("; ".join(error.problems)) from None

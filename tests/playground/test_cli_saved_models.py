@@ -76,8 +76,9 @@ def test_training_a_saved_model_further_keeps_its_preprocessing(tmp_path, capsys
     spec = tmp_path / "tiny-spec.json"
     spec.write_text(json.dumps(SPEC))
     assert run_cli(["train", str(spec), "--data", "shapes", "--normalize", "--epochs", "1",
-                    "--out", str(tmp_path / "first")]) == 0
+                    "--clip-norm", "0.5", "--out", str(tmp_path / "first")]) == 0
     first = load_bundle(tmp_path / "first")
+    assert first.recipe.clip_norm == 0.5 and first.recipe.data_options["size"] == 12
     assert run_cli(["train", str(tmp_path / "first.json"), "--data", "shapes", "--epochs", "1",
                     "--out", str(tmp_path / "second")]) == 0  # no --normalize this time
     second = load_bundle(tmp_path / "second")

@@ -78,6 +78,7 @@ def test_train_json_prints_one_object_per_epoch(spec_file, tmp_path, capsys):
         (["--data", "nonsense"], "unknown data source 'nonsense'"),
         (["--epochs", "0", "--data", "shapes"], "--epochs must be at least 1"),
         (["--lr", "-1", "--data", "shapes"], "learning rate must be a positive number"),
+        (["--clip-norm", "-1", "--data", "shapes"], "--clip-norm must be 0 (never) or positive"),
     ],
 )
 def test_train_reports_bad_input_in_one_line(spec_file, tmp_path, capsys, arguments, message):
