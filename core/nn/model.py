@@ -1,4 +1,4 @@
-"""Networks built from a JSON-able spec: shape inference, parameter counts, summary, save / load.
+"""Networks built from a JSON-able spec: shape inference, parameter counts, summary.
 
 A spec is `{"name", "input_shape": [C, H, W] or [F], "classes" (optional), "layers": [{"class":
 ..., "config": {...}}, ...]}` (see the project's contracts). `analyse` and `fill_inputs` work on
@@ -8,14 +8,10 @@ the spec alone, without allocating weights, so the builder can call them after e
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from core.files.images import atomic_write
-from core.files.json_files import read_json
 from core.nn import functional as F
 from core.nn.kernel_init import apply_kernel_init, frozen_filter_count
 from core.nn.layer import LAYERS, Layer, describe_shape
@@ -373,48 +369,6 @@ class Sequential:
                 raise ValueError(f"{source}: {name} must hold finite floating-point numbers")
         for name, (_i, layer, key) in expected.items():
             np.copyto(layer.params[key], np.asarray(weights[name]), casting="same_kind")
-
-    # ----- files -------------------------------------------------------------------------------
-    @staticmethod
-    def _paths(prefix) -> tuple[Path, Path]:
-        prefix = Path(prefix)
-        if prefix.suffix in (".json", ".npz"):
-            prefix = prefix.with_suffix("")
-        return prefix.with_name(prefix.name + ".json"), prefix.with_name(prefix.name + ".npz")
-
-    def save(self, prefix) -> tuple[Path, Path]:
-        """Write prefix.json (spec) and prefix.npz (weights), each atomically."""
-        json_path, npz_path = self._paths(prefix)
-        weights = self.get_weights()
-        text = json.dumps(self.spec(), indent=2).encode()
-        atomic_write(npz_path, lambda f: np.savez(f, **weights))
-        atomic_write(json_path, lambda f: f.write(text))
-        return json_path, npz_path
-
-    @classmethod
-    def load(cls, prefix, *, dtype=np.float32) -> Sequential:
-        """Read a network saved by `save`; refuses weights that do not fit the spec."""
-        json_path, npz_path = cls._paths(prefix)
-        try:
-            spec = read_json(json_path, "network spec")
-        except ValueError as error:
-            raise SpecError(str(error)) from None
-        model = cls.from_spec(spec, dtype=dtype)
-        model.load_weights(npz_path)
-        return model
-
-    def load_weights(self, path) -> None:
-        """Load an .npz of weights (no pickle) into this network; ValueError if they do not fit."""
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                weights = {key: data[key] for key in data.files}
-        except OSError as error:
-            raise ValueError(f"cannot read {path}: {error}") from None
-        except ValueError as error:
-            raise ValueError(f"{path} is not a weights file (.npz without pickles): "
-                             f"{error}") from None
-        self.set_weights(weights, source=f"weights in {path.name}")
 
     def __repr__(self):
         return f"Sequential({self.name!r}, {len(self.layers)} blocks)"

@@ -1,7 +1,9 @@
 """Optimisers that update parameters in place from their gradients, and learning-rate schedules.
 
 `step(named_parameters)` takes the list `Sequential.named_parameters()` returns:
-(name, value, grad) triples; state (velocities, moments) is kept per name.
+(name, value, grad) triples; state (velocities, moments) is kept per name. Each optimiser and
+schedule gives its constructor arguments with `config()` and is rebuilt by `from_config`;
+`to_config` / `optimizer_from_config` / `schedule_from_config` add and read the class name.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ class SGD:
                 g = v
             value -= value.dtype.type(self.lr) * g
 
+    def config(self) -> dict:
+        return {"lr": self.lr, "momentum": float(self.momentum),
+                "weight_decay": float(self.weight_decay)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> SGD:
+        return cls(**config)
+
     def __repr__(self):
         return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "
                 f"weight_decay={self.weight_decay:g})")
@@ -86,12 +96,42 @@ class Adam:
             eps = self.eps * math.sqrt(1 - b2**t)
             value -= value.dtype.type(step) * m / (np.sqrt(v) + value.dtype.type(eps))
 
+    def config(self) -> dict:
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps,
+                "weight_decay": self.weight_decay}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Adam:
+        config = dict(config)
+        if "betas" in config:
+            config["betas"] = tuple(config["betas"])
+        return cls(**config)
+
     def __repr__(self):
         return f"Adam(lr={self.lr:g}, betas={self.betas}, weight_decay={self.weight_decay:g})"
 
 
-class ConstantLR:
+class _Schedule:
+    """What the schedules share: `config()` is the constructor's arguments."""
+
+    ARGS: tuple[str, ...] = ()
+
+    def config(self) -> dict:
+        return {name: getattr(self, name) for name in self.ARGS}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{name}={getattr(self, name):g}" for name in self.ARGS)
+        return f"{type(self).__name__}({args})"
+
+
+class ConstantLR(_Schedule):
     """The same learning rate every epoch."""
+
+    ARGS = ("lr",)
 
     def __init__(self, lr: float):
         self.lr = _check_lr(lr)
@@ -102,8 +142,10 @@ class ConstantLR:
     __call__ = schedule
 
 
-class StepLR:
+class StepLR(_Schedule):
     """lr * gamma ** (epoch // step_size): drops by `gamma` every `step_size` epochs."""
+
+    ARGS = ("lr", "step_size", "gamma")
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1):
         self.lr = _check_lr(lr)
@@ -117,8 +159,10 @@ class StepLR:
     __call__ = schedule
 
 
-class CosineLR:
+class CosineLR(_Schedule):
     """Half a cosine from lr at epoch 0 down to min_lr at `total_epochs`."""
+
+    ARGS = ("lr", "total_epochs", "min_lr")
 
     def __init__(self, lr: float, total_epochs: int, min_lr: float = 0.0):
         self.lr = _check_lr(lr)
@@ -132,3 +176,39 @@ class CosineLR:
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1 + math.cos(math.pi * t))
 
     __call__ = schedule
+
+
+OPTIMIZERS = {"SGD": SGD, "Adam": Adam}
+SCHEDULES = {"ConstantLR": ConstantLR, "StepLR": StepLR, "CosineLR": CosineLR}
+
+
+def to_config(item) -> dict:
+    """{"class": name, "config": constructor arguments} for an optimiser or a schedule."""
+    return {"class": type(item).__name__, "config": item.config()}
+
+
+def _from_config(data, known: dict, what: str):
+    if not isinstance(data, dict) or not isinstance(data.get("config", {}), dict):
+        raise ValueError(f'{what} must be {{"class": ..., "config": {{...}}}}; received {data!r}')
+    cls = known.get(data.get("class"))
+    if cls is None:
+        raise ValueError(f"{what}: unknown class {data.get('class')!r}; known: "
+                         f"{', '.join(known)}")
+    try:
+        return cls.from_config(data.get("config", {}))
+    except TypeError as error:
+        raise ValueError(f"{what} {data['class']}: {error}") from None
+    except ValueError as error:
+        text = str(error)
+        raise ValueError(f"{what} {text}" if text.startswith(data["class"]) else
+                         f"{what} {data['class']}: {text}") from None
+
+
+def optimizer_from_config(data: dict):
+    """The optimiser `to_config` described; ValueError naming the class and setting if not."""
+    return _from_config(data, OPTIMIZERS, "optimizer")
+
+
+def schedule_from_config(data: dict):
+    """The learning-rate schedule `to_config` described; ValueError if it cannot be built."""
+    return _from_config(data, SCHEDULES, "schedule")

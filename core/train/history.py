@@ -88,9 +88,13 @@ class History:
             **lists,
         )
 
+    def to_text(self) -> str:
+        """The whole history as JSON text (non-finite numbers become null)."""
+        return json.dumps(_finite(self.to_dict()), indent=1, allow_nan=False)
+
     def to_json(self, path: str | os.PathLike) -> None:
         """Write the whole history as JSON, atomically (non-finite numbers become null)."""
-        text = json.dumps(_finite(self.to_dict()), indent=1, allow_nan=False)
+        text = self.to_text()
         atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
 
     @classmethod

@@ -15,6 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from core.data.datasets import Dataset, make_augmentation
+from core.nn.optim import to_config
+from core.train.bundle import Preprocessing, save_bundle
 from core.train.history import History
 
 __all__ = ["Trainer", "History", "evaluate"]
@@ -55,8 +57,10 @@ class Trainer:
     with `schedule(epoch) -> lr` (or a function) applied at the start of each epoch (0-based).
     augment: None, {"shift": px, "flip": bool}, a `core.data.datasets.Augmentation` or a function
     (images, rng) -> images. stats_every: per-layer norms every that many batches (0: never).
-    eval_limit: evaluate on the first that many test images only. checkpoint_prefix: after each
-    epoch save the model as PREFIX.last and, when the test accuracy improved, PREFIX.best.
+    eval_limit: evaluate on the first that many test images only. clip_norm: when the gradients
+    of all trained parameters together have a larger norm, scale them down to it before each
+    step (None: never). checkpoint_prefix: after each epoch save the model as the bundle
+    PREFIX.last and, when the test accuracy improved, PREFIX.best (with `recipe`, if given).
     A trainer runs once: after `stop()`, `run()` returns at once with stop_reason "stopped".
     """
 
@@ -64,7 +68,8 @@ class Trainer:
                  batch_size: int = 64, epochs: int = 5, seed: int = 0, schedule=None,
                  augment=None, stats_every: int = 10, eval_limit: int | None = None,
                  on_batch=None, on_epoch=None, on_stats=None,
-                 checkpoint_prefix: str | None = None, eval_batch_size: int = 256) -> None:
+                 checkpoint_prefix: str | None = None, eval_batch_size: int = 256,
+                 clip_norm: float | None = None, recipe=None) -> None:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1; received {batch_size}")
         if int(epochs) < 1:
@@ -81,6 +86,10 @@ class Trainer:
         self.eval_batch_size = int(eval_batch_size)
         self.on_batch, self.on_epoch, self.on_stats = on_batch, on_epoch, on_stats
         self.checkpoint_prefix = checkpoint_prefix
+        self.recipe = recipe
+        if clip_norm is not None and not float(clip_norm) > 0:
+            raise ValueError(f"clip_norm must be a positive number or None; received {clip_norm}")
+        self.clip_norm = float(clip_norm) if clip_norm is not None else None
         self._check_shapes()
         self._stop = threading.Event()
         self._running = threading.Event()
@@ -155,7 +164,8 @@ class Trainer:
             "batch_size": self.batch_size,
             "epochs": self.epochs,
             "seed": self.seed,
-            "optimizer": repr(self.optimizer),
+            "optimizer": to_config(self.optimizer) if hasattr(self.optimizer, "config") else (
+                repr(self.optimizer)),
             "loss": repr(self.loss),
             "mean": self.train.mean,
             "std": self.train.std,
@@ -248,9 +258,20 @@ class Trainer:
             np.copyto(self._good[name], weights)  # these weights gave a finite loss: keep them
         self.model.zero_grad()
         self.model.backward(self.loss.backward())
+        self._clip_gradients()
         self.optimizer.step(self.model.named_parameters())
         hits = int(np.count_nonzero(np.argmax(outputs, axis=1) == labels))
         return value, hits
+
+    def _clip_gradients(self) -> None:
+        """Scale every trained gradient by clip_norm / global norm when that is below 1."""
+        if self.clip_norm is None:
+            return
+        grads = [grad for _, _, grad in self.model.named_parameters()]
+        total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        if total > self.clip_norm:
+            for grad in grads:
+                grad *= grad.dtype.type(self.clip_norm / total)
 
     def _diverged(self, epoch: int, batch: int) -> str:
         for name, weights, _ in self.model.named_parameters():
@@ -302,9 +323,10 @@ class Trainer:
         }
 
     def _checkpoint(self, improved: bool) -> None:
+        """Save the model as the bundles PREFIX.last and, if it improved, PREFIX.best."""
         if not self.checkpoint_prefix:
             return
-        self.model.save(f"{self.checkpoint_prefix}.last")
-        if improved:
-            self.model.save(f"{self.checkpoint_prefix}.best")
-        self.history.to_json(f"{self.checkpoint_prefix}.history.json")
+        preprocessing = Preprocessing.of_data(self.train)
+        for tag in ("last", "best") if improved else ("last",):
+            save_bundle(f"{self.checkpoint_prefix}.{tag}", self.model, recipe=self.recipe,
+                        history=self.history, preprocessing=preprocessing)

@@ -2,7 +2,8 @@
 
 Each image is converted the way the training data was: grey or colour, resized to the network's
 input size, scaled to 0..1, inverted when it is dark-on-light and the network is grey (MNIST's
-digits are light on black), and standardised if the model was trained with --normalize. For a
+digits are light on black), and standardised with the mean and std saved with the model (a
+model trained with --normalize; its history file is not needed). For a
 network taking 1x28x28 digits, a photo or drawing is prepared like MNIST by default (--digit):
 the ink is cropped, scaled into 20x20 and centred by its centre of mass, as the app's drawing
 pad does.
@@ -11,14 +12,13 @@ pad does.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "predict", help="print the most likely classes of images for a trained model",
-        description="Classify images with a model saved by `playground train` (MODEL.json + "
-        "MODEL.npz) and print the top classes with their probabilities.")
+        description="Classify images with a model saved by `playground train` or the app "
+        "(MODEL.json + MODEL.npz) and print the top classes with their probabilities.")
     parser.add_argument("model", help="the model's prefix (or its .json file)")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     parser.add_argument("--top", type=int, default=3, metavar="K",
@@ -40,8 +40,8 @@ def _run(args) -> int:
     from core.files.images import ImageReadError, read_image
     from playground.cli import CommandError
 
-    model = _load(args.model)
-    mean, std = _normalisation(args.model)
+    bundle = _load(args.model)
+    model = bundle.model
     if len(model.input_shape) != 3:
         raise CommandError(f"{args.model}: the network takes vectors "
                            f"{model.input_shape}, not images")
@@ -59,11 +59,7 @@ def _run(args) -> int:
             inputs.append(fit_input(to_mnist(ink), model.input_shape)[0])
         else:
             inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
-    batch = np.stack(inputs).astype(np.float32)
-    if mean is not None:
-        batch = (batch - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(
-            std, np.float32)[:, None, None]
-    probabilities = model.predict(batch)
+    probabilities = model.predict(bundle.preprocessing.apply(np.stack(inputs)))
     classes = list(model.classes or [])
     classes += [str(i) for i in range(len(classes), probabilities.shape[1])]
     top = max(1, min(args.top, probabilities.shape[1]))
@@ -79,32 +75,14 @@ def _run(args) -> int:
 
 
 def _load(prefix):
-    from core.nn.model import Sequential
+    """The saved model's `Bundle` (without its history: predictions do not need it)."""
+    from core.train.bundle import bundle_paths, load_bundle
     from playground.cli import CommandError
 
-    path = Path(prefix)
-    if path.suffix in (".json", ".npz"):
-        path = path.with_suffix("")
-    if not path.with_name(path.name + ".json").is_file():
-        raise CommandError(f"{path}.json: no such model (train one with `playground train`)")
+    paths = bundle_paths(prefix)
+    if not paths.model.is_file():
+        raise CommandError(f"{paths.model}: no such model (train one with `playground train`)")
     try:
-        return Sequential.load(path)
+        return load_bundle(paths.model, history=False)
     except (ValueError, KeyError, TypeError) as error:
         raise CommandError(str(error)) from None
-
-
-def _normalisation(prefix):
-    """mean, std recorded in PREFIX.history.json by a --normalize run (else None, None)."""
-    from core.train.history import History
-
-    path = Path(prefix)
-    if path.suffix in (".json", ".npz"):
-        path = path.with_suffix("")
-    history_path = path.with_name(path.name + ".history.json")
-    if not history_path.is_file():
-        return None, None
-    try:
-        meta = History.from_json(history_path).meta
-    except ValueError:
-        return None, None
-    return meta.get("mean"), meta.get("std")

@@ -1,7 +1,8 @@
 """`playground train SPEC.json`: train a network headless, with a progress bar and epoch lines.
 
-Writes PREFIX.json + PREFIX.npz (the trained model) and PREFIX.history.json (what happened);
-`--json` prints one JSON object per epoch on stdout for scripts.
+Writes the trained model as a bundle (see `core.train.bundle`): PREFIX.json (the spec with the
+preprocessing and the run's recipe), PREFIX.npz (weights) and PREFIX.history.json (what
+happened); `--json` prints one JSON object per epoch on stdout for scripts.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def register(subparsers) -> None:
     parser.add_argument("--shift", type=int, default=0, metavar="PX",
                         help="augment: random shifts of up to PX pixels")
     parser.add_argument("--flip", action="store_true", help="augment: random left-right flips")
+    parser.add_argument("--clip-norm", type=float, default=0.0, metavar="X",
+                        help="scale the gradients down to this global norm when larger "
+                        "(default 0: never)")
     parser.add_argument("--checkpoint", action="store_true",
                         help="also save PREFIX.best and PREFIX.last after every epoch")
     parser.set_defaults(handler=_run)
@@ -63,14 +67,12 @@ def _run(args) -> int:
             raise CommandError(f"{name} must be at least 1; received {value}")
     train, test = _load_data(args, model)
     model = _fit_outputs(model, train, saved=saved, seed=args.seed)
-    trainer = _make_trainer(args, model, train, test, prefix)
+    trainer = _make_trainer(args, model, train, test, prefix, saved)
     report = Report(args.epochs, as_json=args.json)
     trainer.on_batch, trainer.on_epoch = report.batch, report.epoch
     report.start(model, train, test)
     history = _run_in_thread(trainer, report)
-    model.classes = list(train.class_names)
-    model.save(prefix)
-    history.to_json(f"{prefix}.history.json")
+    _save(prefix, model, trainer, train)
     report.finish(history, prefix)
     if history.stop_reason.startswith("diverged"):
         return 1
@@ -78,15 +80,17 @@ def _run(args) -> int:
 
 
 def _load_model(path: Path, *, seed: int):
-    """(model, saved): a saved model to train further, or a new one from a spec."""
+    """(model, saved): a saved model to train further (saved: its `Bundle`), or a new one from
+    a spec (saved: False)."""
     from core.nn.model import Sequential, SpecError
+    from core.train.bundle import bundle_paths, load_bundle
     from playground.cli import CommandError, read_spec_file
 
     spec = read_spec_file(path)
-    weights = path.with_suffix(".npz")
     try:
-        if path.suffix == ".json" and weights.is_file():
-            return Sequential.load(path), True  # continue training a saved model
+        if path.suffix == ".json" and bundle_paths(path).weights.is_file():
+            bundle = load_bundle(path, history=False)  # continue training a saved model
+            return bundle.model, bundle
         return Sequential.from_spec(spec, seed=seed), False
     except (SpecError, ValueError, KeyError, TypeError) as error:
         raise CommandError(f"{path}: {error}") from None
@@ -144,31 +148,61 @@ def _load_data(args, model):
                            model.classes)
     bar = ProgressBar("loading", enabled=sys.stderr.isatty())
     try:
-        return load_dataset(args.data, progress=bar.update, normalize=args.normalize, **options)
+        return load_dataset(args.data, progress=bar.update, **options)  # normalised by the recipe
     except (DatasetError, Cancelled) as error:
         raise CommandError(str(error)) from None
     finally:
         bar.close()
 
 
-def _make_trainer(args, model, train, test, prefix):
-    from core.nn.losses import SoftmaxCrossEntropy
-    from core.nn.optim import SGD, Adam
-    from core.train.trainer import Trainer
+def recipe_from_args(args, saved=None, data_options: dict | None = None):
+    """The run's recipe from the flags (and the loader options used for --data); a saved model
+    trained further keeps its preprocessing (the mean and std it was trained with), whatever
+    --normalize says."""
+    from core.train.recipe import DEFAULT_LR, Recipe
+
+    kind = "Adam" if args.optimizer == "adam" else "SGD"
+    lr = args.lr if args.lr is not None else DEFAULT_LR[kind]
+    config = {"lr": lr} if kind == "Adam" else {"lr": lr, "momentum": args.momentum}
+    recipe = Recipe(data=args.data, data_options=dict(data_options or {}),
+                    normalize=bool(args.normalize),
+                    optimizer={"class": kind, "config": config}, epochs=args.epochs,
+                    batch_size=args.batch_size, seed=args.seed, shift=args.shift,
+                    flip=bool(args.flip), clip_norm=args.clip_norm)
+    if saved:
+        recipe = recipe.with_preprocessing(saved.preprocessing.mean, saved.preprocessing.std)
+    return recipe
+
+
+def _make_trainer(args, model, train, test, prefix, saved=None):
+    from core.train.recipe import RecipeError
+    from core.train.run_setup import build_trainer
     from playground.cli import CommandError
 
+    if not args.clip_norm >= 0:
+        raise CommandError(f"--clip-norm must be 0 (never) or positive; received {args.clip_norm}")
+    options = data_options(args.data, model.input_shape, int(model.output_shape[-1]),
+                           model.classes)
     try:
-        if args.optimizer == "adam":
-            optimizer = Adam(args.lr if args.lr is not None else 1e-3)
-        else:
-            optimizer = SGD(args.lr if args.lr is not None else 0.05, momentum=args.momentum)
-        augment = {"shift": args.shift, "flip": args.flip}
-        return Trainer(model, SoftmaxCrossEntropy(), optimizer, train, test,
-                       batch_size=args.batch_size, epochs=args.epochs, seed=args.seed,
-                       augment=augment,
-                       checkpoint_prefix=str(prefix) if args.checkpoint else None)
+        return build_trainer(recipe_from_args(args, saved, options), model, train, test,
+                             checkpoint_prefix=str(prefix) if args.checkpoint else None)
+    except RecipeError as error:
+        raise CommandError("; ".join(error.problems)) from None
     except ValueError as error:
         raise CommandError(str(error)) from None
+
+
+def _save(prefix, model, trainer, train) -> None:
+    """Write the trained model as a bundle: spec, weights, preprocessing, recipe, history."""
+    from core.train.bundle import Preprocessing, save_bundle
+    from playground.cli import CommandError
+
+    model.classes = list(train.class_names)
+    try:
+        save_bundle(prefix, model, recipe=trainer.recipe, history=trainer.history,
+                    preprocessing=Preprocessing.of_data(trainer.train))
+    except OSError as error:
+        raise CommandError(f"cannot save {prefix}: {error.strerror or error}") from None
 
 
 def _run_in_thread(trainer, report):
@@ -271,5 +305,8 @@ class Report:
             self.note(f"{history.stop_reason}; the last good weights were kept")
         elif history.stop_reason == "stopped":
             self.note(f"stopped after {history.steps} batches")
-        self.note(f"saved {prefix}.json, {prefix}.npz and {prefix}.history.json "
+        from core.train.bundle import bundle_paths
+
+        paths = bundle_paths(prefix)
+        self.note(f"saved {paths.model}, {paths.weights} and {paths.history} "
                   f"({seconds:.1f} s in all)")

@@ -14,7 +14,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from core.files.images import atomic_write
-from playground.training.run_data import RunData
+from core.train.run_data import RunData
 
 # Series name -> (plot, colour, width, style); per-batch series are thin, per-epoch ones bold.
 STYLES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,6 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.train.bundle import Preprocessing
+from core.train.recipe import Recipe, prepare_data
+from core.train.run_data import RunData
+from core.train.run_setup import build_trainer
 from playground.training.builder_link import BuilderLink
 from playground.training.controls import (
     TrainingControls,
@@ -31,15 +36,11 @@ from playground.training.curves import CurvesPanel
 from playground.training.dashboard_files import DashboardFiles
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
-from playground.training.files_box import NetworkFilesBox
+from playground.training.files_box import NetworkFilesBox, default_file_name
 from playground.training.filters_view import FiltersView
-from playground.training.hyper_panel import HyperPanel, TrainingConfig
-from playground.training.model_files import (
-    default_file_name,
-)
+from playground.training.hyper_panel import HyperPanel
 from playground.training.results_view import ResultsView
-from playground.training.run_data import RunData
-from playground.training.run_setup import make_trainer, model_for, network_difference
+from playground.training.run_setup import model_for, network_difference
 from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
@@ -77,7 +78,9 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.run_thread: TrainingThread | None = None
         self.runs: list[RunData] = []
         self.last_error = ""
-        self._config: TrainingConfig | None = None
+        self._config: Recipe | None = None
+        self.recipe: Recipe | None = None  # how the trained model was trained
+        self.preprocessing: Preprocessing | None = None  # how its inputs are prepared
         self._test = None
         self._pending: dict = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
         self._started_at = 0.0
@@ -237,19 +240,17 @@ class TrainingDashboard(DashboardFiles, QWidget):
         train, test = self.dataset_panel.train, self.dataset_panel.test
         if train is None:
             return self._refuse("No data set yet: wait for it to load, or press Load.")
-        config = self.hyper_panel.config()
+        config = self.hyper_panel.recipe()
         try:
             spec, note = fit_spec_to_data(self.spec, train)
             model = model_for(spec, config, self.model)
-            if config.train_limit:
-                train = train.subset(slice(0, config.train_limit))
-            if config.test_limit:
-                test = test.subset(slice(0, config.test_limit))
-            worker = TrainingWorker(lambda **callbacks: make_trainer(
-                model, train, test, config, callbacks), model, test.images)
+            config, train, test = prepare_data(self._recipe_for(config, model), train, test)
+            worker = TrainingWorker(lambda **callbacks: build_trainer(
+                config, model, train, test, callbacks=callbacks), model, test.images)
         except (ValueError, TypeError) as error:
             return self._refuse(str(error))
         self.spec, self.model, self._config, self._test = spec, model, config, test
+        self.recipe, self.preprocessing = config, Preprocessing.of_data(train)
         self._make_shadow(model)
         self.curves.reset(f"run {len(self.runs) + 1}", config.epochs)
         self._name_current_run(str(spec.get("name", "network")), train.name)
@@ -272,6 +273,14 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.training_started.emit()
         return True
 
+    def _recipe_for(self, recipe: Recipe, model) -> Recipe:
+        """The form's recipe on the loaded data; a model trained further keeps the
+        preprocessing it was trained with."""
+        recipe = replace(recipe, data=self.dataset_panel.source())
+        if model is self.model and self.preprocessing is not None:
+            recipe = recipe.with_preprocessing(self.preprocessing.mean, self.preprocessing.std)
+        return recipe
+
     def _refuse(self, message: str) -> bool:
         self.last_error = message
         self.controls.readout.setText(message)
@@ -290,8 +299,8 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.feature_maps.set_model(self.shadow)
         train = self.dataset_panel.train
         classes = self.shadow.classes or (train.class_names if train is not None else None)
-        mean = getattr(train, "mean", None)
-        std = getattr(train, "std", None)
+        pre = self.preprocessing  # the model's, not the loaded data set's
+        mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
         self.try_it.set_model(self.shadow, classes, mean, std)
 
     def pause(self) -> None:

@@ -1,17 +1,17 @@
 """The Training tab's file side: save and open a trained model, export the curves, compare
 with earlier runs. A mixin of `TrainingDashboard`, which provides the widgets and state used
-here (`model`, `history`, `spec`, `controls`, `curves`, `files_box`, `hyper_panel`, `results`,
-`runs`, `_make_shadow`, `_show_network`, `model_opened`)."""
+here (`model`, `recipe`, `preprocessing`, `history`, `spec`, `controls`, `curves`, `files_box`,
+`hyper_panel`, `results`, `runs`, `_make_shadow`, `_show_network`, `model_opened`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from core.train.bundle import load_bundle, model_prefix, save_bundle
 from core.train.history import History
+from core.train.run_data import RunData, data_label
 from playground.training.controls import progress_text, summary_text
-from playground.training.hyper_panel import settings_from_meta
-from playground.training.model_files import open_trained, save_trained, saved_text
-from playground.training.run_data import RunData, data_label
+from playground.training.files_box import saved_text
 from playground.widgets.messages import show_error
 
 
@@ -31,12 +31,14 @@ class DashboardFiles:
     """Save / open / export / compare for the dashboard (see the module docstring)."""
 
     def save_model(self, path: str) -> list:
-        """Write the trained model (spec + weights) and its history next to `path`."""
+        """Save the trained model as a bundle at `path`: spec, weights, preprocessing, recipe
+        and history (see `core.train.bundle`)."""
         if self.model is None:
             raise ValueError("There is no trained model to save yet: train one first.")
         if self.is_training():
             raise ValueError("Stop or finish training before saving the model.")
-        written = save_trained(path, self.model, self.history)
+        written = save_bundle(path, self.model, recipe=self.recipe, history=self.history,
+                              preprocessing=self.preprocessing)
         self.model_saved = True
         self.controls.readout.setText(saved_text(written))
         return written
@@ -46,14 +48,17 @@ class DashboardFiles:
         return self.model is not None and not self.model_saved
 
     def open_model(self, path: str) -> None:
-        """Load a saved model to predict with or to continue training; shows its history."""
+        """Load a saved model to predict with or to continue training (with the preprocessing
+        it was trained with); shows its history and puts its settings in the form."""
         if self.is_training():
             raise ValueError("Stop training before opening another model.")
-        model, history = open_trained(path)
+        bundle = load_bundle(path)
+        model, history = bundle.model, bundle.history
         self.spec = model.spec()
         self.model = model
         self.model_saved = True
         self.history = history
+        self.recipe, self.preprocessing = bundle.recipe, bundle.preprocessing
         self._make_shadow(model)
         self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
                            "on the test set.")
@@ -64,10 +69,10 @@ class DashboardFiles:
             self.curves.show_run(run)
             self._offer_run(run, history.stop_reason)
             ended = " " + summary_text(history)
-            settings = settings_from_meta(history.meta, self.hyper_panel.config())
-            if settings is not None:
-                self.hyper_panel.set_config(settings)
-                ended += " Its settings are in Hyper-parameters."
+        if bundle.recipe is not None:
+            self.hyper_panel.set_recipe(bundle.recipe_over(self.hyper_panel.recipe()))
+            ended += " Its settings are in Hyper-parameters."
+        ended += "".join(f" {note}." for note in bundle.notes)
         self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
                             f"further.{ended}")
         self.controls.set_state("finished")
@@ -103,7 +108,7 @@ class DashboardFiles:
             show_error(self, "Cannot compare with that file", str(error))
             return False
         run = RunData.from_history(history, name=Path(path).name.removesuffix(".json"))
-        run.network = run.network or Path(path).name.removesuffix(".history.json")
+        run.network = run.network or model_prefix(path).name
         self._offer_run(run, history.stop_reason, select=True)
         return True
 

@@ -17,10 +17,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.training.model_files import MODEL_FILTER
+from core.train.bundle import HISTORY_SUFFIX, model_prefix
 
+MODEL_FILTER = "Playground models (*.json);;All files (*)"
 LOAD_RUN = "load"  # the compare combo's last item: pick a saved history file
 HISTORY_FILTER = "Training histories (*.history.json);;JSON files (*.json);;All files (*)"
+
+
+def saved_text(written: list[Path]) -> str:
+    """A confirmation naming what was written, e.g. "Saved reference-trained.json, .npz and
+    .history.json in /home/me"."""
+    if not written:
+        return "Nothing was saved."
+    first = Path(written[0])
+    prefix = model_prefix(first).name
+    rest = [Path(w).name.removeprefix(prefix) for w in written[1:]]
+    names = first.name + (", " + ", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1
+                          else f" and {rest[0]}" if rest else "")
+    return f"Saved {names} in {first.parent}"
+
+
+def default_file_name(network_name: str) -> str:
+    """The file name offered by Save model, like the command line's: "<name>-trained.json"."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in network_name.strip())
+    return f"{cleaned.strip('.') or 'network'}-trained.json"
 
 
 class ModelFilesOnly(QSortFilterProxyModel):
@@ -30,7 +50,7 @@ class ModelFilesOnly(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 (Qt name)
         model = self.sourceModel()
         name = model.index(row, 0, parent).data() or ""
-        return not str(name).lower().endswith(".history.json")
+        return not str(name).lower().endswith(HISTORY_SUFFIX)
 
 
 class NetworkFilesBox(QGroupBox):

@@ -1,9 +1,8 @@
-"""Hyper-parameters of a training run: a plain `TrainingConfig` and the form that edits it."""
+"""The form that edits a run's hyper-parameters: a `core.train.recipe.Recipe`."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -16,96 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-OPTIMIZERS = {"sgd": "SGD (momentum)", "adam": "Adam"}
+from core.train.recipe import DEFAULT_LR, SCHEDULE_PRESETS, Recipe
+
+OPTIMIZERS = {"SGD": "SGD (momentum)", "Adam": "Adam"}
 SCHEDULES = {"constant": "constant", "step": "step (x0.5 every 2 epochs)", "cosine": "cosine"}
-DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
-
-
-@dataclass
-class TrainingConfig:
-    """Everything a run needs besides the network and the data. `train_limit`/`test_limit` = 0
-    use the whole split; otherwise the first N samples (quick experiments)."""
-
-    epochs: int = 5
-    batch_size: int = 64
-    optimizer: str = "sgd"
-    learning_rate: float = 0.05
-    momentum: float = 0.9
-    schedule: str = "constant"
-    weight_decay: float = 0.0
-    seed: int = 0
-    augment_shift: int = 0
-    augment_flip: bool = False
-    train_limit: int = 0
-    test_limit: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainingConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-def settings_from_meta(meta: dict, current: TrainingConfig) -> TrainingConfig | None:
-    """The settings a saved run was trained with, from its `History.meta`: the form's values
-    when the app recorded them ("settings"), else what the trainer recorded (optimiser with its
-    learning rate, momentum and weight decay; batch size; epochs; seed), the rest from
-    `current`. None when the history records none of them."""
-    if not isinstance(meta, dict):
-        return None
-    if isinstance(meta.get("settings"), dict):
-        merged = {**current.to_dict(), **meta["settings"]}
-        try:
-            return TrainingConfig.from_dict(merged)
-        except TypeError:
-            return None
-    found: dict = {}
-    optimizer = str(meta.get("optimizer") or "")
-    match = re.fullmatch(r"(SGD|Adam)\((.*)\)", optimizer)
-    if match:
-        found["optimizer"] = match.group(1).lower()
-        for key, value in re.findall(r"(\w+)=([-+0-9.eE]+)(?=[,)]|$)", match.group(2)):
-            name = {"lr": "learning_rate"}.get(key, key)
-            if name in ("learning_rate", "momentum", "weight_decay"):
-                found[name] = float(value)
-    for key in ("batch_size", "epochs", "seed"):
-        if isinstance(meta.get(key), int):
-            found[key] = meta[key]
-    if not found:
-        return None
-    return TrainingConfig.from_dict({**current.to_dict(), **found})
-
-
-def make_optimizer(config: TrainingConfig):
-    """The core optimizer the config asks for."""
-    from core.nn.optim import SGD, Adam
-
-    if config.optimizer == "adam":
-        return Adam(lr=config.learning_rate, weight_decay=config.weight_decay)
-    return SGD(config.learning_rate, momentum=config.momentum, weight_decay=config.weight_decay)
-
-
-def make_schedule(config: TrainingConfig):
-    """The core learning-rate schedule the config asks for."""
-    from core.nn.optim import ConstantLR, CosineLR, StepLR
-
-    if config.schedule == "step":
-        return StepLR(config.learning_rate, step_size=2, gamma=0.5)
-    if config.schedule == "cosine":
-        return CosineLR(config.learning_rate, total_epochs=config.epochs)
-    return ConstantLR(config.learning_rate)
-
-
-def make_augment(config: TrainingConfig) -> dict | None:
-    if config.augment_shift <= 0 and not config.augment_flip:
-        return None
-    return {"shift": int(config.augment_shift), "flip": bool(config.augment_flip)}
 
 
 class HyperPanel(QGroupBox):
-    """A form for `TrainingConfig`; `config_changed` fires on every edit."""
+    """A form for a `Recipe`; `config_changed` fires on every edit. What the form does not
+    show (data source, normalisation, gradient clipping) is kept from `set_recipe`."""
 
     config_changed = Signal()
 
@@ -146,7 +64,8 @@ class HyperPanel(QGroupBox):
         form.addRow("Augment", self.augment_flip)
         form.addRow("Train samples", self.train_limit)
         form.addRow("Test samples", self.test_limit)
-        self.set_config(TrainingConfig())
+        self._base = Recipe()
+        self.set_recipe(Recipe())
         for widget in (self.epochs, self.batch_size, self.learning_rate, self.momentum,
                        self.weight_decay, self.seed, self.augment_shift, self.train_limit,
                        self.test_limit):
@@ -171,42 +90,53 @@ class HyperPanel(QGroupBox):
 
     def _on_optimizer_changed(self) -> None:
         key = self.optimizer.currentData()
-        other = "sgd" if key == "adam" else "adam"
+        other = "SGD" if key == "Adam" else "Adam"
         if abs(self.learning_rate.value() - DEFAULT_LR[other]) < 1e-12:
             self.learning_rate.setValue(DEFAULT_LR[key])
-        self.momentum.setEnabled(key == "sgd")
+        self.momentum.setEnabled(key == "SGD")
         self.config_changed.emit()
 
-    def config(self) -> TrainingConfig:
-        return TrainingConfig(
+    def recipe(self) -> Recipe:
+        """The recipe the form shows."""
+        kind, lr, decay = self.optimizer.currentData(), self.learning_rate.value(), (
+            self.weight_decay.value())
+        config = ({"lr": lr, "momentum": self.momentum.value(), "weight_decay": decay}
+                  if kind == "SGD" else {"lr": lr, "weight_decay": decay})
+        return replace(
+            self._base,
             epochs=self.epochs.value(),
             batch_size=self.batch_size.value(),
-            optimizer=self.optimizer.currentData(),
-            learning_rate=self.learning_rate.value(),
-            momentum=self.momentum.value(),
-            schedule=self.schedule.currentData(),
-            weight_decay=self.weight_decay.value(),
+            optimizer={"class": kind, "config": config},
+            schedule=SCHEDULE_PRESETS[self.schedule.currentData()],
             seed=self.seed.value(),
-            augment_shift=self.augment_shift.value(),
-            augment_flip=self.augment_flip.isChecked(),
+            shift=self.augment_shift.value(),
+            flip=self.augment_flip.isChecked(),
             train_limit=self.train_limit.value(),
             test_limit=self.test_limit.value(),
         )
 
-    def set_config(self, config: TrainingConfig) -> None:
+    def set_recipe(self, recipe: Recipe) -> None:
+        """Show `recipe` (its schedule as the nearest of the form's choices)."""
+        self._base = recipe
+        config = recipe.optimizer.get("config", {})
+        kind = recipe.optimizer.get("class", "SGD")
+        schedule = next((key for key, preset in SCHEDULE_PRESETS.items()
+                         if preset == recipe.schedule), None) or next(
+            (key for key, preset in SCHEDULE_PRESETS.items()
+             if preset["class"] == recipe.schedule.get("class")), "constant")
         self.blockSignals(True)
-        self.epochs.setValue(config.epochs)
-        self.batch_size.setValue(config.batch_size)
-        self.optimizer.setCurrentIndex(max(self.optimizer.findData(config.optimizer), 0))
-        self.learning_rate.setValue(config.learning_rate)
-        self.momentum.setValue(config.momentum)
-        self.momentum.setEnabled(config.optimizer == "sgd")
-        self.schedule.setCurrentIndex(max(self.schedule.findData(config.schedule), 0))
-        self.weight_decay.setValue(config.weight_decay)
-        self.seed.setValue(config.seed)
-        self.augment_shift.setValue(config.augment_shift)
-        self.augment_flip.setChecked(config.augment_flip)
-        self.train_limit.setValue(config.train_limit)
-        self.test_limit.setValue(config.test_limit)
+        self.epochs.setValue(recipe.epochs)
+        self.batch_size.setValue(recipe.batch_size)
+        self.optimizer.setCurrentIndex(max(self.optimizer.findData(kind), 0))
+        self.learning_rate.setValue(recipe.learning_rate)
+        self.momentum.setValue(config.get("momentum", self.momentum.value()))
+        self.momentum.setEnabled(kind == "SGD")
+        self.schedule.setCurrentIndex(max(self.schedule.findData(schedule), 0))
+        self.weight_decay.setValue(config.get("weight_decay", 0.0))
+        self.seed.setValue(recipe.seed)
+        self.augment_shift.setValue(recipe.shift)
+        self.augment_flip.setChecked(recipe.flip)
+        self.train_limit.setValue(recipe.train_limit)
+        self.test_limit.setValue(recipe.test_limit)
         self.blockSignals(False)
         self.config_changed.emit()

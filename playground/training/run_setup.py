@@ -1,20 +1,12 @@
-"""Build what one training run needs from the settings: the model and the trainer. No Qt."""
+"""Which model a training run trains: the trained one (continue) or a new one. No Qt.
+
+The trainer itself is built from the run's recipe by `core.train.run_setup.build_trainer`.
+"""
 
 from __future__ import annotations
 
-from playground.training.hyper_panel import (
-    TrainingConfig,
-    make_augment,
-    make_optimizer,
-    make_schedule,
-)
+from core.train.recipe import Recipe
 from playground.training.spec_fit import fit_spec_to_data
-
-
-def stats_interval(samples: int, batch_size: int) -> int:
-    """Batches between per-layer statistics: about 20 points an epoch, at least every 10."""
-    batches = -(-samples // max(batch_size, 1))
-    return max(1, min(10, batches // 20))
 
 
 def network_difference(spec: dict, current, train=None) -> str:
@@ -60,7 +52,7 @@ def _fits_after_all(spec: dict, current) -> bool:
         return False
 
 
-def model_for(spec: dict, config: TrainingConfig, current=None):
+def model_for(spec: dict, config: Recipe, current=None):
     """The model to train: `current` if it is this very network (training continues), else a
     new one with weights from `config.seed` and the spec's seed kernels."""
     from core.nn.model import Sequential
@@ -68,19 +60,3 @@ def model_for(spec: dict, config: TrainingConfig, current=None):
     if current is not None and not network_difference(spec, current):
         return current
     return Sequential.from_spec(spec, seed=config.seed)
-
-
-def make_trainer(model, train, test, config: TrainingConfig, callbacks: dict):
-    """A `core.train.trainer.Trainer` for the config; `callbacks` are on_batch/on_epoch/on_stats."""
-    from core.nn.losses import SoftmaxCrossEntropy
-    from core.train.trainer import Trainer
-
-    trainer = Trainer(
-        model, SoftmaxCrossEntropy(), make_optimizer(config), train, test,
-        batch_size=config.batch_size, epochs=config.epochs, seed=config.seed,
-        schedule=make_schedule(config), augment=make_augment(config),
-        stats_every=stats_interval(len(train), config.batch_size),
-        **callbacks,
-    )
-    trainer.history.meta["settings"] = config.to_dict()  # the form's values, to restore them
-    return trainer

@@ -168,8 +168,10 @@ def test_frozen_seeded_filters_are_counted_and_survive_save_and_load(tmp_path):
     model = Sequential.from_spec(spec, seed=1)
     assert model.frozen_param_count() == 146
     model.layers[3].params["weight"][5] += 1.0  # "trained"
-    model.save(tmp_path / "net")
-    loaded = Sequential.load(tmp_path / "net")
+    from core.train.bundle import load_bundle, save_bundle
+
+    save_bundle(tmp_path / "net", model)
+    loaded = load_bundle(tmp_path / "net").model
     assert loaded.layers[3].frozen_filters == 2
     assert loaded.spec()["layers"][3]["init"] == spec["layers"][3]["init"]
     for name, value in model.get_weights().items():

@@ -1,4 +1,4 @@
-"""Networks from specs: shape analysis, errors, summary, prediction, save / load."""
+"""Networks from specs: shape analysis, errors, summary, prediction, weights."""
 
 import copy
 import json
@@ -192,66 +192,6 @@ def test_same_seed_same_weights_other_seed_other_weights():
     for key, value in a.get_weights().items():
         np.testing.assert_array_equal(value, b.get_weights()[key])
     assert not np.array_equal(a.get_weights()["0.weight"], c.get_weights()["0.weight"])
-
-
-def test_save_and_load_round_trip(tmp_path):
-    model = Sequential.from_spec(example("lenet5"), seed=7)
-    json_path, npz_path = model.save(tmp_path / "net")
-    assert json_path.name == "net.json" and npz_path.name == "net.npz"
-    loaded = Sequential.load(tmp_path / "net.json")
-    assert loaded.spec() == model.spec()
-    x = np.random.default_rng(3).random((2, 1, 28, 28), dtype=np.float32)
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
-    with np.load(npz_path, allow_pickle=False) as data:
-        assert sorted(data.files) == sorted(model.get_weights())
-
-
-def test_loading_weights_of_another_architecture_is_refused(tmp_path):
-    Sequential.from_spec(example("reference")).save(tmp_path / "ref")
-    other = example("reference")
-    other["layers"][0] = conv(1, 16, padding=1)
-    other["layers"][3] = conv(16, 16, padding=1)
-    (tmp_path / "ref.json").write_text(json.dumps(other))
-    with pytest.raises(ValueError, match=r"0.weight has shape \(8, 1, 3, 3\) but block 0 "
-                                         r"Conv2D\(1->16.*needs \(16, 1, 3, 3\)"):
-        Sequential.load(tmp_path / "ref")
-    mlp = Sequential.from_spec(example("tiny_mlp"))
-    with pytest.raises(ValueError, match=r"missing 1.bias, 1.weight; unexpected 0.bias"):
-        mlp.load_weights(tmp_path / "ref.npz")
-
-
-def test_pickled_or_broken_weight_files_are_refused(tmp_path):
-    model = Sequential.from_spec(example("tiny_mlp"))
-    weights = model.get_weights()
-    weights["1.weight"] = np.array([object()] * 3, dtype=object)
-    with open(tmp_path / "bad.npz", "wb") as f:
-        np.savez(f, **weights)
-    with pytest.raises(ValueError, match="bad.npz"):
-        model.load_weights(tmp_path / "bad.npz")
-    (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="junk.npz"):
-        model.load_weights(tmp_path / "junk.npz")
-    with pytest.raises(ValueError, match=r"absent.json: no such file"):
-        Sequential.load(tmp_path / "absent")
-    (tmp_path / "text.json").write_text("{not json")
-    with pytest.raises(SpecError, match=r"text.json: not valid JSON .*expected a network spec"):
-        Sequential.load(tmp_path / "text")
-
-
-def test_a_failed_save_leaves_the_old_files_intact(tmp_path, monkeypatch):
-    model = Sequential.from_spec(example("tiny_mlp"), seed=1)
-    model.save(tmp_path / "net")
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-
-    def failing_savez(file, **arrays):
-        file.write(b"half")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(np, "savez", failing_savez)
-    other = Sequential.from_spec(example("tiny_mlp"), seed=2)
-    with pytest.raises(OSError, match="disk full"):
-        other.save(tmp_path / "net")
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_get_and_set_weights_copy():

@@ -87,3 +87,46 @@ def test_schedules():
 def test_bad_optimiser_settings(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("item", [
+    SGD(0.1, momentum=0.5, weight_decay=0.01), Adam(0.002, betas=(0.8, 0.99), eps=1e-7),
+    ConstantLR(0.3), StepLR(0.1, step_size=3, gamma=0.5), CosineLR(0.2, 7, min_lr=0.01),
+])
+def test_config_round_trips_through_json(item):
+    import json
+
+    from core.nn.optim import optimizer_from_config, schedule_from_config, to_config
+
+    data = json.loads(json.dumps(to_config(item)))
+    assert data["class"] == type(item).__name__
+    rebuild = optimizer_from_config if data["class"] in ("SGD", "Adam") else schedule_from_config
+    again = rebuild(data)
+    assert type(again) is type(item) and again.config() == item.config()
+    assert repr(again) == repr(item)
+    if hasattr(item, "schedule"):
+        assert [again(e) for e in range(8)] == [item(e) for e in range(8)]
+    else:
+        trajectories = [quadratic_steps(o, 5) for o in (item, again)]
+        np.testing.assert_array_equal(trajectories[0], trajectories[1])
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"class": "RMSprop", "config": {}}, "unknown class 'RMSprop'"),
+    ({"class": "SGD", "config": {"lr": -1}}, "learning rate must be a positive number"),
+    ({"class": "SGD", "config": {"lr": 0.1, "speed": 2}}, "optimizer SGD: .*speed"),
+    ({"class": "SGD", "config": {"lr": 0.1, "momentum": 1.5}}, "optimizer SGD: momentum"),
+    ("SGD", "optimizer must be"),
+])
+def test_bad_optimizer_configs_are_named(data, message):
+    from core.nn.optim import optimizer_from_config
+
+    with pytest.raises(ValueError, match=message):
+        optimizer_from_config(data)
+
+
+def test_bad_schedule_configs_are_named():
+    from core.nn.optim import schedule_from_config
+
+    with pytest.raises(ValueError, match="schedule StepLR: step_size"):
+        schedule_from_config({"class": "StepLR", "config": {"lr": 0.1, "step_size": 0}})

@@ -13,6 +13,7 @@ from core.nn.losses import MSE, SoftmaxCrossEntropy
 from core.nn.model import Sequential
 from core.nn.optim import SGD, Adam, StepLR
 from core.resources import resource_path
+from core.train.bundle import load_bundle
 from core.train.history import History
 from core.train.trainer import Trainer, evaluate
 
@@ -385,13 +386,13 @@ def test_checkpoints_save_best_and_last(shapes, tmp_path):
 
     trainer.on_epoch = on_epoch
     trainer.run()
-    last = Sequential.load(tmp_path / "run.last")
+    last = load_bundle(tmp_path / "run.last").model
     assert_same_weights(last, trainer.model)
-    saved_best = Sequential.load(tmp_path / "run.best").get_weights()
+    saved_best = load_bundle(tmp_path / "run.best").model.get_weights()
     assert saved_best.keys() == best_weights.keys()
     for name, value in best_weights.items():
         np.testing.assert_array_equal(saved_best[name], value)
-    assert len(History.from_json(tmp_path / "run.history.json").epochs) == 3
+    assert len(History.from_json(tmp_path / "run.last.history.json").epochs) == 3
 
 
 def test_mismatched_data_is_refused_with_the_reason(shapes):
@@ -403,3 +404,49 @@ def test_mismatched_data_is_refused_with_the_reason(shapes):
         make_trainer(six)
     with pytest.raises(ValueError, match="batch_size"):
         make_trainer(shapes, batch_size=0)
+
+
+# ------------------------------------------------------------------------------ gradient clipping
+def _one_step(data, clip_norm):
+    """One full-batch SGD step (lr 1, no momentum) of a float64 network whose first block is
+    frozen; returns (weights before, after, the unclipped gradient, the trainer)."""
+    train, test = data
+    spec = {**SMALL_CONV, "layers": [dict(SMALL_CONV["layers"][0], config={
+        **SMALL_CONV["layers"][0]["config"], "trainable": False}), *SMALL_CONV["layers"][1:]]}
+    model = Sequential.from_spec(spec, seed=1, dtype=np.float64)
+    reference = Sequential.from_spec(spec, seed=1, dtype=np.float64)
+    trainer = Trainer(model, SoftmaxCrossEntropy(), SGD(1.0), train, None,
+                      batch_size=len(train), epochs=1, stats_every=0, clip_norm=clip_norm)
+    before = model.get_weights()
+    order = np.random.default_rng(0).permutation(len(train))  # the trainer's first batch
+    loss = SoftmaxCrossEntropy()
+    loss.forward(reference.forward(train.images[order], training=True), train.labels[order])
+    reference.backward(loss.backward())
+    gradient = {name: grad.copy() for name, _, grad in reference.named_parameters()}
+    trainer.run()
+    return before, model.get_weights(), gradient, trainer
+
+
+def test_clipping_scales_the_step_to_the_global_norm_of_all_trained_parameters(shapes):
+    before, after, gradient, trainer = _one_step(shapes, clip_norm=None)
+    norm = np.sqrt(sum(float(np.sum(g * g)) for g in gradient.values()))
+    assert set(gradient) == {"4.weight", "4.bias"}  # block 0 is frozen: not in the norm
+    for name, grad in gradient.items():  # without clipping the step is the gradient
+        np.testing.assert_allclose(before[name] - after[name], grad, rtol=1e-9, atol=1e-12)
+    limit = norm / 4
+    before, after, gradient, trainer = _one_step(shapes, clip_norm=limit)
+    steps = {name: before[name] - after[name] for name in gradient}
+    for name, grad in gradient.items():
+        np.testing.assert_allclose(steps[name], grad * (limit / norm), rtol=1e-9, atol=1e-12)
+    applied = np.sqrt(sum(float(np.sum(s * s)) for s in steps.values()))
+    assert applied == pytest.approx(limit, rel=1e-9)
+    np.testing.assert_array_equal(after["0.weight"], before["0.weight"])
+    # A limit above the norm leaves the step alone.
+    before, after, gradient, _ = _one_step(shapes, clip_norm=norm * 2)
+    for name, grad in gradient.items():
+        np.testing.assert_allclose(before[name] - after[name], grad, rtol=1e-9, atol=1e-12)
+
+
+def test_clip_norm_must_be_positive(shapes):
+    with pytest.raises(ValueError, match="clip_norm must be a positive number"):
+        make_trainer(shapes, clip_norm=0.0)

@@ -12,6 +12,7 @@ from core.files.images import write_image
 from core.nn.kernel_init import apply_kernel_init
 from core.nn.model import Sequential
 from core.resources import resource_path
+from core.train.bundle import load_bundle
 from playground.builder.builder_tab import BuilderTab
 from playground.builder.templates import SpecFileError, load_spec_file, shipped_templates
 
@@ -314,7 +315,7 @@ def test_builder_spec_trains_with_the_command_line(tab, tmp_path, capsys):
     code = run_cli(["train", str(tmp_path / "built.json"), "--data", f"folder:{data}",
                     "--epochs", "1", "--batch-size", "4", "--out", str(prefix)])
     assert code == 0, capsys.readouterr()
-    model = Sequential.load(prefix)
+    model = load_bundle(prefix).model
     assert model.param_count() == Sequential.from_spec(tab.spec()).param_count()
 
 

@@ -12,6 +12,7 @@ from core.data.sources import load_dataset
 from core.files.images import write_image
 from core.nn.model import Sequential
 from core.resources import resource_path
+from core.train.bundle import load_bundle, save_bundle
 from core.train.history import History
 from playground.cli import run_cli
 from playground.cli.train_cmd import ProgressBar, data_options
@@ -47,7 +48,7 @@ def test_train_writes_model_and_history_and_prints_epoch_lines(spec_file, tmp_pa
     lines = [line for line in out.splitlines() if line.startswith("epoch ")]
     assert len(lines) == 2 and "test loss" in lines[1] and "samples/s" in lines[1]
     assert f"saved {prefix}.json" in err
-    model = Sequential.load(prefix)
+    model = load_bundle(prefix).model
     assert model.classes == ["circle", "square", "triangle", "cross"]
     history = History.from_json(f"{prefix}.history.json")
     assert history.stop_reason == "finished" and len(history.epochs) == 2
@@ -77,6 +78,7 @@ def test_train_json_prints_one_object_per_epoch(spec_file, tmp_path, capsys):
         (["--data", "nonsense"], "unknown data source 'nonsense'"),
         (["--epochs", "0", "--data", "shapes"], "--epochs must be at least 1"),
         (["--lr", "-1", "--data", "shapes"], "learning rate must be a positive number"),
+        (["--clip-norm", "-1", "--data", "shapes"], "--clip-norm must be 0 (never) or positive"),
     ],
 )
 def test_train_reports_bad_input_in_one_line(spec_file, tmp_path, capsys, arguments, message):
@@ -104,7 +106,7 @@ def test_predict_prints_top_classes_like_the_model(spec_file, tmp_path, capsys):
     capsys.readouterr()
     assert run_cli(["predict", str(prefix), *map(str, paths), "--json"]) == 0
     results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    probabilities = Sequential.load(prefix).predict(test.images[:3])
+    probabilities = load_bundle(prefix).model.predict(test.images[:3])
     names = ["circle", "square", "triangle", "cross"]
     for result, row in zip(results, probabilities, strict=True):
         assert len(result["top"]) == 3
@@ -119,7 +121,7 @@ def test_predict_prepares_a_photographed_digit_like_the_drawing_pad(tmp_path, ca
     spec = json.loads(resource_path("models", "tiny_mlp.json").read_text())
     model = Sequential.from_spec(spec, seed=1)
     prefix = tmp_path / "digits"
-    model.save(prefix)
+    save_bundle(prefix, model)
     photo = np.full((120, 90), 235, np.uint8)  # light paper
     photo[10:70, 60:66] = 20  # a small dark "1", off centre
     write_image(tmp_path / "one.png", photo)
@@ -205,7 +207,7 @@ def test_seed_sets_the_initial_weights(spec_file, tmp_path):
                         "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")]) == 0
     spec = json.loads(spec_file.read_text())
     untrained = {seed: Sequential.from_spec(spec, seed=seed).get_weights() for seed in (0, 5)}
-    trained = {seed: Sequential.load(tmp_path / f"s{seed}").get_weights() for seed in (0, 5)}
+    trained = {seed: load_bundle(tmp_path / f"s{seed}").model.get_weights() for seed in (0, 5)}
     # One epoch moves every weight a little; each run stays nearer its own seed's start.
     for name in [n for n in untrained[0] if n.endswith("weight")]:  # biases start at 0
         for seed, other in ((0, 5), (5, 0)):
@@ -224,7 +226,7 @@ def test_outputs_follow_the_classes_of_the_data_set(tmp_path, capsys):
                     "--out", str(tmp_path / "six")]) == 0
     err = capsys.readouterr().err
     assert "note: " in err and "has 6 classes" in err and "6 outputs" in err
-    model = Sequential.load(tmp_path / "six")
+    model = load_bundle(tmp_path / "six").model
     assert model.output_shape == (6,) and len(model.classes) == 6
     # A saved model keeps its outputs: a data set with another class count is refused.
     folder = tmp_path / "three"

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from core.nn.model import Sequential
+from core.train.bundle import load_bundle
 from playground.app import make_application
 from playground.training.dashboard import TrainingDashboard
-from playground.training.model_files import open_trained
 
 WAIT_MS = 90_000
 
@@ -79,7 +79,8 @@ def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
     assert len(board.feature_maps.shown_layers) == 5  # input, 2 conv, 2 pool
     # Save, open again: same predictions.
     board.save_model(str(tmp_path / "digits.json"))
-    model, saved_history = open_trained(tmp_path / "digits")
+    saved = load_bundle(tmp_path / "digits")
+    model, saved_history = saved.model, saved.history
     images = board._test.images
     np.testing.assert_allclose(model.predict(images), board.model.predict(images), atol=1e-6)
     assert len(saved_history.batches) == 16 and saved_history.stop_reason == "finished"

@@ -1,5 +1,7 @@
 """What the Training tab says after edits, stops, divergence, saving, opening, and bad input."""
 
+import json
+
 import numpy as np
 import pytest
 from conftest import shown_curves_of_ten_batches
@@ -8,13 +10,14 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from core.nn.model import Sequential
+from core.train.bundle import load_bundle, save_bundle
 from core.train.history import History
+from core.train.recipe import Recipe
 from playground.app import make_application
 from playground.training.controls import divergence_text, summary_text
 from playground.training.curves import GRAD_DECADES, HOVER_HINT, CurvesPanel, log_ticks
 from playground.training.dashboard import TrainingDashboard
 from playground.training.dataset_panel import DatasetPanel
-from playground.training.hyper_panel import TrainingConfig, settings_from_meta
 from playground.training.results_view import ResultsView
 from playground.training.spec_fit import default_spec, fit_spec_to_data
 from playground.training.try_it import TryItPanel
@@ -329,24 +332,38 @@ def test_opening_a_model_restores_its_settings(board, qtbot, tmp_path):
     board.hyper_panel.learning_rate.setValue(1000.0)
     board.hyper_panel.batch_size.setValue(7)
     board.open_model(str(tmp_path / "slow.json"))
-    config = board.hyper_panel.config()
+    config = board.hyper_panel.recipe()
     assert config.learning_rate == pytest.approx(0.02) and config.batch_size == 32
-    # A history without settings leaves the form as it is.
-    history = History.from_json(tmp_path / "slow.history.json")
-    history.meta = {}
-    history.to_json(tmp_path / "slow.history.json")
+    # A model saved without its settings leaves the form as it is.
+    save_bundle(tmp_path / "bare", board.model)
     board.hyper_panel.learning_rate.setValue(0.5)
-    board.open_model(str(tmp_path / "slow.json"))
-    assert board.hyper_panel.config().learning_rate == pytest.approx(0.5)
+    board.open_model(str(tmp_path / "bare.json"))
+    assert board.hyper_panel.recipe().learning_rate == pytest.approx(0.5)
 
 
-def test_settings_are_read_from_a_command_line_history():
-    current = TrainingConfig(learning_rate=1000.0, schedule="cosine")
-    meta = {"optimizer": "Adam(lr=0.002, betas=(0.9, 0.999), weight_decay=0.0001)",
-            "batch_size": 128, "epochs": 3, "seed": 4}
-    config = settings_from_meta(meta, current)
-    assert (config.optimizer, config.learning_rate, config.weight_decay) == ("adam", 0.002, 1e-4)
+def test_settings_are_read_from_a_command_line_run(tmp_path):
+    from playground.cli import run_cli
+
+    spec = {"name": "m", "input_shape": [1, 12, 12], "layers": [
+        {"class": "Flatten", "config": {}},
+        {"class": "Dense", "config": {"in_features": 144, "out_features": 4}}]}
+    (tmp_path / "m.json").write_text(json.dumps(spec))
+    assert run_cli(["train", str(tmp_path / "m.json"), "--data", "shapes", "--epochs", "1",
+                    "--optimizer", "adam", "--lr", "0.002", "--batch-size", "128", "--seed",
+                    "4", "--out", str(tmp_path / "run")]) == 0
+    current = Recipe(optimizer={"class": "SGD", "config": {"lr": 1000.0}},
+                     schedule={"class": "CosineLR", "config": {}})
+    config = load_bundle(tmp_path / "run").recipe_over(current)
+    assert config.optimizer == {"class": "Adam", "config": {"lr": 0.002}}
+    assert (config.batch_size, config.epochs, config.seed) == (128, 1, 4)
+    # An unversioned history records only some settings: the others are kept.
+    history = History(meta={"batch_size": 128, "epochs": 3, "seed": 4})
+    history.to_json(tmp_path / "old.history.json")
+    (tmp_path / "old.json").write_text(json.dumps(spec))
+    save_bundle(tmp_path / "weights", Sequential.from_spec(spec))
+    (tmp_path / "weights.npz").rename(tmp_path / "old.npz")
+    config = load_bundle(tmp_path / "old").recipe_over(current)
     assert (config.batch_size, config.epochs, config.seed) == (128, 3, 4)
-    assert config.schedule == "cosine"  # not recorded: kept
-    assert settings_from_meta({"data": "mnist"}, current) is None
+    assert config.schedule == {"class": "CosineLR", "config": {}}  # not recorded: kept
+    assert config.learning_rate == 1000.0
 

@@ -11,16 +11,11 @@ from PySide6.QtWidgets import QApplication
 from core.files.images import write_image
 from core.nn.model import Sequential
 from core.train.history import History
+from core.train.recipe import Recipe, make_optimizer, make_schedule
 from playground.app import make_application
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
-from playground.training.hyper_panel import (
-    HyperPanel,
-    TrainingConfig,
-    make_augment,
-    make_optimizer,
-    make_schedule,
-)
+from playground.training.hyper_panel import HyperPanel
 from playground.training.spec_fit import default_spec, fit_spec_to_data
 
 
@@ -83,24 +78,26 @@ def test_a_bad_folder_gives_a_clear_message(app, qtbot, tmp_path):
 def test_hyper_parameters_round_trip_and_build_the_optimizer(app, qtbot):
     panel = HyperPanel()
     qtbot.addWidget(panel)
-    assert panel.config() == TrainingConfig()  # sensible defaults: SGD 0.05, momentum 0.9
+    assert panel.recipe() == Recipe()  # sensible defaults: SGD 0.05, momentum 0.9
     with qtbot.waitSignal(panel.config_changed):
-        panel.optimizer.setCurrentIndex(panel.optimizer.findData("adam"))
-    assert panel.config().learning_rate == pytest.approx(0.001)  # Adam's usual rate
+        panel.optimizer.setCurrentIndex(panel.optimizer.findData("Adam"))
+    assert panel.recipe().learning_rate == pytest.approx(0.001)  # Adam's usual rate
     assert not panel.momentum.isEnabled()
-    config = TrainingConfig(epochs=3, batch_size=32, optimizer="adam", learning_rate=0.002,
-                            schedule="cosine", weight_decay=1e-4, seed=7, augment_shift=2)
-    panel.set_config(config)
-    assert panel.config() == config
-    assert TrainingConfig.from_dict(config.to_dict() | {"unknown": 1}) == config
-    optimizer = make_optimizer(config)
+    recipe = Recipe(epochs=3, batch_size=32, seed=7, shift=2,
+                    optimizer={"class": "Adam", "config": {"lr": 0.002, "weight_decay": 1e-4}},
+                    schedule={"class": "CosineLR", "config": {}},
+                    data="shapes", clip_norm=1.0)  # not on the form: kept
+    panel.set_recipe(recipe)
+    assert panel.recipe() == recipe
+    optimizer = make_optimizer(panel.recipe())
     assert type(optimizer).__name__ == "Adam" and optimizer.lr == pytest.approx(0.002)
-    cosine = make_schedule(config)
+    cosine = make_schedule(panel.recipe())
     assert cosine.schedule(0) == pytest.approx(0.002) and cosine.schedule(2) < 0.002
-    step = make_schedule(TrainingConfig(learning_rate=0.1, schedule="step"))
+    panel.set_recipe(Recipe(optimizer={"class": "SGD", "config": {
+        "lr": 0.1, "momentum": 0.9, "weight_decay": 0.0}}))
+    panel.schedule.setCurrentIndex(panel.schedule.findData("step"))
+    step = make_schedule(panel.recipe())
     assert [step.schedule(e) for e in range(4)] == pytest.approx([0.1, 0.1, 0.05, 0.05])
-    assert make_augment(config) == {"shift": 2, "flip": False}
-    assert make_augment(TrainingConfig()) is None
 
 
 def test_spec_follows_the_data_set():
@@ -180,14 +177,14 @@ def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
 def test_open_model_lists_model_files_not_histories(app, qtbot, tmp_path, screenshot_dir):
     from PySide6.QtWidgets import QLineEdit, QTreeView
 
+    from core.train.bundle import load_bundle, save_bundle
     from playground.training.files_box import NetworkFilesBox
-    from playground.training.model_files import open_trained, save_trained
 
     spec = {"name": "m", "input_shape": [4], "layers": [
         {"class": "Dense", "config": {"in_features": 4, "out_features": 2}}]}
     history = History()
     history.stop_reason = "finished"
-    save_trained(tmp_path / "m.json", Sequential.from_spec(spec), history)
+    save_bundle(tmp_path / "m.json", Sequential.from_spec(spec), history=history)
     assert (tmp_path / "m.history.json").is_file()
     box = NetworkFilesBox()
     qtbot.addWidget(box)
@@ -212,7 +209,7 @@ def test_open_model_lists_model_files_not_histories(app, qtbot, tmp_path, screen
     assert opened.args[0].endswith("m.json")
     with pytest.raises(ValueError, match=r"m\.history\.json is a training history, not a model; "
                                          r"open m\.json"):
-        open_trained(tmp_path / "m.history.json")
+        load_bundle(tmp_path / "m.history.json")
 
 
 def test_an_opened_model_shows_where_its_run_ended():

@@ -119,7 +119,7 @@ class RunData:
 
     @classmethod
     def from_history(cls, history, name: str = "saved run") -> RunData:
-        """Rebuild the series from a `core.train.trainer.History` (or anything with its lists)."""
+        """Rebuild the series from a `core.train.history.History` (or anything with its lists)."""
         run = cls(name=name)
         for event in getattr(history, "batches", []):
             run.add_batch(event)

@@ -1,0 +1,346 @@
+"""A saved model as one versioned bundle: spec, weights, preprocessing, run recipe and history.
+
+Files, from one prefix (`bundle_paths`): NAME.json, the model document (the network spec under
+its usual keys, so anything reading specs reads it, plus a "bundle" section: format, version,
+preprocessing, recipe, and the SHA-256 of the other files), NAME.npz (weights, no pickles)
+and NAME.history.json (the curves). `save_bundle` stages every file completely, then puts them
+in place, the model document last: a set that was replaced half-way shows as files whose
+checksum does not match, and `load_bundle` says so naming the file. Files from before the format
+had a version (a bare spec, weights and a history holding the mean and std) still open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.files.images import atomic_write
+from core.files.json_files import read_json
+from core.nn.model import Sequential, SpecError
+from core.train.history import History
+from core.train.recipe import SCHEDULE_PRESETS, Recipe, RecipeError
+
+FORMAT = "playground-model"
+VERSION = 2  # 1: the unversioned spec + weights + history, with mean/std in the history only
+HISTORY_SUFFIX = ".history.json"
+SUFFIXES = (HISTORY_SUFFIX, ".json", ".npz")
+
+
+class BundleError(ValueError):
+    """A saved model that cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class BundlePaths:
+    """The files of one saved model."""
+
+    prefix: Path
+    model: Path  # NAME.json
+    weights: Path  # NAME.npz
+    history: Path  # NAME.history.json
+
+    def all(self) -> tuple[Path, Path, Path]:
+        return self.model, self.weights, self.history
+
+
+def model_prefix(path: str | os.PathLike) -> Path:
+    """"run/m.json", "run/m.npz", "run/m.history.json" or "run/m" -> Path("run/m")."""
+    path = Path(path)
+    for suffix in SUFFIXES:
+        if path.name.lower().endswith(suffix) and len(path.name) > len(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
+def bundle_paths(path: str | os.PathLike) -> BundlePaths:
+    """The model, weights and history files of the model at `path` (any of them, or the prefix)."""
+    prefix = model_prefix(path)
+    return BundlePaths(prefix, *(prefix.with_name(prefix.name + s)
+                                 for s in (".json", ".npz", HISTORY_SUFFIX)))
+
+
+@dataclass
+class Preprocessing:
+    """How inputs are prepared for the network: shape (C, H, W) or (F,), class names, and the
+    per-channel mean and std images are standardised with (None: used as they are, 0..1)."""
+
+    input_shape: tuple[int, ...]
+    classes: list[str] | None = None
+    mean: list[float] | None = None
+    std: list[float] | None = None
+
+    @classmethod
+    def of_data(cls, data) -> Preprocessing:
+        """What a `Dataset` records: its image shape, class names, mean and std."""
+        return cls(tuple(data.shape), list(data.class_names), data.mean, data.std)
+
+    def apply(self, images) -> np.ndarray:
+        """Images (N, C, H, W) in 0..1 prepared as in training (float32)."""
+        images = np.asarray(images, dtype=np.float32)
+        if self.mean is None:
+            return images
+        shape = (-1,) + (1,) * (len(self.input_shape) - 1)
+        mean = np.asarray(self.mean, np.float32).reshape(shape)
+        std = np.asarray(self.std, np.float32).reshape(shape)
+        return ((images - mean) / std).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"input_shape": list(self.input_shape), "classes": self.classes,
+                "mean": self.mean, "std": self.std}
+
+    @classmethod
+    def from_dict(cls, data, source: str) -> Preprocessing:
+        if not isinstance(data, dict) or not isinstance(data.get("input_shape"), list):
+            raise BundleError(f"{source}: the preprocessing section must hold input_shape")
+        mean, std = data.get("mean"), data.get("std")
+        if (mean is None) != (std is None) or (mean is not None and not (
+                isinstance(mean, list) and isinstance(std, list) and len(mean) == len(std)
+                and all(isinstance(v, int | float) for v in mean + std)
+                and all(v > 0 for v in std))):
+            raise BundleError(f"{source}: preprocessing mean and std must be lists of numbers "
+                              f"of one length (std > 0); received {mean!r} and {std!r}")
+        classes = data.get("classes")
+        return cls(tuple(int(s) for s in data["input_shape"]),
+                   list(classes) if classes is not None else None,
+                   [float(m) for m in mean] if mean is not None else None,
+                   [float(s) for s in std] if std is not None else None)
+
+
+@dataclass
+class Bundle:
+    """A saved model read back. `recipe` is None when the files record none; `recorded` names
+    the recipe fields the files hold (all of them since version 2). `notes`: one line each about
+    what was left out (a history that does not belong to the model, for example)."""
+
+    model: Sequential
+    preprocessing: Preprocessing
+    recipe: Recipe | None
+    history: History | None
+    version: int
+    paths: BundlePaths
+    recorded: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+    def recipe_over(self, base: Recipe) -> Recipe:
+        """`base` with the fields this bundle's recipe records."""
+        if self.recipe is None:
+            return base
+        data = {k: v for k, v in self.recipe.to_dict().items() if k in self.recorded}
+        return Recipe.from_dict(data, base=base)
+
+
+def save_bundle(path: str | os.PathLike, model: Sequential, *, recipe: Recipe | None = None,
+                history: History | None = None,
+                preprocessing: Preprocessing | None = None) -> list[Path]:
+    """Write the model at `path` (see the module docstring) as a whole; returns the files
+    written (model, weights, then history if given). Preprocessing defaults to the recipe's mean
+    and std with the model's input shape and classes. On failure the files already there and
+    `model` are left as they were."""
+    paths = bundle_paths(path)
+    if preprocessing is None:
+        mean, std = (recipe.mean, recipe.std) if recipe is not None else (None, None)
+        preprocessing = Preprocessing(model.input_shape, model.classes, mean, std)
+    buffer = io.BytesIO()
+    np.savez(buffer, **model.get_weights())
+    files = [(paths.weights, buffer.getvalue())]
+    if history is not None:
+        files.append((paths.history, history.to_text().encode("utf-8")))
+    section = {
+        "format": FORMAT, "version": VERSION,
+        "weights": {"file": paths.weights.name, "sha256": _digest(files[0][1])},
+        "history": ({"file": paths.history.name, "sha256": _digest(files[1][1])}
+                    if history is not None else None),
+        "preprocessing": preprocessing.to_dict(),
+        "recipe": recipe.to_dict() if recipe is not None else None,
+    }
+    document = {**model.spec(), "bundle": section}
+    files.append((paths.model, json.dumps(document, indent=2, allow_nan=False).encode()))
+    _replace_all(files)
+    return [paths.model, paths.weights] + ([paths.history] if history is not None else [])
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _replace_all(files: list[tuple[Path, bytes]]) -> None:
+    """Stage every file completely beside its target, then rename them into place in order."""
+    token = secrets.token_hex(4)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files:
+            temporary = target.with_name(f".{target.name}.{token}.staged")
+            atomic_write(temporary, lambda handle, data=data: handle.write(data))
+            staged.append((temporary, target))
+            if target.exists():
+                os.chmod(temporary, target.stat().st_mode & 0o7777)
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    finally:
+        for temporary, _target in staged:
+            if temporary.exists():
+                temporary.unlink()
+
+
+def load_bundle(path: str | os.PathLike, *, history: bool = True,
+                dtype=np.float32) -> Bundle:
+    """Read the model saved at `path` (NAME.json, NAME.npz or the prefix). history=False skips
+    the curves (predictions need only the model document and the weights). Raises BundleError
+    (a ValueError) naming the file when the set cannot be used; a history that cannot be used
+    is left out with a note."""
+    paths = bundle_paths(path)
+    if Path(path).name.lower().endswith(HISTORY_SUFFIX):
+        raise BundleError(f"{Path(path).name} is a training history, not a model; open "
+                          f"{paths.model.name} (its history is opened with it).")
+    if not paths.model.is_file():
+        raise BundleError(f"{paths.model}: no such model (train one and save it)")
+    document = read_json(paths.model, "saved model")
+    if not isinstance(document, dict):
+        raise BundleError(f"{paths.model}: not a saved model (expected a JSON object)")
+    section = document.get("bundle")
+    if section is None:
+        return _load_unversioned(paths, document, history, dtype)
+    if not isinstance(section, dict) or section.get("format") != FORMAT:
+        raise BundleError(f"{paths.model}: the 'bundle' section is not a Playground model's")
+    version = section.get("version")
+    if not isinstance(version, int) or version < 2:
+        raise BundleError(f"{paths.model}: unknown model format version {version!r}")
+    if version > VERSION:
+        raise BundleError(f"{paths.model}: written by a newer Playground (model format "
+                          f"version {version}); update Playground to open it")
+    source = str(paths.model)
+    spec = {k: v for k, v in document.items() if k != "bundle"}
+    weights = _belonging(paths.weights, section.get("weights"), paths.model)
+    if weights is None:
+        raise BundleError(f"{paths.weights}: missing; it holds the weights of {paths.model.name}")
+    model = _build(spec, read_weights(weights, paths.weights), paths, dtype)
+    preprocessing = Preprocessing.from_dict(section.get("preprocessing"), source)
+    recipe, recorded = None, set()
+    if section.get("recipe") is not None:
+        try:
+            recipe = Recipe.from_dict(section["recipe"], source=f"{source}: recipe")
+        except RecipeError as error:
+            raise BundleError(str(error)) from None
+        recorded = set(section["recipe"])
+    bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded)
+    if history and section.get("history") is not None:
+        try:
+            data = _belonging(paths.history, section["history"], paths.model)
+            if data is not None:
+                bundle.history = _read_history(data, paths.history)
+        except BundleError as error:
+            bundle.notes.append(f"{error}; its curves are left out")
+    return bundle
+
+
+def _belonging(path: Path, entry, model_path: Path) -> bytes | None:
+    """The bytes of `path` if it is the file the model document lists (None if missing)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise BundleError(f"{model_path}: the 'bundle' section does not describe {path.name}")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise BundleError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if _digest(data) != entry["sha256"]:
+        raise BundleError(f"{path}: not the file saved with {model_path.name} (the set was "
+                          "replaced half-way, or the file was changed)")
+    return data
+
+
+def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
+    try:
+        model = Sequential.from_spec(spec, dtype=dtype)
+    except SpecError as error:
+        raise SpecError(f"{paths.model}: {error}", error.index) from None
+    model.set_weights(weights, source=f"weights in {paths.weights.name}")
+    return model
+
+
+def read_weights(data: bytes | os.PathLike | str, path: Path | None = None) -> dict:
+    """The arrays of an .npz of weights (bytes or a file), read without pickles."""
+    if not isinstance(data, bytes):
+        path = Path(data)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise BundleError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+    except (OSError, ValueError, EOFError) as error:
+        raise BundleError(f"{path} is not a weights file (.npz without pickles): "
+                          f"{error}") from None
+
+
+def _read_history(data: bytes, path: Path) -> History:
+    try:
+        return History.from_dict(json.loads(data.decode("utf-8")), str(path))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BundleError(f"{path}: not a readable training history") from None
+    except ValueError as error:
+        raise BundleError(str(error)) from None
+
+
+# ----- files saved before the format had a version ----------------------------------------
+def _load_unversioned(paths: BundlePaths, spec: dict, history: bool, dtype) -> Bundle:
+    """Spec + weights + history, where the history's meta held the mean and std."""
+    if not paths.weights.is_file():
+        raise BundleError(f"{paths.weights}: missing; it holds the weights of "
+                          f"{paths.model.name}")
+    model = _build(spec, read_weights(paths.weights), paths, dtype)
+    found, notes = None, []
+    if paths.history.is_file():
+        try:
+            found = _read_history(paths.history.read_bytes(), paths.history)
+        except (BundleError, OSError) as error:
+            notes.append(f"{error}; its curves and the normalisation it records are left out")
+    meta = found.meta if found is not None else {}
+    mean, std = meta.get("mean"), meta.get("std")
+    preprocessing = Preprocessing.from_dict(
+        {"input_shape": list(model.input_shape), "classes": model.classes, "mean": mean,
+         "std": std}, str(paths.history))
+    recorded = _recipe_from_meta(meta)
+    recipe = None
+    if recorded:
+        try:
+            recipe = Recipe.from_dict(recorded).with_preprocessing(mean, std)
+            recorded.update(normalize=mean is not None, mean=mean, std=std)
+        except RecipeError as error:
+            notes.append(f"{paths.history}: its settings are left out ({error})")
+    return Bundle(model, preprocessing, recipe, found if history else None, 1, paths,
+                  set(recorded) if recipe is not None else set(), notes)
+
+
+def _recipe_from_meta(meta: dict) -> dict:
+    """The recipe fields an unversioned history recorded: the training tab's settings, else the
+    trainer's batch size, epochs and seed."""
+    if isinstance(meta.get("recipe"), dict):
+        return dict(meta["recipe"])
+    settings = meta.get("settings")
+    if not isinstance(settings, dict):
+        return {k: meta[k] for k in ("batch_size", "epochs", "seed")
+                if isinstance(meta.get(k), int)}
+    found = {k: settings[k] for k in ("epochs", "batch_size", "seed", "train_limit",
+                                      "test_limit") if k in settings}
+    if "augment_shift" in settings:
+        found["shift"] = settings["augment_shift"]
+    if "augment_flip" in settings:
+        found["flip"] = settings["augment_flip"]
+    if settings.get("schedule") in SCHEDULE_PRESETS:
+        found["schedule"] = SCHEDULE_PRESETS[settings["schedule"]]
+    lr, decay = settings.get("learning_rate", 0.05), settings.get("weight_decay", 0.0)
+    if settings.get("optimizer") == "adam":
+        found["optimizer"] = {"class": "Adam", "config": {"lr": lr, "weight_decay": decay}}
+    elif settings.get("optimizer") == "sgd":
+        found["optimizer"] = {"class": "SGD", "config": {
+            "lr": lr, "momentum": settings.get("momentum", 0.9), "weight_decay": decay}}
+    return found

@@ -1,0 +1,35 @@
+"""Build the trainer of one run from its recipe: the one place the command line and the app
+turn settings into a `Trainer`."""
+
+from __future__ import annotations
+
+from core.nn.losses import SoftmaxCrossEntropy
+from core.train.recipe import (
+    Recipe,
+    make_augment,
+    make_optimizer,
+    make_schedule,
+    prepare_data,
+    stats_interval,
+)
+from core.train.trainer import Trainer
+
+
+def build_trainer(recipe: Recipe, model, train, test=None, *, callbacks: dict | None = None,
+                  checkpoint_prefix: str | None = None) -> Trainer:
+    """A `Trainer` for `model` on `train` / `test` as the recipe says (RecipeError or ValueError
+    naming the setting when it cannot). The data get the recipe's limits and normalisation
+    (see `prepare_data`); `trainer.recipe` is the recipe with the statistics used, and is
+    recorded in the history's meta and in checkpoints. callbacks: on_batch / on_epoch /
+    on_stats."""
+    recipe, train, test = prepare_data(recipe.check(), train, test)
+    trainer = Trainer(
+        model, SoftmaxCrossEntropy(), make_optimizer(recipe), train, test,
+        batch_size=recipe.batch_size, epochs=recipe.epochs, seed=recipe.seed,
+        schedule=make_schedule(recipe), augment=make_augment(recipe),
+        stats_every=stats_interval(len(train), recipe.batch_size),
+        clip_norm=recipe.clip_norm or None, checkpoint_prefix=checkpoint_prefix,
+        recipe=recipe, **(callbacks or {}),
+    )
+    trainer.history.meta["recipe"] = recipe.to_dict()
+    return trainer
