@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.nn.spec_fit import fit_to_data
+from core.nn.templates import default_spec
 from playground.training.builder_link import BuilderLink
 from playground.training.controls import (
     TrainingControls,
@@ -32,7 +34,7 @@ from playground.training.dashboard_files import DashboardFiles
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.files_box import NetworkFilesBox
-from playground.training.filters_view import FiltersView
+from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.hyper_panel import HyperPanel, TrainingConfig
 from playground.training.model_files import (
     default_file_name,
@@ -40,7 +42,6 @@ from playground.training.model_files import (
 from playground.training.results_view import ResultsView
 from playground.training.run_data import RunData
 from playground.training.run_setup import make_trainer, model_for, network_difference
-from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
 from playground.widgets.messages import show_error
@@ -87,6 +88,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self._start_when_loaded = False
         self._ended_text = ""  # how the last run ended (or which model was opened)
         self._build_ui()
+        self.dataset_panel.network = lambda: self.spec  # images sized for the network to train
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_MS)
         self._drain_timer.timeout.connect(self.drain)
@@ -239,8 +241,9 @@ class TrainingDashboard(DashboardFiles, QWidget):
             return self._refuse("No data set yet: wait for it to load, or press Load.")
         config = self.hyper_panel.config()
         try:
-            spec, note = fit_spec_to_data(self.spec, train)
-            model = model_for(spec, config, self.model)
+            fitted = fit_to_data(self.spec, train)  # a new network follows the data set
+            spec, note = fitted.spec, fitted.note
+            model = model_for(spec, config, self.model)  # the one network built, if any
             if config.train_limit:
                 train = train.subset(slice(0, config.train_limit))
             if config.test_limit:
@@ -279,10 +282,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         return False
 
     def _make_shadow(self, model) -> None:
-        from core.nn.model import Sequential
-
-        self.shadow = Sequential.from_spec(model.spec())
-        self.shadow.set_weights(model.get_weights())
+        self.shadow = copy.deepcopy(model)  # the views' private copy, weights and all
         layers = conv_layers(self.shadow)
         self.filters_view.set_layers(layers, self.shadow.spec())
         self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
