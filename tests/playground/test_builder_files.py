@@ -51,20 +51,6 @@ def test_starts_with_the_reference_and_lists_templates(tab):
     assert len(titles) == len(shipped_templates())
 
 
-def test_a_spec_of_its_own_is_titled_by_its_title_or_name(tmp_path):
-    from core.nn.templates import template_title
-
-    titled = tmp_path / "edge_net.json"
-    titled.write_text('{"name": "edge_net", "title": "Edge net (Sobel seeded)"}')
-    named = tmp_path / "my_net.json"
-    named.write_text('{"name": "Tiny VGG"}')
-    bare = tmp_path / "small_cnn.json"
-    bare.write_text("{not json")
-    assert template_title(titled) == "Edge net (Sobel seeded)"
-    assert template_title(named) == "Tiny VGG"
-    assert template_title(bare) == "Small cnn"
-
-
 def test_a_template_opens_clean_and_from_the_top(tab, qtbot):
     tab.resize(1100, 600)
     tab.document.set_setting(0, "out_channels", 6)
