@@ -1,173 +1,19 @@
-"""Networks built from a JSON-able spec: shape inference, parameter counts, summary.
+"""Networks built from a JSON-able spec: build, compute, weights, summary.
 
-A spec is `{"name", "input_shape": [C, H, W] or [F], "classes" (optional), "layers": [{"class":
-..., "config": {...}}, ...]}` (see the project's contracts). `analyse` and `fill_inputs` work on
-the spec alone, without allocating weights, so the builder can call them after every edit.
+The spec itself (reading, validation, shapes and weight counts without weights) lives in
+`core.nn.spec`.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import numpy as np
 
 from core.nn import functional as F
-from core.nn.kernel_init import apply_kernel_init, frozen_filter_count
+from core.nn.kernel_init import apply_kernel_init
 from core.nn.layer import LAYERS, Layer, describe_shape
-
-INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
-
-
-class SpecError(ValueError):
-    """A spec that cannot become a network; `index` is the offending block (0-based) or None."""
-
-    def __init__(self, message: str, index: int | None = None):
-        super().__init__(message)
-        self.index = index
-
-
-@dataclass
-class BlockReport:
-    """What `analyse` found about one block of a spec."""
-
-    index: int
-    class_name: str
-    output_shape: tuple | None
-    params: int
-    error: str | None
-    description: str = ""  # e.g. "Conv2D(1->8, 3x3, stride 1, pad 1)"
-    trainable: bool = True
-    frozen: int = 0  # parameters training leaves alone (all when not trainable, or seeded ones)
-
-
-def _at(message: str, name: str, index: int, description: str) -> str:
-    """Insert 'at position i' after the block's name in an error message."""
-    for head in (description, name):
-        if head and message.startswith(head):
-            return f"{head} at position {index}{message[len(head):]}"
-    return f"{name} at position {index}: {message}"
-
-
-def check_spec(spec) -> tuple[tuple[int, ...], list]:
-    """Validate the spec's outline; return (input_shape, layers). Raises SpecError."""
-    if not isinstance(spec, dict):
-        raise SpecError(f"a network spec must be a JSON object; received {type(spec).__name__}")
-    shape = spec.get("input_shape")
-    if (not isinstance(shape, list | tuple) or len(shape) not in (1, 3)
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):
-        raise SpecError(f"input_shape must be [channels, height, width] or [features] of "
-                        f"positive integers; received {shape!r}")
-    classes = spec.get("classes")
-    if classes is not None and (not isinstance(classes, list)
-                                or not all(isinstance(c, str) for c in classes)):
-        raise SpecError(f"classes must be a list of names; received {classes!r}")
-    layers = spec.get("layers")
-    if not isinstance(layers, list):
-        raise SpecError(f"layers must be a list of blocks; received {type(layers).__name__}")
-    for i, block in enumerate(layers):
-        if not isinstance(block, dict) or not isinstance(block.get("config", {}), dict):
-            raise SpecError(f'block at position {i} must be {{"class": ..., "config": {{...}}}}; '
-                            f"received {block!r}", i)
-        if block.get("class") not in LAYERS:
-            raise SpecError(f"block at position {i} has unknown class {block.get('class')!r}; "
-                            f"known: {', '.join(LAYERS)}", i)
-    return tuple(shape), layers
-
-
-def _input_setting(cls: type[Layer]) -> str | None:
-    names = {s.name for s in cls.SETTINGS}
-    return next((n for n in INPUT_SETTINGS if n in names), None)
-
-
-def _walk(spec, *, fill: str):
-    """Yield (index, block, layer or None, output shape or None, error) through the stack.
-
-    fill="missing" fills absent in_channels/in_features, "all" overwrites them.
-    """
-    shape, blocks = check_spec(spec)
-    failed = False
-    for i, block in enumerate(blocks):
-        cls = LAYERS[block["class"]]
-        config = dict(block.get("config", {}))
-        key = _input_setting(cls)
-        if key and not failed and len(shape) == INPUT_SETTINGS[key]:
-            if fill == "all" or key not in config:
-                config[key] = int(shape[0])
-        layer, error, out = None, None, None
-        try:
-            layer = cls.shape_only(config)
-        except (TypeError, ValueError) as exc:
-            error = _at(str(exc), cls.__name__, i, "")
-        if not failed and layer is not None:
-            try:
-                out = layer.output_shape(shape)
-            except ValueError as exc:
-                error = _at(str(exc), cls.__name__, i, repr(layer))
-        if failed:
-            error, out = None, None
-        elif error is not None:
-            failed = True
-        else:
-            shape = out
-        yield i, block, config, layer, out, error
-
-
-def analyse(spec) -> list[BlockReport]:
-    """One report per block: output shape, parameter count and the first error, if any.
-
-    Never raises for a stack that does not fit; raises SpecError only for a malformed spec.
-    """
-    reports = []
-    for i, block, _config, layer, out, error in _walk(spec, fill="missing"):
-        frozen = 0
-        if layer is not None:
-            try:
-                layer.frozen_filters = frozen_filter_count(block)
-            except ValueError as problem:
-                error = error or f"{block['class']} at position {i}: {problem}"
-            frozen = layer.frozen_param_count()
-        reports.append(BlockReport(
-            index=i, class_name=block["class"], output_shape=out,
-            params=layer.param_count() if layer is not None else 0, error=error,
-            description=repr(layer) if layer is not None else block["class"],
-            trainable=bool(layer.trainable) if layer is not None else True, frozen=frozen))
-    return reports
-
-
-def fill_inputs(spec) -> dict:
-    """A copy of `spec` with every in_channels / in_features set to what flows into its block."""
-    result = copy.deepcopy(spec)
-    for i, _block, config, _layer, _out, _error in list(_walk(spec, fill="all")):
-        key = _input_setting(LAYERS[result["layers"][i]["class"]])
-        if key and key in config:
-            result["layers"][i].setdefault("config", {})[key] = config[key]
-    return result
-
-
-def first_error(reports: list[BlockReport]) -> BlockReport | None:
-    return next((r for r in reports if r.error), None)
-
-
-def summary_table(spec) -> str:
-    """A Keras-like table of a spec: block, output shape, parameters, and any error."""
-    reports = analyse(spec)
-    name = spec.get("name", "network")
-    lines = [f'Network "{name}": input {"x".join(map(str, spec["input_shape"]))}']
-    width = max([len(r.description) for r in reports] + [5]) + 2
-    header = f"{'#':>3}  {'Block':<{width}}{'Output shape':<16}{'Params':>10}"
-    lines += [header, "-" * len(header)]
-    for r in reports:
-        shape = "x".join(map(str, r.output_shape)) if r.output_shape else "-"
-        frozen = (" (frozen)" if r.params and not r.trainable
-                  else f" ({r.frozen:,} frozen)" if r.frozen else "")
-        lines.append(f"{r.index:>3}  {r.description:<{width}}{shape:<16}{r.params:>10,}{frozen}")
-        if r.error:
-            lines.append(f"     error: {r.error}")
-    total = sum(r.params for r in reports)
-    trainable = total - sum(r.frozen for r in reports)
-    lines += ["-" * len(header), f"Total params: {total:,} (trainable {trainable:,})"]
-    return "\n".join(lines)
+from core.nn.spec import SpecError, normalise, summary_table
 
 
 class Sequential:
@@ -189,19 +35,15 @@ class Sequential:
     def from_spec(cls, spec, *, seed: int = 0, dtype=np.float32) -> Sequential:
         """Build the network a spec describes, weights drawn from `seed`, Conv2D filters seeded
         from the kernels of a block's `"init"` entry (see core.nn.kernel_init). Raises SpecError."""
-        reports = analyse(spec)
-        bad = first_error(reports)
-        if bad is not None:
-            raise SpecError(bad.error, bad.index)
-        if not reports:
+        full = normalise(spec)
+        if not full["layers"]:
             raise SpecError("the network has no blocks; add at least one")
         layers = []
-        for i, _block, config, _layer, _out, _error in _walk(spec, fill="missing"):
-            layer_cls = LAYERS[spec["layers"][i]["class"]]
+        for i, block in enumerate(full["layers"]):
             rng = np.random.default_rng([seed, i])
-            layers.append(layer_cls.from_config(config, rng=rng, dtype=dtype))
-        model = cls(layers, spec["input_shape"], name=str(spec.get("name", "network")),
-                    classes=spec.get("classes"))
+            layers.append(LAYERS[block["class"]].from_config(block["config"], rng=rng,
+                                                             dtype=dtype))
+        model = cls(layers, full["input_shape"], name=full["name"], classes=full.get("classes"))
         try:
             apply_kernel_init(model, spec)  # Conv2D filters seeded with hand-made kernels
         except ValueError as error:

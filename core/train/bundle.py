@@ -23,7 +23,8 @@ import numpy as np
 
 from core.files.images import atomic_write
 from core.files.json_files import read_json
-from core.nn.model import Sequential, SpecError
+from core.nn.model import Sequential
+from core.nn.spec import SpecError, problems
 from core.train.history import History
 from core.train.recipe import SCHEDULE_PRESETS, Recipe, RecipeError
 
@@ -257,6 +258,9 @@ def _belonging(path: Path, entry, model_path: Path) -> bytes | None:
 
 
 def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
+    found = problems(spec)
+    if found:
+        raise SpecError(f"{paths.model}: {found[0]}")
     try:
         model = Sequential.from_spec(spec, dtype=dtype)
     except SpecError as error:

@@ -23,19 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.nn.spec import SpecError, read_spec, write_spec
+from core.nn.templates import default_spec, shipped_templates, template_title
 from core.nn.wording import plural
 from playground.builder.canvas import INPUT, NetworkCanvas
 from playground.builder.inspector import Inspector
 from playground.builder.network_document import EMPTY_SPEC, NetworkDocument
 from playground.builder.palette import PalettePanel
 from playground.builder.seed_kernels import SeedKernelsDialog
-from playground.builder.templates import (
-    SpecFileError,
-    load_spec_file,
-    save_spec_file,
-    shipped_templates,
-    template_title,
-)
 from playground.widgets.messages import show_error
 from playground.widgets.undo_keys import pass_undo_keys
 
@@ -43,13 +38,10 @@ SPEC_FILTER = "Network specs (*.json);;All files (*)"
 
 
 def _starting_spec() -> dict:
-    for path in shipped_templates():
-        if path.stem == "reference":
-            try:
-                return load_spec_file(path)
-            except SpecFileError:
-                break
-    return copy.deepcopy(EMPTY_SPEC)
+    try:
+        return default_spec()
+    except (SpecError, FileNotFoundError):
+        return copy.deepcopy(EMPTY_SPEC)
 
 
 class BuilderTab(QWidget):
@@ -205,8 +197,8 @@ class BuilderTab(QWidget):
         """Open a JSON spec (undoable), shown from the top; a bad file gets a message, the
         network stays. A template is not tied to its file (Save asks where)."""
         try:
-            spec = load_spec_file(path)
-        except SpecFileError as error:
+            spec = read_spec(path)
+        except SpecError as error:
             self.error_box = show_error(self, "Cannot open network", str(error))
             self.show_status(f"Could not open {Path(path).name}.")
             return False
@@ -253,7 +245,7 @@ class BuilderTab(QWidget):
 
     def save_spec_file(self, path) -> bool:
         try:
-            written = save_spec_file(path, self.document.spec())
+            written = write_spec(path, self.document.spec())
         except OSError as error:
             self.error_box = show_error(self, "Cannot save network",
                                         f"{path}: {error.strerror or error}")

@@ -127,7 +127,7 @@ class NetworkDocument(QObject):
     def spec(self) -> dict:
         """A copy of the spec with every in_channels / in_features filled from what flows in."""
         if self._filled is None:
-            from core.nn.model import fill_inputs
+            from core.nn.spec import fill_inputs
 
             raw = self._state.to_spec()
             try:
@@ -137,9 +137,9 @@ class NetworkDocument(QObject):
         return copy.deepcopy(self._filled)
 
     def analysis(self) -> list:
-        """One `core.nn.model.BlockReport` per layer (output shape, params, error), cached."""
+        """One `core.nn.spec.BlockReport` per layer (output shape, params, error), cached."""
         if self._analysis is None:
-            from core.nn.model import analyse
+            from core.nn.spec import analyse
 
             self._analysis = analyse(self.spec())
         return list(self._analysis)
@@ -302,19 +302,23 @@ class NetworkDocument(QObject):
 
     def bind_dataset(self, channels: int, height: int, width: int, class_names) -> str:
         """Set the input to (channels, height, width) and the classes, in one undoable command;
-        the last Dense gets one output per class. Returns a sentence saying what changed."""
-        after = self._state.copy()
-        after.input_shape = _checked_shape([channels, height, width])
-        after.classes = [str(c) for c in class_names]
-        message = (f"Input set to {channels} x {height} x {width} with "
-                   f"{plural(len(after.classes), 'class', 'classes')}.")
-        dense = [i for i, la in enumerate(after.layers) if la["class"] == "Dense"]
-        if dense and after.classes:
-            config = after.layers[dense[-1]]["config"]
-            if config.get("out_features") != len(after.classes):
-                config["out_features"] = len(after.classes)
-                message += (f" The last Dense (block {dense[-1]}) now has "
-                            f"{plural(len(after.classes), 'output')}, one per class.")
+        the network follows the data as `core.nn.spec_fit.fit_to_data` says (the last block
+        with an outputs setting gets one output per class). Returns a sentence saying what
+        changed."""
+        from core.nn.spec_fit import DataDescription, fit_to_data
+
+        shape = _checked_shape([channels, height, width])
+        names = [str(c) for c in class_names]
+        fitted = fit_to_data(self._state.to_spec(), DataDescription("the data set", shape, names),
+                             check=False)
+        after = _State.from_spec(fitted.spec)
+        after.classes = names
+        message = (f"Input set to {shape[0]} x {shape[1]} x {shape[2]} with "
+                   f"{plural(len(names), 'class', 'classes')}.")
+        index = fitted.outputs_block
+        if index is not None:
+            message += (f" The last {after.layers[index]['class']} (block {index}) now has "
+                        f"{plural(len(names), 'output')}, one per class.")
         self._push("Bind data set", after)
         return message
 

@@ -25,15 +25,13 @@ COMMAND_MODULES: list[str] = [
 class CommandError(Exception):
     """A problem with the user's input, reported as one line and exit code 1."""
 
-
-def read_spec_file(path) -> dict:
-    """The JSON network spec in `path`; a `CommandError` naming the file if it cannot be read."""
-    from core.files.json_files import read_json
-
-    try:
-        return read_json(path, "network spec")
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    @classmethod
+    def from_spec_error(cls, error) -> CommandError:
+        """The one line for a `core.nn.spec.SpecError`: its first problem, and how many more."""
+        found = getattr(error, "problems", None) or [str(error)]
+        more = len(found) - 1
+        return cls(found[0] + (f" (and {more} more problem{'s' if more > 1 else ''})"
+                               if more else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:

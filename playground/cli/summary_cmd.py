@@ -15,15 +15,12 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from core.nn.model import SpecError, analyse, first_error, summary_table
-    from playground.cli import CommandError, read_spec_file
+    from core.nn.spec import SpecError, analyse, first_error, read_spec, summary_table
+    from playground.cli import CommandError
 
-    path = Path(args.spec)
-    spec = read_spec_file(path)
     try:
-        table = summary_table(spec)
-        problem = first_error(analyse(spec))
+        spec = read_spec(Path(args.spec))
     except SpecError as error:
-        raise CommandError(f"{path}: {error}") from None
-    print(table)
-    return 1 if problem else 0
+        raise CommandError.from_spec_error(error) from None
+    print(summary_table(spec))
+    return 1 if first_error(analyse(spec)) else 0

@@ -58,16 +58,16 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     from playground.cli import CommandError
 
-    model, saved = _load_model(Path(args.spec), seed=args.seed)
-    prefix = Path(args.out) if args.out else Path(f"{model.name}-trained")
+    spec, saved = _read_network(Path(args.spec))
+    prefix = Path(args.out) if args.out else Path(f"{spec['name']}-trained")
     if not prefix.parent.is_dir():
         raise CommandError(f"--out {prefix}: the folder {prefix.parent} does not exist")
     for name, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size)):
         if value < 1:
             raise CommandError(f"{name} must be at least 1; received {value}")
-    train, test = _load_data(args, model)
-    model = _fit_outputs(model, train, saved=saved, seed=args.seed)
-    trainer = _make_trainer(args, model, train, test, prefix, saved)
+    train, test = _load_data(args, spec)
+    model = _network_for(spec, train, saved=saved, seed=args.seed)
+    trainer = _make_trainer(args, model, train, test, prefix, saved, spec)
     report = Report(args.epochs, as_json=args.json)
     trainer.on_batch, trainer.on_epoch = report.batch, report.epoch
     report.start(model, train, test)
@@ -79,73 +79,50 @@ def _run(args) -> int:
     return 130 if history.stop_reason == "stopped" else 0
 
 
-def _load_model(path: Path, *, seed: int):
-    """(model, saved): a saved model to train further (saved: its `Bundle`), or a new one from
-    a spec (saved: False)."""
-    from core.nn.model import Sequential, SpecError
+def _read_network(path: Path):
+    """(spec, saved): the network in `path`, and the saved model (its `Bundle`) when `path` is
+    one whose weights lie beside it, whose training then continues (else None)."""
+    from core.nn.spec import SpecError, read_spec
     from core.train.bundle import bundle_paths, load_bundle
-    from playground.cli import CommandError, read_spec_file
-
-    spec = read_spec_file(path)
-    try:
-        if path.suffix == ".json" and bundle_paths(path).weights.is_file():
-            bundle = load_bundle(path, history=False)  # continue training a saved model
-            return bundle.model, bundle
-        return Sequential.from_spec(spec, seed=seed), False
-    except (SpecError, ValueError, KeyError, TypeError) as error:
-        raise CommandError(f"{path}: {error}") from None
-
-
-def _fit_outputs(model, train, *, saved: bool, seed: int):
-    """The model, its last Dense given one output per class of `train` when a new network's
-    count differs (said on stderr); a saved model that does not fit is refused."""
-    from core.nn.model import Sequential
     from playground.cli import CommandError
-    from playground.training.spec_fit import fit_spec_to_data
 
-    outputs, classes = int(model.output_shape[-1]), len(train.class_names)
-    if outputs == classes or tuple(model.input_shape) != tuple(train.shape):
-        return model  # (images of another size are refused by the trainer, with the sizes)
-    if saved:
-        raise CommandError(f"the saved model has {outputs} outputs but {train.name} has "
-                           f"{classes} classes; train a new network for this data set")
     try:
-        fitted, note = fit_spec_to_data(model.spec(), train)
-    except ValueError as error:
+        spec = read_spec(path)
+        if path.suffix == ".json" and bundle_paths(path).weights.is_file():
+            return spec, load_bundle(path, history=False)
+    except SpecError as error:
+        raise CommandError.from_spec_error(error) from None
+    except ValueError as error:  # weights that do not fit their spec, a half-replaced set
         raise CommandError(str(error)) from None
-    print(f"note: {train.name} has {classes} classes: {note}", file=sys.stderr)
-    return Sequential.from_spec(fitted, seed=seed)
+    return spec, None
 
 
-def data_options(source: str, input_shape, outputs: int, classes=None) -> dict:
-    """Loader options that make `source` fit a network taking `input_shape` (C, H, W)."""
-    from core.data.shapes import DEFAULT_KINDS, SHAPE_KINDS
+def _network_for(spec: dict, train, *, saved, seed: int):
+    """The network to train on `train` (see core.nn.spec_fit): a saved model as it is, refused
+    when the data does not fit it; a new network follows the data (a note on stderr says how)."""
+    from core.nn.model import Sequential
+    from core.nn.spec import SpecError
+    from core.nn.spec_fit import fit_to_data
+    from playground.cli import CommandError
 
-    kind = source.split(":", 1)[0].lower()
-    if len(input_shape) != 3:
-        return {}
-    channels, height, width = input_shape
-    if kind == "folder":
-        return {"size": (height, width), "grey": channels == 1}
-    if kind == "cifar10":
-        return {"grey": channels == 1}
-    if kind == "shapes":
-        if classes and all(c in SHAPE_KINDS for c in classes):
-            kinds = list(classes)
-        else:
-            kinds = list(DEFAULT_KINDS if outputs == len(DEFAULT_KINDS) else SHAPE_KINDS[:outputs])
-        return {"size": height, "colour": channels == 3, "kinds": kinds}
-    return {}
+    try:
+        fitted = fit_to_data(spec, train, trained=saved is not None)
+        model = saved.model if saved is not None else Sequential.from_spec(fitted.spec, seed=seed)
+    except SpecError as error:
+        raise CommandError.from_spec_error(error) from None
+    if fitted.note:
+        print(f"note: {fitted.note}", file=sys.stderr)
+    return model
 
 
-def _load_data(args, model):
+def _load_data(args, spec: dict):
     from core.data.datasets import DatasetError
+    from core.data.options import data_options
     from core.data.sources import load_dataset
     from core.jobs import Cancelled
     from playground.cli import CommandError
 
-    options = data_options(args.data, model.input_shape, int(model.output_shape[-1]),
-                           model.classes)
+    options = data_options(args.data, spec)
     bar = ProgressBar("loading", enabled=sys.stderr.isatty())
     try:
         return load_dataset(args.data, progress=bar.update, **options)  # normalised by the recipe
@@ -169,22 +146,22 @@ def recipe_from_args(args, saved=None, data_options: dict | None = None):
                     optimizer={"class": kind, "config": config}, epochs=args.epochs,
                     batch_size=args.batch_size, seed=args.seed, shift=args.shift,
                     flip=bool(args.flip), clip_norm=args.clip_norm)
-    if saved:
+    if saved is not None:
         recipe = recipe.with_preprocessing(saved.preprocessing.mean, saved.preprocessing.std)
     return recipe
 
 
-def _make_trainer(args, model, train, test, prefix, saved=None):
+def _make_trainer(args, model, train, test, prefix, saved, spec: dict):
+    from core.data.options import data_options
     from core.train.recipe import RecipeError
     from core.train.run_setup import build_trainer
     from playground.cli import CommandError
 
     if not args.clip_norm >= 0:
         raise CommandError(f"--clip-norm must be 0 (never) or positive; received {args.clip_norm}")
-    options = data_options(args.data, model.input_shape, int(model.output_shape[-1]),
-                           model.classes)
+    recipe = recipe_from_args(args, saved, data_options(args.data, spec))
     try:
-        return build_trainer(recipe_from_args(args, saved, options), model, train, test,
+        return build_trainer(recipe, model, train, test,
                              checkpoint_prefix=str(prefix) if args.checkpoint else None)
     except RecipeError as error:
         raise CommandError("; ".join(error.problems)) from None

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.nn.spec_fit import fit_to_data
+from core.nn.templates import default_spec
 from core.train.bundle import Preprocessing
 from core.train.recipe import Recipe, prepare_data
 from core.train.run_data import RunData
@@ -37,11 +39,10 @@ from playground.training.dashboard_files import DashboardFiles
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.files_box import NetworkFilesBox, default_file_name
-from playground.training.filters_view import FiltersView
+from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.hyper_panel import HyperPanel
 from playground.training.results_view import ResultsView
 from playground.training.run_setup import model_for, network_difference
-from playground.training.spec_fit import conv_layers, default_spec, fit_spec_to_data
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
 from playground.widgets.messages import show_error
@@ -90,6 +91,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self._start_when_loaded = False
         self._ended_text = ""  # how the last run ended (or which model was opened)
         self._build_ui()
+        self.dataset_panel.network = lambda: self.spec  # images sized for the network to train
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_MS)
         self._drain_timer.timeout.connect(self.drain)
@@ -242,8 +244,9 @@ class TrainingDashboard(DashboardFiles, QWidget):
             return self._refuse("No data set yet: wait for it to load, or press Load.")
         config = self.hyper_panel.recipe()
         try:
-            spec, note = fit_spec_to_data(self.spec, train)
-            model = model_for(spec, config, self.model)
+            fitted = fit_to_data(self.spec, train)  # a new network follows the data set
+            spec, note = fitted.spec, fitted.note
+            model = model_for(spec, config, self.model)  # the one network built, if any
             config, train, test = prepare_data(self._recipe_for(config, model), train, test)
             worker = TrainingWorker(lambda **callbacks: build_trainer(
                 config, model, train, test, callbacks=callbacks), model, test.images)
@@ -288,10 +291,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         return False
 
     def _make_shadow(self, model) -> None:
-        from core.nn.model import Sequential
-
-        self.shadow = Sequential.from_spec(model.spec())
-        self.shadow.set_weights(model.get_weights())
+        self.shadow = copy.deepcopy(model)  # the views' private copy, weights and all
         layers = conv_layers(self.shadow)
         self.filters_view.set_layers(layers, self.shadow.spec())
         self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves

@@ -75,6 +75,7 @@ class DatasetPanel(QGroupBox):
 
     dataset_loaded = Signal(object, object)
     load_failed = Signal(str)
+    network = None  # a function giving the spec of the network the loaded images are for
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Data set", parent)
@@ -160,7 +161,10 @@ class DatasetPanel(QGroupBox):
             self.status.setText("Choose a folder first (Browse…).")
             return False
         self._loading_choice = (self.source_box.currentData(), self.folder_edit.text())
-        self._worker = LoadWorker(source, {})
+        from core.data.options import data_options
+
+        options = data_options(source, self.network()) if self.network is not None else {}
+        self._worker = LoadWorker(source, options)
         self._thread = QThread()
         self._thread.setObjectName("dataset loading")
         self._worker.moveToThread(self._thread)

@@ -19,6 +19,16 @@ from PySide6.QtWidgets import (
 from playground.training.image_grid import ImageGrid, to_display
 
 
+def conv_layers(model) -> list[tuple[str, str]]:
+    """[(weight key, label)] of the model's blocks with 4-D weights (convolutions)."""
+    found = []
+    for index, layer in enumerate(model.layers):
+        weight = getattr(layer, "params", {}).get("weight")
+        if weight is not None and weight.ndim == 4:
+            found.append((f"{index}.weight", f"block {index}: {layer!r}"))
+    return found
+
+
 @lru_cache(maxsize=8)
 def classic_kernels(size: int) -> tuple[tuple[str, np.ndarray], ...]:
     """(name, (size, size) float64) for every preset of core.image.kernels that exists at this size

@@ -8,8 +8,9 @@ import pytest
 
 from core.image.kernels import make_preset
 from core.nn.kernel_init import apply_kernel_init, fit_kernel
-from core.nn.model import Sequential, SpecError
+from core.nn.model import Sequential
 from core.nn.optim import SGD, Adam
+from core.nn.spec import SpecError
 from core.resources import resource_path
 
 SOBEL_X = [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
@@ -158,7 +159,7 @@ def test_gradcheck_passes_on_the_unfrozen_filters():
 
 
 def test_frozen_seeded_filters_are_counted_and_survive_save_and_load(tmp_path):
-    from core.nn.model import analyse, summary_table
+    from core.nn.spec import analyse, summary_table
 
     spec = partly_frozen_spec()
     reports = analyse(spec)

@@ -9,7 +9,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from core.nn.model import Sequential, analyse
+from core.nn.model import Sequential
+from core.nn.spec import analyse
 from core.nn.wording import params_text, shape_text
 from core.resources import resource_path
 from playground.builder.palette import BLOCK_MIME

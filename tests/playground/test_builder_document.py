@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.nn.model import Sequential, analyse
+from core.nn.model import Sequential
+from core.nn.spec import analyse
 from core.resources import resource_path
 from playground.builder.network_document import NetworkDocument
 

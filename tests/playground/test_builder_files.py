@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QMessageBox
 from core.files.images import write_image
 from core.nn.kernel_init import apply_kernel_init
 from core.nn.model import Sequential
+from core.nn.spec import SpecError, read_spec
+from core.nn.templates import shipped_templates
 from core.resources import resource_path
 from core.train.bundle import load_bundle
 from playground.builder.builder_tab import BuilderTab
-from playground.builder.templates import SpecFileError, load_spec_file, shipped_templates
 
 HAND_WRITTEN = """{
   "input_shape": [1, 12, 12],
@@ -49,20 +50,6 @@ def test_starts_with_the_reference_and_lists_templates(tab):
     titles = [a.text() for a in tab.templates_menu.actions()]
     assert titles == ["Deep ReLU net", "Deep sigmoid net", "LeNet-5", "Reference CNN", "Tiny MLP"]
     assert len(titles) == len(shipped_templates())
-
-
-def test_a_spec_of_its_own_is_titled_by_its_title_or_name(tmp_path):
-    from playground.builder.templates import template_title
-
-    titled = tmp_path / "edge_net.json"
-    titled.write_text('{"name": "edge_net", "title": "Edge net (Sobel seeded)"}')
-    named = tmp_path / "my_net.json"
-    named.write_text('{"name": "Tiny VGG"}')
-    bare = tmp_path / "small_cnn.json"
-    bare.write_text("{not json")
-    assert template_title(titled) == "Edge net (Sobel seeded)"
-    assert template_title(named) == "Tiny VGG"
-    assert template_title(bare) == "Small cnn"
 
 
 def test_a_template_opens_clean_and_from_the_top(tab, qtbot):
@@ -144,7 +131,7 @@ def test_a_network_opened_elsewhere_is_clean(tab, tmp_path):
     path = tmp_path / "one.json"
     path.write_text('{"input_shape": [4], "layers": [{"class": "Dense", "config": '
                     '{"out_features": 2}}]}')
-    tab.document.load_spec(load_spec_file(path), "Open trained network")
+    tab.document.load_spec(read_spec(path), "Open trained network")
     assert tab.title.text() == "" and tab.document.undo_stack.isClean()
     tab.document.undo_stack.undo()
     assert tab.title.text() == "*"
@@ -211,8 +198,8 @@ def test_bad_files_get_a_clear_message(tab, tmp_path, qtbot, text, problem):
     before = tab.spec()
     path = tmp_path / "broken.json"
     path.write_text(text)
-    with pytest.raises(SpecFileError, match=problem):
-        load_spec_file(path)
+    with pytest.raises(SpecError, match=problem):
+        read_spec(path)
     assert not tab.open_spec_file(path)
     box = tab.error_box
     assert isinstance(box, QMessageBox) and "broken.json" in box.text() and problem in box.text()
@@ -242,8 +229,8 @@ def test_bad_setting_values_are_refused_naming_block_and_setting(tab, tmp_path, 
     path = tmp_path / "broken.json"
     path.write_text('{"input_shape": [1, 28, 28], "layers": [{"class": "Conv2D", "config": '
                     f'{config}}}]}}')
-    with pytest.raises(SpecFileError) as caught:
-        load_spec_file(path)
+    with pytest.raises(SpecError) as caught:
+        read_spec(path)
     assert str(caught.value).startswith(f"{path}: {problem}")
     assert not tab.open_spec_file(path)
     box = tab.error_box
@@ -279,7 +266,7 @@ def test_an_interrupted_save_keeps_the_old_file(tab, tmp_path, monkeypatch):
     def broken_dumps(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("playground.builder.templates.json.dumps", broken_dumps)
+    monkeypatch.setattr("core.nn.spec.json.dumps", broken_dumps)
     assert not tab.save_spec_file(path)
     assert path.read_text() == "old"
     assert "No space left" in tab.error_box.text()

@@ -10,7 +10,8 @@ from PySide6.QtCore import QPoint, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
 
 from core.image.kernels import make_preset, save_kernel
-from core.nn.model import Sequential, analyse
+from core.nn.model import Sequential
+from core.nn.spec import analyse
 from core.resources import resource_path
 from playground.builder.builder_tab import BuilderTab
 

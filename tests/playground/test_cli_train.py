@@ -15,7 +15,7 @@ from core.resources import resource_path
 from core.train.bundle import load_bundle, save_bundle
 from core.train.history import History
 from playground.cli import run_cli
-from playground.cli.train_cmd import ProgressBar, data_options
+from playground.cli.train_cmd import ProgressBar
 
 SPEC = {
     "name": "tiny",
@@ -73,7 +73,6 @@ def test_train_json_prints_one_object_per_epoch(spec_file, tmp_path, capsys):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--data", "mnist-5k"], "takes inputs 1x16x16 but MNIST 5k"),
         (["--data", "idx:/no/such/folder"], "/no/such/folder: no such folder"),
         (["--data", "nonsense"], "unknown data source 'nonsense'"),
         (["--epochs", "0", "--data", "shapes"], "--epochs must be at least 1"),
@@ -152,16 +151,6 @@ def test_predict_names_a_bad_image_and_a_missing_model(tmp_path, capsys, spec_fi
     assert str(bad) in capsys.readouterr().err
 
 
-def test_data_options_fit_the_network_input():
-    assert data_options("folder:/x", (3, 32, 24), 5) == {"size": (32, 24), "grey": False}
-    assert data_options("cifar10:/x", (1, 32, 32), 10) == {"grey": True}
-    shapes = data_options("shapes", (3, 20, 20), 6)
-    assert shapes["size"] == 20 and shapes["colour"] and len(shapes["kinds"]) == 6
-    assert data_options("shapes", (1, 28, 28), 3, ["ring", "star", "circle"])["kinds"] == [
-        "ring", "star", "circle"]
-    assert data_options("mnist-5k", (1, 28, 28), 10) == {}
-
-
 def test_progress_bar_draws_in_place_and_clears():
     stream = io.StringIO()
     bar = ProgressBar("epoch 1/2", stream=stream, width=10)
@@ -238,5 +227,38 @@ def test_outputs_follow_the_classes_of_the_data_set(tmp_path, capsys):
     capsys.readouterr()
     assert run_cli(["train", str(tmp_path / "six.json"), "--data", f"folder:{folder}",
                     "--epochs", "1", "--out", str(tmp_path / "again")]) == 1
-    assert "the saved model has 6 outputs but" in capsys.readouterr().err
+    assert "the trained network has 6 outputs but" in capsys.readouterr().err
     assert not (tmp_path / "again.json").exists()
+
+
+def test_a_new_network_follows_the_digits_and_a_saved_one_is_refused(spec_file, tmp_path,
+                                                                     capsys):
+    """mnist-5k gives 1x28x28 digits whatever the network: a new 1x16x16 network takes them
+    (said on stderr); a saved 1x16x16 model is never changed, so it is refused."""
+    prefix = tmp_path / "digits"
+    assert run_cli(["train", str(spec_file), "--data", "mnist-5k", "--epochs", "1",
+                    "--out", str(prefix)]) == 0
+    err = capsys.readouterr().err
+    assert "note: input set to 1x28x28 for MNIST" in err and "10 outputs" in err
+    model = load_bundle(prefix).model
+    assert model.input_shape == (1, 28, 28) and model.output_shape == (10,)
+    saved = tmp_path / "small"
+    save_bundle(saved, Sequential.from_spec(SPEC))
+    assert run_cli(["train", f"{saved}.json", "--data", "mnist-5k", "--out",
+                    str(tmp_path / "again")]) == 1
+    err = capsys.readouterr().err
+    assert "the trained network takes 1x16x16 inputs and has 4 outputs but MNIST" in err
+    assert "1x28x28 images and 10 classes" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "again.json").exists()
+
+
+def test_a_broken_spec_is_one_line_naming_file_block_and_setting(tmp_path, capsys):
+    spec = json.loads(json.dumps(SPEC))
+    spec["layers"][0]["config"].update(out_channels="four", kernel_size=-3)
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(spec))
+    for arguments in (["train", str(path), "--out", str(tmp_path / "m")], ["summary", str(path)]):
+        assert run_cli(arguments) == 1
+        assert capsys.readouterr().err == (
+            f"playground {arguments[0]}: error: {path}: block 0 (Conv2D): out_channels must be "
+            "a whole number; received 'four' (and 1 more problem)\n")

@@ -11,9 +11,9 @@ from core.data.sources import load_dataset
 from core.nn.losses import SoftmaxCrossEntropy
 from core.nn.model import Sequential
 from core.nn.optim import SGD
+from core.nn.templates import default_spec
 from core.train.trainer import Trainer
 from playground.app import make_application
-from playground.training.spec_fit import default_spec
 from playground.training.try_it import TryItPanel, confidence_text
 
 

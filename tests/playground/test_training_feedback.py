@@ -10,6 +10,8 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from core.nn.model import Sequential
+from core.nn.spec_fit import fit_to_data
+from core.nn.templates import default_spec
 from core.train.bundle import load_bundle, save_bundle
 from core.train.history import History
 from core.train.recipe import Recipe
@@ -19,7 +21,6 @@ from playground.training.curves import GRAD_DECADES, HOVER_HINT, CurvesPanel, lo
 from playground.training.dashboard import TrainingDashboard
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.results_view import ResultsView
-from playground.training.spec_fit import default_spec, fit_spec_to_data
 from playground.training.try_it import TryItPanel
 
 WAIT_MS = 90_000
@@ -273,7 +274,7 @@ def test_an_unreadable_image_clears_the_old_prediction(app, qtbot, tmp_path):
     panel = TryItPanel()
     qtbot.addWidget(panel)
     panel.show()
-    spec, _ = fit_spec_to_data(default_spec(), _Digits())
+    spec = fit_to_data(default_spec(), _Digits()).spec
     panel.set_model(Sequential.from_spec(spec, seed=0), [str(i) for i in range(10)])
     panel.pad.draw_stroke([(140, 60), (140, 220)])
     assert panel.bars.probabilities.max() > 0

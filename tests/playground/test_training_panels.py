@@ -10,13 +10,14 @@ from PySide6.QtWidgets import QApplication
 
 from core.files.images import write_image
 from core.nn.model import Sequential
+from core.nn.spec_fit import fit_to_data
+from core.nn.templates import default_spec
 from core.train.history import History
 from core.train.recipe import Recipe, make_optimizer, make_schedule
 from playground.app import make_application
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.hyper_panel import HyperPanel
-from playground.training.spec_fit import default_spec, fit_spec_to_data
 
 
 @pytest.fixture
@@ -106,7 +107,8 @@ def test_spec_follows_the_data_set():
         class_names = ["a", "b", "c"]
         name = "colour"
 
-    spec, note = fit_spec_to_data(default_spec(), Data())
+    fitted = fit_to_data(default_spec(), Data())
+    spec, note = fitted.spec, fitted.note
     assert spec["input_shape"] == [3, 32, 32] and spec["classes"] == ["a", "b", "c"]
     assert spec["layers"][0]["config"]["in_channels"] == 3
     assert spec["layers"][-1]["config"] == {"in_features": 1024, "out_features": 3}
