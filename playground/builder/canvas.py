@@ -8,20 +8,21 @@ Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0
 
 from __future__ import annotations
 
-import json
-
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
 
 from core.nn.layer import LAYERS
-from core.nn.wording import count_text, params_text, plural, shape_text
 from playground.builder.card_painting import paint_card, paint_footer, paint_marker
+from playground.builder.card_wording import (
+    INPUT,
+    card_texts,
+    network_description,
+    tooltip_text,
+    total_text,
+)
+from playground.builder.drag_payload import dropped_block, moved_indices, selection_mime_data
 from playground.builder.network_document import NetworkDocument
-from playground.builder.palette import BLOCK_MIME
-
-MOVE_MIME = "application/x-playground-block-move"
-INPUT = -1
 
 CARD_HEIGHT = 52
 GAP = 14
@@ -139,60 +140,18 @@ class NetworkCanvas(QWidget):
 
     def _describe(self) -> None:
         """What the cards say, for screen readers (the cards themselves are only painted)."""
-        parts = []
-        for index in range(-1, self._count()):
-            t = self.card_texts(index)
-            state = f"cannot take its input: {t['error']}" if t["error"] else (
-                f"output {t['shape']}, {t['params']}")
-            parts.append(f"{'Input' if index < 0 else index}: {t['label']}, {state}")
-        self.setAccessibleDescription("; ".join(parts) + ". " + self.total_text())
+        self.setAccessibleDescription(network_description(self.document))
 
     # ---- what a card says --------------------------------------------------------------------
     def card_texts(self, index: int) -> dict:
         """The texts drawn on a card: label, shape, params, error (None when fine), tags."""
-        if index == INPUT:
-            classes = self.document.classes
-            return {"label": "Input", "shape": shape_text(self.document.input_shape),
-                    "params": plural(len(classes), "class", "classes") if classes else "",
-                    "error": None, "tags": ""}
-        layer = self.document.layer(index)
-        report = self.document.analysis()[index]
-        tags = []
-        if layer.get("init", {}).get("kernels"):
-            tags.append("seeded: " + ", ".join(k.get("name", "?")
-                                               for k in layer["init"]["kernels"]))
-        if layer["config"].get("trainable") is False:
-            tags.append("frozen")
-        elif report.frozen:
-            kept = len(layer["init"]["kernels"])
-            tags.append("seeded filter frozen" if kept == 1 else f"{kept} seeded filters frozen")
-        return {"label": LAYERS[layer["class"]].short_label(layer["config"]),
-                "shape": shape_text(report.output_shape),
-                "params": (params_text(report.params, report.frozen)
-                           if report.output_shape is not None else ""),
-                "error": report.error, "tags": "; ".join(tags)}
+        return card_texts(self.document, index)
 
     def total_text(self) -> str:
-        reports = self.document.analysis()
-        error = self.document.first_error()
-        if error is not None:
-            return f"Total: ? parameters until block {error.index} fits"
-        total = sum(r.params for r in reports)
-        frozen = sum(r.frozen for r in reports)
-        text = f"Total: {plural(total, 'parameter')}"
-        if frozen:
-            text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"
-        return text
+        return total_text(self.document)
 
     def tooltip_for(self, index: int | None) -> str:
-        if index is None:
-            return ""
-        if index == INPUT:
-            return "Input: set by the data set. Select it to change its shape."
-        texts = self.card_texts(index)
-        if texts["error"]:
-            return f"Cannot take its input: {texts['error']}"
-        return f"{texts['label']}: output {texts['shape']}, {texts['params']}"
+        return tooltip_text(self.document, index)
 
     # ---- painting ----------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:
@@ -257,31 +216,14 @@ class NetworkCanvas(QWidget):
 
     def selection_mime_data(self) -> QMimeData:
         """The payload of a drag of the selected blocks within this canvas."""
-        data = QMimeData()
-        payload = {"document": id(self.document), "indices": self.selected_indices()}
-        data.setData(MOVE_MIME, QByteArray(json.dumps(payload).encode("utf-8")))
-        return data
+        return selection_mime_data(self.document, self.selected_indices())
 
     # ---- drag and drop -----------------------------------------------------------------------
     def _moving_indices(self, mime: QMimeData) -> list[int] | None:
-        if not mime.hasFormat(MOVE_MIME):
-            return None
-        try:
-            payload = json.loads(bytes(mime.data(MOVE_MIME)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if payload.get("document") != id(self.document):
-            return None
-        return [int(i) for i in payload.get("indices", [])]
-
-    def _block_name(self, mime: QMimeData) -> str | None:
-        if not mime.hasFormat(BLOCK_MIME):
-            return None
-        name = bytes(mime.data(BLOCK_MIME)).decode("utf-8", "replace").strip()
-        return name if name in LAYERS else None
+        return moved_indices(mime, self.document)
 
     def _accepts(self, mime: QMimeData) -> bool:
-        return self._block_name(mime) is not None or bool(self._moving_indices(mime))
+        return dropped_block(mime) is not None or bool(self._moving_indices(mime))
 
     def dragEnterEvent(self, event) -> None:
         if self._accepts(event.mimeData()):
@@ -315,7 +257,7 @@ class NetworkCanvas(QWidget):
         self._marker_gap = None
         mime = event.mimeData()
         gap = self.gap_at(event.position().toPoint())
-        name = self._block_name(mime)
+        name = dropped_block(mime)
         moving = self._moving_indices(mime)
         if name is not None:
             new = self.document.insert_block(gap, name)
