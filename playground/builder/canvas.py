@@ -1,9 +1,9 @@
 """The network canvas: the Input card then one card per block, top to bottom, each with its short
-settings, output shape and parameter count; a total at the bottom.
+settings, output shape and parameter count (`card_wording`); a total at the bottom.
 
-Blocks are dropped from the palette (`BLOCK_MIME`, a class name) or dragged within the canvas
-(`MOVE_MIME`) into a gap, shown by an insertion marker. Every change goes through the document.
-Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0..n.
+Blocks are dropped from the palette or dragged within the canvas (`drag_payload`) into a gap,
+shown by an insertion marker. Every change goes through the document; clicks and keys change a
+`CardSelection`. Index -1 is the Input card; 0..n-1 are the blocks; gaps run 0..n.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidge
 
 from core.nn.layer import LAYERS
 from playground.builder.card_painting import paint_card, paint_footer, paint_marker
+from playground.builder.card_selection import CardSelection
 from playground.builder.card_wording import (
     INPUT,
     card_texts,
@@ -45,9 +46,7 @@ class NetworkCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
         self.setMinimumWidth(340)
-        self._selected: list[int] = []
-        self._current: int | None = None
-        self._anchor: int | None = None
+        self._selection = CardSelection()
         self._marker_gap: int | None = None
         self._press_pos: QPoint | None = None
         self._press_index: int | None = None
@@ -97,20 +96,21 @@ class NetworkCanvas(QWidget):
     # ---- selection ---------------------------------------------------------------------------
     def selected_indices(self) -> list[int]:
         """Selected blocks (not the Input card), ascending."""
-        return [i for i in self._selected if i >= 0]
+        return self._selection.blocks()
 
     def current_index(self) -> int | None:
-        return self._current
+        return self._selection.current
 
     def set_selection(self, indices, current: int | None = None) -> None:
-        chosen = sorted({int(i) for i in indices if -1 <= int(i) < self._count()})
-        if current is None and chosen:
-            current = chosen[-1]
-        if chosen == self._selected and current == self._current:
-            return
-        self._selected, self._current = chosen, current
-        self._anchor = current
-        self._ensure_visible(current)
+        if self._selection.select(indices, current, self._count()):
+            self._show_selection()
+
+    def _extend_selection(self, index: int) -> None:
+        if self._selection.extend_to(index, self._count()):
+            self._show_selection()
+
+    def _show_selection(self) -> None:
+        self._ensure_visible(self._selection.current)
         self.update()
         self.selection_changed.emit()
 
@@ -126,13 +126,7 @@ class NetworkCanvas(QWidget):
             area.ensureVisible(rect.center().x(), rect.center().y(), 10, CARD_HEIGHT)
 
     def _on_spec_changed(self) -> None:
-        n = self._count()
-        kept = [i for i in self._selected if i < n]
-        current = self._current if self._current is not None and self._current < n else None
-        if current is None and kept:
-            current = kept[-1]
-        if (kept, current) != (self._selected, self._current):
-            self._selected, self._current = kept, current
+        if self._selection.fit(self._count()):
             self.selection_changed.emit()
         self.setMinimumHeight(self.sizeHint().height())
         self._describe()
@@ -158,10 +152,11 @@ class NetworkCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
+        selected = self._selection.indices
         for index in range(-1, self._count()):
             name = "Input" if index == INPUT else self.document.layer(index)["class"]
             paint_card(painter, self.card_rect(index), index, name, self.card_texts(index),
-                       index in self._selected, self.font(), connector=GAP if index >= 0 else 0)
+                       index in selected, self.font(), connector=GAP if index >= 0 else 0)
         if self._marker_gap is not None:
             paint_marker(painter, self.gap_y(self._marker_gap), MARGIN, self.width() - MARGIN)
         footer = QRect(MARGIN, self.gap_y(self._count()) + GAP, self.width() - 2 * MARGIN, FOOTER)
@@ -176,21 +171,18 @@ class NetworkCanvas(QWidget):
         index = self.index_at(pos)
         self._press_pos, self._press_index = pos, index
         if event.button() != Qt.MouseButton.LeftButton:
-            if index is not None and index not in self._selected:
+            if index is not None and index not in self._selection.indices:
                 self.set_selection([index], index)
             return
         mods = event.modifiers()
         if index is None:
             self.set_selection([])
         elif mods & Qt.KeyboardModifier.ControlModifier:
-            chosen = set(self._selected) ^ {index}
+            chosen = set(self._selection.indices) ^ {index}
             self.set_selection(chosen, index if index in chosen else None)
-        elif mods & Qt.KeyboardModifier.ShiftModifier and self._anchor is not None:
-            low, high = sorted((self._anchor, index))
-            anchor = self._anchor
-            self.set_selection(range(low, high + 1), index)
-            self._anchor = anchor
-        elif index not in self._selected:
+        elif mods & Qt.KeyboardModifier.ShiftModifier and self._selection.anchor is not None:
+            self._extend_selection(index)
+        elif index not in self._selection.indices:
             self.set_selection([index], index)
 
     def mouseMoveEvent(self, event) -> None:
@@ -209,8 +201,9 @@ class NetworkCanvas(QWidget):
         index = self._press_index
         plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier
                                          | Qt.KeyboardModifier.ShiftModifier)
+        many = len(self._selection.indices) > 1
         if (self._press_pos is not None and plain and index is not None
-                and event.button() == Qt.MouseButton.LeftButton and len(self._selected) > 1):
+                and event.button() == Qt.MouseButton.LeftButton and many):
             self.set_selection([index], index)
         self._press_pos = None
 
@@ -219,11 +212,8 @@ class NetworkCanvas(QWidget):
         return selection_mime_data(self.document, self.selected_indices())
 
     # ---- drag and drop -----------------------------------------------------------------------
-    def _moving_indices(self, mime: QMimeData) -> list[int] | None:
-        return moved_indices(mime, self.document)
-
     def _accepts(self, mime: QMimeData) -> bool:
-        return dropped_block(mime) is not None or bool(self._moving_indices(mime))
+        return dropped_block(mime) is not None or bool(moved_indices(mime, self.document))
 
     def dragEnterEvent(self, event) -> None:
         if self._accepts(event.mimeData()):
@@ -258,7 +248,7 @@ class NetworkCanvas(QWidget):
         mime = event.mimeData()
         gap = self.gap_at(event.position().toPoint())
         name = dropped_block(mime)
-        moving = self._moving_indices(mime)
+        moving = moved_indices(mime, self.document)
         if name is not None:
             new = self.document.insert_block(gap, name)
             self.set_selection([new], new)
@@ -292,11 +282,12 @@ class NetworkCanvas(QWidget):
         elif ctrl and key == Qt.Key.Key_D:
             self.duplicate_selected()
         elif ctrl and key == Qt.Key.Key_A:
-            self.set_selection(range(self._count()), self._current)
+            self.set_selection(range(self._count()), self._selection.current)
         elif key == Qt.Key.Key_Menu or (shift and key == Qt.Key.Key_F10):
-            if self._current is not None:
-                rect = self.card_rect(self._current)
-                self.context_menu(self._current).popup(self.mapToGlobal(rect.center()))
+            current = self._selection.current
+            if current is not None:
+                rect = self.card_rect(current)
+                self.context_menu(current).popup(self.mapToGlobal(rect.center()))
         else:
             super().keyPressEvent(event)
             return
@@ -304,7 +295,7 @@ class NetworkCanvas(QWidget):
 
     def _step_current(self, key, extend: bool) -> None:
         n = self._count()
-        current = self._current
+        current = self._selection.current
         if key == Qt.Key.Key_Home:
             target = INPUT
         elif key == Qt.Key.Key_End:
@@ -314,11 +305,8 @@ class NetworkCanvas(QWidget):
         else:
             target = current + (1 if key == Qt.Key.Key_Down else -1)
         target = max(INPUT, min(n - 1, target))
-        if extend and self._anchor is not None:
-            anchor = self._anchor
-            low, high = sorted((anchor, target))
-            self.set_selection(range(low, high + 1), target)
-            self._anchor = anchor
+        if extend and self._selection.anchor is not None:
+            self._extend_selection(target)
         else:
             self.set_selection([target], target)
 
@@ -380,7 +368,7 @@ class NetworkCanvas(QWidget):
         index = self.index_at(event.pos())
         if index is None:
             return
-        if index not in self._selected:
+        if index not in self._selection.indices:
             self.set_selection([index], index)
         self.context_menu(index).popup(event.globalPos())
 
