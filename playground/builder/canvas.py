@@ -1,27 +1,29 @@
 """The network canvas: the Input card then one card per block, top to bottom, each with its short
-settings, output shape and parameter count; a total at the bottom.
+settings, output shape and parameter count (`card_wording`); a total at the bottom.
 
-Blocks are dropped from the palette (`BLOCK_MIME`, a class name) or dragged within the canvas
-(`MOVE_MIME`) into a gap, shown by an insertion marker. Every change goes through the document.
-Index -1 is the Input card; 0..n-1 are the blocks; gaps (insertion points) run 0..n.
+Blocks are dropped from the palette or dragged within the canvas (`drag_payload`) into a gap,
+shown by an insertion marker. Every change goes through the document; clicks and keys change a
+`CardSelection`. Index -1 is the Input card; 0..n-1 are the blocks; gaps run 0..n.
 """
 
 from __future__ import annotations
 
-import json
-
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence, QPainter
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QToolTip, QWidget
 
 from core.nn.layer import LAYERS
-from core.nn.wording import count_text, params_text, plural, shape_text
 from playground.builder.card_painting import paint_card, paint_footer, paint_marker
+from playground.builder.card_selection import CardSelection
+from playground.builder.card_wording import (
+    INPUT,
+    card_texts,
+    network_description,
+    tooltip_text,
+    total_text,
+)
+from playground.builder.drag_payload import dropped_block, moved_indices, selection_mime_data
 from playground.builder.network_document import NetworkDocument
-from playground.builder.palette import BLOCK_MIME
-
-MOVE_MIME = "application/x-playground-block-move"
-INPUT = -1
 
 CARD_HEIGHT = 52
 GAP = 14
@@ -44,9 +46,7 @@ class NetworkCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
         self.setMinimumWidth(340)
-        self._selected: list[int] = []
-        self._current: int | None = None
-        self._anchor: int | None = None
+        self._selection = CardSelection()
         self._marker_gap: int | None = None
         self._press_pos: QPoint | None = None
         self._press_index: int | None = None
@@ -96,20 +96,21 @@ class NetworkCanvas(QWidget):
     # ---- selection ---------------------------------------------------------------------------
     def selected_indices(self) -> list[int]:
         """Selected blocks (not the Input card), ascending."""
-        return [i for i in self._selected if i >= 0]
+        return self._selection.blocks()
 
     def current_index(self) -> int | None:
-        return self._current
+        return self._selection.current
 
     def set_selection(self, indices, current: int | None = None) -> None:
-        chosen = sorted({int(i) for i in indices if -1 <= int(i) < self._count()})
-        if current is None and chosen:
-            current = chosen[-1]
-        if chosen == self._selected and current == self._current:
-            return
-        self._selected, self._current = chosen, current
-        self._anchor = current
-        self._ensure_visible(current)
+        if self._selection.select(indices, current, self._count()):
+            self._show_selection()
+
+    def _extend_selection(self, index: int) -> None:
+        if self._selection.extend_to(index, self._count()):
+            self._show_selection()
+
+    def _show_selection(self) -> None:
+        self._ensure_visible(self._selection.current)
         self.update()
         self.selection_changed.emit()
 
@@ -125,13 +126,7 @@ class NetworkCanvas(QWidget):
             area.ensureVisible(rect.center().x(), rect.center().y(), 10, CARD_HEIGHT)
 
     def _on_spec_changed(self) -> None:
-        n = self._count()
-        kept = [i for i in self._selected if i < n]
-        current = self._current if self._current is not None and self._current < n else None
-        if current is None and kept:
-            current = kept[-1]
-        if (kept, current) != (self._selected, self._current):
-            self._selected, self._current = kept, current
+        if self._selection.fit(self._count()):
             self.selection_changed.emit()
         self.setMinimumHeight(self.sizeHint().height())
         self._describe()
@@ -139,70 +134,29 @@ class NetworkCanvas(QWidget):
 
     def _describe(self) -> None:
         """What the cards say, for screen readers (the cards themselves are only painted)."""
-        parts = []
-        for index in range(-1, self._count()):
-            t = self.card_texts(index)
-            state = f"cannot take its input: {t['error']}" if t["error"] else (
-                f"output {t['shape']}, {t['params']}")
-            parts.append(f"{'Input' if index < 0 else index}: {t['label']}, {state}")
-        self.setAccessibleDescription("; ".join(parts) + ". " + self.total_text())
+        self.setAccessibleDescription(network_description(self.document))
 
     # ---- what a card says --------------------------------------------------------------------
     def card_texts(self, index: int) -> dict:
         """The texts drawn on a card: label, shape, params, error (None when fine), tags."""
-        if index == INPUT:
-            classes = self.document.classes
-            return {"label": "Input", "shape": shape_text(self.document.input_shape),
-                    "params": plural(len(classes), "class", "classes") if classes else "",
-                    "error": None, "tags": ""}
-        layer = self.document.layer(index)
-        report = self.document.analysis()[index]
-        tags = []
-        if layer.get("init", {}).get("kernels"):
-            tags.append("seeded: " + ", ".join(k.get("name", "?")
-                                               for k in layer["init"]["kernels"]))
-        if layer["config"].get("trainable") is False:
-            tags.append("frozen")
-        elif report.frozen:
-            kept = len(layer["init"]["kernels"])
-            tags.append("seeded filter frozen" if kept == 1 else f"{kept} seeded filters frozen")
-        return {"label": LAYERS[layer["class"]].short_label(layer["config"]),
-                "shape": shape_text(report.output_shape),
-                "params": (params_text(report.params, report.frozen)
-                           if report.output_shape is not None else ""),
-                "error": report.error, "tags": "; ".join(tags)}
+        return card_texts(self.document, index)
 
     def total_text(self) -> str:
-        reports = self.document.analysis()
-        error = self.document.first_error()
-        if error is not None:
-            return f"Total: ? parameters until block {error.index} fits"
-        total = sum(r.params for r in reports)
-        frozen = sum(r.frozen for r in reports)
-        text = f"Total: {plural(total, 'parameter')}"
-        if frozen:
-            text += f" ({count_text(total - frozen)} trainable, {count_text(frozen)} frozen)"
-        return text
+        return total_text(self.document)
 
     def tooltip_for(self, index: int | None) -> str:
-        if index is None:
-            return ""
-        if index == INPUT:
-            return "Input: set by the data set. Select it to change its shape."
-        texts = self.card_texts(index)
-        if texts["error"]:
-            return f"Cannot take its input: {texts['error']}"
-        return f"{texts['label']}: output {texts['shape']}, {texts['params']}"
+        return tooltip_text(self.document, index)
 
     # ---- painting ----------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
+        selected = self._selection.indices
         for index in range(-1, self._count()):
             name = "Input" if index == INPUT else self.document.layer(index)["class"]
             paint_card(painter, self.card_rect(index), index, name, self.card_texts(index),
-                       index in self._selected, self.font(), connector=GAP if index >= 0 else 0)
+                       index in selected, self.font(), connector=GAP if index >= 0 else 0)
         if self._marker_gap is not None:
             paint_marker(painter, self.gap_y(self._marker_gap), MARGIN, self.width() - MARGIN)
         footer = QRect(MARGIN, self.gap_y(self._count()) + GAP, self.width() - 2 * MARGIN, FOOTER)
@@ -217,21 +171,18 @@ class NetworkCanvas(QWidget):
         index = self.index_at(pos)
         self._press_pos, self._press_index = pos, index
         if event.button() != Qt.MouseButton.LeftButton:
-            if index is not None and index not in self._selected:
+            if index is not None and index not in self._selection.indices:
                 self.set_selection([index], index)
             return
         mods = event.modifiers()
         if index is None:
             self.set_selection([])
         elif mods & Qt.KeyboardModifier.ControlModifier:
-            chosen = set(self._selected) ^ {index}
+            chosen = set(self._selection.indices) ^ {index}
             self.set_selection(chosen, index if index in chosen else None)
-        elif mods & Qt.KeyboardModifier.ShiftModifier and self._anchor is not None:
-            low, high = sorted((self._anchor, index))
-            anchor = self._anchor
-            self.set_selection(range(low, high + 1), index)
-            self._anchor = anchor
-        elif index not in self._selected:
+        elif mods & Qt.KeyboardModifier.ShiftModifier and self._selection.anchor is not None:
+            self._extend_selection(index)
+        elif index not in self._selection.indices:
             self.set_selection([index], index)
 
     def mouseMoveEvent(self, event) -> None:
@@ -250,38 +201,19 @@ class NetworkCanvas(QWidget):
         index = self._press_index
         plain = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier
                                          | Qt.KeyboardModifier.ShiftModifier)
+        many = len(self._selection.indices) > 1
         if (self._press_pos is not None and plain and index is not None
-                and event.button() == Qt.MouseButton.LeftButton and len(self._selected) > 1):
+                and event.button() == Qt.MouseButton.LeftButton and many):
             self.set_selection([index], index)
         self._press_pos = None
 
     def selection_mime_data(self) -> QMimeData:
         """The payload of a drag of the selected blocks within this canvas."""
-        data = QMimeData()
-        payload = {"document": id(self.document), "indices": self.selected_indices()}
-        data.setData(MOVE_MIME, QByteArray(json.dumps(payload).encode("utf-8")))
-        return data
+        return selection_mime_data(self.document, self.selected_indices())
 
     # ---- drag and drop -----------------------------------------------------------------------
-    def _moving_indices(self, mime: QMimeData) -> list[int] | None:
-        if not mime.hasFormat(MOVE_MIME):
-            return None
-        try:
-            payload = json.loads(bytes(mime.data(MOVE_MIME)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if payload.get("document") != id(self.document):
-            return None
-        return [int(i) for i in payload.get("indices", [])]
-
-    def _block_name(self, mime: QMimeData) -> str | None:
-        if not mime.hasFormat(BLOCK_MIME):
-            return None
-        name = bytes(mime.data(BLOCK_MIME)).decode("utf-8", "replace").strip()
-        return name if name in LAYERS else None
-
     def _accepts(self, mime: QMimeData) -> bool:
-        return self._block_name(mime) is not None or bool(self._moving_indices(mime))
+        return dropped_block(mime) is not None or bool(moved_indices(mime, self.document))
 
     def dragEnterEvent(self, event) -> None:
         if self._accepts(event.mimeData()):
@@ -315,8 +247,8 @@ class NetworkCanvas(QWidget):
         self._marker_gap = None
         mime = event.mimeData()
         gap = self.gap_at(event.position().toPoint())
-        name = self._block_name(mime)
-        moving = self._moving_indices(mime)
+        name = dropped_block(mime)
+        moving = moved_indices(mime, self.document)
         if name is not None:
             new = self.document.insert_block(gap, name)
             self.set_selection([new], new)
@@ -350,11 +282,12 @@ class NetworkCanvas(QWidget):
         elif ctrl and key == Qt.Key.Key_D:
             self.duplicate_selected()
         elif ctrl and key == Qt.Key.Key_A:
-            self.set_selection(range(self._count()), self._current)
+            self.set_selection(range(self._count()), self._selection.current)
         elif key == Qt.Key.Key_Menu or (shift and key == Qt.Key.Key_F10):
-            if self._current is not None:
-                rect = self.card_rect(self._current)
-                self.context_menu(self._current).popup(self.mapToGlobal(rect.center()))
+            current = self._selection.current
+            if current is not None:
+                rect = self.card_rect(current)
+                self.context_menu(current).popup(self.mapToGlobal(rect.center()))
         else:
             super().keyPressEvent(event)
             return
@@ -362,7 +295,7 @@ class NetworkCanvas(QWidget):
 
     def _step_current(self, key, extend: bool) -> None:
         n = self._count()
-        current = self._current
+        current = self._selection.current
         if key == Qt.Key.Key_Home:
             target = INPUT
         elif key == Qt.Key.Key_End:
@@ -372,11 +305,8 @@ class NetworkCanvas(QWidget):
         else:
             target = current + (1 if key == Qt.Key.Key_Down else -1)
         target = max(INPUT, min(n - 1, target))
-        if extend and self._anchor is not None:
-            anchor = self._anchor
-            low, high = sorted((anchor, target))
-            self.set_selection(range(low, high + 1), target)
-            self._anchor = anchor
+        if extend and self._selection.anchor is not None:
+            self._extend_selection(target)
         else:
             self.set_selection([target], target)
 
@@ -438,7 +368,7 @@ class NetworkCanvas(QWidget):
         index = self.index_at(event.pos())
         if index is None:
             return
-        if index not in self._selected:
+        if index not in self._selection.indices:
             self.set_selection([index], index)
         self.context_menu(index).popup(event.globalPos())
 
