@@ -1,9 +1,12 @@
-"""Build the trainer of one run from its recipe: the one place the command line and the app
+"""One run's model and trainer: which network a run trains (the trained one, continued, or a
+new one) and the trainer built from the recipe, the one place the command line and the app
 turn settings into a `Trainer`."""
 
 from __future__ import annotations
 
 from core.nn.losses import SoftmaxCrossEntropy
+from core.nn.model import Sequential
+from core.nn.spec_fit import network_difference as spec_difference
 from core.train.recipe import (
     Recipe,
     make_augment,
@@ -33,3 +36,20 @@ def build_trainer(recipe: Recipe, model, train, test=None, *, callbacks: dict | 
     )
     trainer.history.meta["recipe"] = recipe.to_dict()
     return trainer
+
+
+def network_difference(spec: dict, current, train=None) -> str:
+    """"" when training `spec` (fitted to the data set `train`, if given) would continue the
+    trained model `current`; otherwise what differs: "blocks" or "input" ("none" when there is
+    no trained model). Compares specs: no network is built."""
+    if current is None:
+        return "none"
+    return spec_difference(spec, current.spec(), train)
+
+
+def model_for(spec: dict, recipe: Recipe, current=None) -> Sequential:
+    """The model to train: `current` if it is this very network (training continues), else a
+    new one with weights from `recipe.seed` and the spec's seed kernels."""
+    if current is not None and not network_difference(spec, current):
+        return current
+    return Sequential.from_spec(spec, seed=recipe.seed)

@@ -27,7 +27,7 @@ from core.nn.templates import default_spec
 from core.train.bundle import Preprocessing
 from core.train.recipe import Recipe, prepare_data
 from core.train.run_data import RunData
-from core.train.run_setup import build_trainer
+from core.train.run_setup import build_trainer, model_for, network_difference
 from playground.training.builder_link import BuilderLink
 from playground.training.controls import (
     TrainingControls,
@@ -42,7 +42,6 @@ from playground.training.files_box import NetworkFilesBox, default_file_name
 from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.hyper_panel import HyperPanel
 from playground.training.results_view import ResultsView
-from playground.training.run_setup import model_for, network_difference
 from playground.training.training_worker import TrainingThread, TrainingWorker
 from playground.training.try_it import TryItPanel
 from playground.widgets.messages import show_error
