@@ -295,10 +295,10 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.filters_view.set_layers(layers, self.shadow.spec())
         self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
         self.filters_view.set_weights(self.shadow.get_weights())
-        self.feature_maps.set_model(self.shadow)
+        pre = self.preprocessing  # the model's, not the loaded data set's
+        self.feature_maps.set_model(self.shadow, pre.apply if pre is not None else None)
         train = self.dataset_panel.train
         classes = self.shadow.classes or (train.class_names if train is not None else None)
-        pre = self.preprocessing  # the model's, not the loaded data set's
         mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
         self.try_it.set_model(self.shadow, classes, mean, std)
 

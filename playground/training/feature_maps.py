@@ -61,6 +61,7 @@ class FeatureMapsView(QWidget):
         super().__init__(parent)
         self.setObjectName("featureMapsView")
         self.model = None
+        self._prepare = None
         self.images: np.ndarray | None = None
         self.labels: np.ndarray | None = None
         self.classes: list[str] = []
@@ -97,9 +98,11 @@ class FeatureMapsView(QWidget):
         self.bars.set_classes(self.classes)
         self.refresh()
 
-    def set_model(self, model) -> None:
-        """The network copy to run (None clears); its layers are laid out again."""
+    def set_model(self, model, prepare=None) -> None:
+        """The network copy to run (None clears); its layers are laid out again. `prepare`
+        turns the shown images into the network's inputs as in training (its normalisation)."""
         self.model = model
+        self._prepare = prepare
         self.graphics.clear()
         self._items = []
         self.shown_layers = []
@@ -137,7 +140,7 @@ class FeatureMapsView(QWidget):
         index = self.sample.value()
         x = self.images[index : index + 1]
         try:
-            outputs = layer_outputs(self.model, x)
+            outputs = layer_outputs(self.model, self._prepare(x) if self._prepare else x)
         except ValueError as error:
             self.caption.setText(f"Cannot show feature maps: {error}")
             return

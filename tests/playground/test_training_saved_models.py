@@ -37,6 +37,13 @@ def test_an_opened_normalised_model_brings_its_preprocessing(board, qtbot, norma
     expected = saved.model.predict(saved.preprocessing.apply(x))[0]
     np.testing.assert_allclose(board.try_it.bars.probabilities, expected, rtol=1e-5, atol=1e-6)
     assert not np.allclose(saved.model.predict(x)[0], expected, atol=1e-3)
+    # The feature maps run the chosen test image through the model prepared the same way.
+    board.feature_maps.sample.setValue(3)
+    board.feature_maps.refresh()
+    sample = board.dataset_panel.test.images[3:4]
+    expected = saved.model.predict(saved.preprocessing.apply(sample))[0]
+    np.testing.assert_allclose(board.feature_maps.bars.probabilities, expected, rtol=1e-5,
+                               atol=1e-6)
     # Trained further, it keeps the mean and std it was trained with.
     board.hyper_panel.train_limit.setValue(200)
     board.hyper_panel.test_limit.setValue(100)
