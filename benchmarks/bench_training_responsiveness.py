@@ -87,7 +87,7 @@ def main() -> int:
         return 1
     wait_for(app, lambda: board.curves.run.point_count() > 0)
     busy = measure_gaps(app, args.seconds)
-    batches = len(board.run_thread.worker.trainer.history.batches)
+    batches = len(board.worker.trainer.history.batches)
     board.shutdown()
 
     print(f"idle event loop (reference): {describe(idle)}")

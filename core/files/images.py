@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from core.jobs import StopFn, check_stop
+
 MAX_PIXELS = 64_000_000
 """Largest image read by default (8000 x 8000); larger files are refused as possible bombs."""
 
@@ -24,15 +26,30 @@ class ImageReadError(ValueError):
     """An image file could not be read; the message says which file and why."""
 
 
-def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, grey: bool = False):
+def read_image(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, grey: bool = False,
+               should_stop: StopFn = None):
     """Read an image file into a uint8 array, (H, W) for grey or (H, W, 3) for colour.
 
     Palette, 16-bit and alpha images are converted (alpha is dropped, composited on white).
-    Raises `ImageReadError` naming the file for a missing, corrupt, truncated or oversized file.
+    Raises `ImageReadError` naming the file for a missing, corrupt, truncated or oversized file,
+    and `core.jobs.Cancelled` when `should_stop()` is True before decoding or before converting.
     """
     with _opened(Path(path), max_pixels) as img:
+        check_stop(should_stop, f"reading {path}")
         img.load()
+        check_stop(should_stop, f"reading {path}")
         return _to_array(img, grey=grey)
+
+
+def read_preview(path: str | os.PathLike, side: int, *, max_pixels: int = MAX_PIXELS):
+    """A quick, smaller version of an image file (longest side at most `side`), uint8 (h, w) or
+    (h, w, 3); JPEG files are decoded at a reduced scale. Raises `ImageReadError` like
+    `read_image`."""
+    with _opened(Path(path), max_pixels) as img:
+        img.draft("RGB" if img.mode not in ("L", "1") else "L", (side, side))
+        img.thumbnail((side, side))
+        img = img.convert("L" if img.mode in ("L", "1", "I;16", "I", "F") else "RGB")
+        return np.asarray(img, dtype=np.uint8).copy()
 
 
 def image_size(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:

@@ -36,7 +36,7 @@ from core.image._padding import (
 from core.image.angles import angle_legend, angle_to_rgb
 from core.image.kernels import Kernel, sobel_x, sobel_y, validate_kernel
 from core.image.neighbourhood import neighbourhood
-from core.jobs import Cancelled
+from core.jobs import check_stop
 
 __all__ = [
     "METHODS", "PADDING_MODES", "PixelExplanation", "angle_legend", "angle_to_rgb",
@@ -166,8 +166,7 @@ def _in_strips(prep, padded_shape, padding, method, progress, should_stop) -> np
     shape = (ho, wo) if weights.ndim == 3 else (ho, wo, padded_shape[2])
     out = np.empty(shape, np.float32)
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        if should_stop is not None and should_stop():
-            raise Cancelled("filtering was cancelled")
+        check_stop(should_stop, "filtering")
         rows = slice(start * stride, (stop - 1) * stride + kh)
         slab = pad_image(prep.image, prep.amounts, padding, rows=rows)
         out[start:stop] = _fastpaths.correlate_valid(slab, weights, stride, method)
@@ -247,12 +246,20 @@ def explain_pixel(image, kernel, row: int, col: int, *, padding="zero", pad_widt
 
 def to_grey(image) -> np.ndarray:
     """(H, W) float32: the image itself if grey, else its luma 0.299 R + 0.587 G + 0.114 B."""
-    image3 = as_float_image(image)
+    return _grey(as_float_image(image))
+
+
+def _grey(image3: np.ndarray) -> np.ndarray:
+    """(H, W) float32 of a float32 (H, W, C) image: channel 0, the mean of two, or the luma."""
     if image3.shape[2] == 1:
         return image3[:, :, 0]
     if image3.shape[2] < 3:
         return image3.mean(axis=2, dtype=np.float32)
-    return np.tensordot(image3[:, :, :3], LUMA, axes=([2], [0])).astype(np.float32)
+    # Pixel by pixel (not a matrix product), so that a strip gives the same values as the whole.
+    grey = image3[:, :, 0] * LUMA[0]
+    grey += image3[:, :, 1] * LUMA[1]
+    grey += image3[:, :, 2] * LUMA[2]
+    return grey
 
 
 def gradients(image, *, padding: str = "edge", progress=None,
@@ -278,7 +285,33 @@ def sobel(image, *, padding: str = "edge", progress=None,
     """(magnitude sqrt(gx^2 + gy^2), angle atan2(gy, gx) in radians), float32 (H, W) each.
 
     angle 0 points right (+x); positive angles point down (+y, image rows), range (-pi, pi].
-    progress / should_stop work as in `apply_kernel`.
+    Works in strips of output rows (grey, gx, gy, magnitude and angle of one strip at a time):
+    with `progress(fraction)` or `should_stop()` given, each strip is short and `Cancelled` is
+    raised when `should_stop()` returns True.
     """
-    gx, gy = gradients(image, padding=padding, progress=progress, should_stop=should_stop)
-    return np.hypot(gx, gy).astype(np.float32), np.arctan2(gy, gx).astype(np.float32)
+    image3 = check_image(image)
+    wx, wy = (kernel.values.astype(np.float32) for kernel in (sobel_x(), sobel_y()))
+    amounts = pad_amounts((3, 3), padding)
+    ho, wo = output_size(image3.shape[:2], (3, 3), padding=padding)
+    padded_shape = (image3.shape[0] + amounts[0] + amounts[1],
+                    image3.shape[1] + amounts[2] + amounts[3], 1)
+    method = _fastpaths.choose_method(wx, (ho, wo, 1), 1)
+    strips = 1
+    if progress is not None or should_stop is not None:
+        total_ns = 2 * _fastpaths.estimate_ns(method, wx, padded_shape)
+        total_ns += padded_shape[0] * padded_shape[1] * (image3.shape[2] + 8) * _PAD_NS_PER_VALUE
+        strips = max(1, min(ho, math.ceil(total_ns / _STRIP_NS)))
+    bounds = np.linspace(0, ho, strips + 1).astype(int)
+    magnitude = np.empty((ho, wo), np.float32)
+    angle = np.empty((ho, wo), np.float32)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        check_stop(should_stop, "filtering")
+        slab = pad_image(image3, amounts, padding, rows=slice(start, stop + 2))
+        grey = _grey(slab)[:, :, None]
+        gx = _fastpaths.correlate_valid(grey, wx, 1, method)[:, :, 0]
+        gy = _fastpaths.correlate_valid(grey, wy, 1, method)[:, :, 0]
+        magnitude[start:stop] = np.hypot(gx, gy)
+        angle[start:stop] = np.arctan2(gy, gx)
+        if progress is not None:
+            progress(float(stop) / ho)
+    return magnitude, angle

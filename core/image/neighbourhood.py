@@ -11,7 +11,7 @@ import scipy.ndimage
 
 from core.image._padding import check_image, check_stride, output_size, pad_amounts, pad_image
 from core.image.kernels import MAX_KERNEL_SIZE
-from core.jobs import Cancelled
+from core.jobs import check_stop
 
 _STRIP_WORK = 5e6
 """Window cells visited per strip when working in strips (~10-20 ms)."""
@@ -52,8 +52,7 @@ def neighbourhood(image, size, function: str, *, padding: str = "edge", pad_widt
         work = padded_width * image3.shape[2] * cells
         rows_per_strip = max(1, int(_STRIP_WORK // (work * stride)))
         for start in range(0, out_h, rows_per_strip):
-            if should_stop is not None and should_stop():
-                raise Cancelled("filtering was cancelled")
+            check_stop(should_stop, "filtering")
             stop = min(out_h, start + rows_per_strip)
             rows = slice(start * stride, (stop - 1) * stride + kh)
             slab = pad_image(image3, amounts, padding, rows=rows)

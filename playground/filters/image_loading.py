@@ -7,12 +7,11 @@ naming the file and what to do, never as an exception in the GUI.
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QSettings, QSize, Qt, QThreadPool, QUrl, Signal
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 
 from core.files.images import (
@@ -22,8 +21,11 @@ from core.files.images import (
     image_size,
     is_grey,
     read_image,
+    read_preview,
 )
+from core.jobs import check_stop
 from core.resources import sample_images
+from playground.widgets.background import BackgroundTask, stop_tasks
 
 LARGE_PIXELS = 4_200_000
 """Above this many pixels a file is read on a worker thread, with a preview first."""
@@ -35,43 +37,13 @@ RECENT_KEY = "filters/recentFiles"
 MAX_RECENT = 8
 
 
-class _LoadRelay(QObject):
-    preview = Signal(int, object, str)
-    full = Signal(int, object, str)
-    failed = Signal(int, str)
-
-
-class _LoadJob(QRunnable):
-    def __init__(self, generation: int, path: Path, max_pixels: int, relay: _LoadRelay,
-                 stop: threading.Event) -> None:
-        super().__init__()
-        self._generation, self._path, self._max_pixels = generation, path, max_pixels
-        self._relay, self._stop = relay, stop
-
-    def run(self) -> None:
-        try:
-            preview = _read_preview(self._path)
-            if self._stop.is_set():
-                return
-            self._relay.preview.emit(self._generation, preview, str(self._path))
-            image = read_image(self._path, max_pixels=self._max_pixels)
-        except ImageReadError as error:
-            self._relay.failed.emit(self._generation, str(error))
-            return
-        except (OSError, ValueError) as error:
-            self._relay.failed.emit(self._generation, f"{self._path}: {error}")
-            return
-        if not self._stop.is_set():
-            self._relay.full.emit(self._generation, image, str(self._path))
-
-
-def _read_preview(path: Path) -> np.ndarray:
-    """A quick, smaller version of the image: uint8 (h, w) or (h, w, 3)."""
-    with Image.open(path) as img:
-        img.draft("RGB" if img.mode not in ("L", "1") else "L", (PREVIEW_SIDE, PREVIEW_SIDE))
-        img.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
-        img = img.convert("L" if img.mode in ("L", "1", "I;16", "I", "F") else "RGB")
-        return np.asarray(img, dtype=np.uint8).copy()
+def load_large_image(path: Path, max_pixels: int, progress, should_stop) -> np.ndarray:
+    """A job for a `BackgroundTask`: `progress(preview)` with a quick version of the image at
+    screen resolution, then the full image; `core.jobs.Cancelled` when stopped in between."""
+    preview = read_preview(path, PREVIEW_SIDE, max_pixels=max_pixels)
+    check_stop(should_stop, f"reading {path}")
+    progress(preview)
+    return read_image(path, max_pixels=max_pixels, should_stop=should_stop)
 
 
 class ImageLoader(QObject):
@@ -85,14 +57,7 @@ class ImageLoader(QObject):
         super().__init__(parent)
         self.max_pixels = MAX_PIXELS
         self.settings = settings if settings is not None else QSettings()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._relay = _LoadRelay(self)
-        self._relay.preview.connect(self._on_preview)
-        self._relay.full.connect(self._on_full)
-        self._relay.failed.connect(self._on_failed)
-        self._generation = 0
-        self._stop = threading.Event()
+        self._task: BackgroundTask | None = None
         self.loading = False
 
     def open_path(self, path: str | Path) -> bool:
@@ -114,11 +79,14 @@ class ImageLoader(QObject):
             self.add_recent(path)
             self.image_loaded.emit(image, path.name, False)
             return True
-        self._generation += 1
-        self._stop = threading.Event()
+        task = BackgroundTask(partial(load_large_image, path, self.max_pixels),
+                              name="image loading", parent=self)
+        task.progressed.connect(lambda values: self._on_preview(values[0], path))
+        task.finished.connect(lambda image: self._on_full(image, path))
+        task.failed.connect(lambda error: self._on_failed(error, path))
+        self._task = task
         self._set_loading(True)
-        self._pool.start(_LoadJob(self._generation, path, self.max_pixels, self._relay,
-                                  self._stop))
+        task.start()
         return True
 
     def open_array(self, image: np.ndarray, name: str) -> bool:
@@ -142,8 +110,9 @@ class ImageLoader(QObject):
         return self.open_array(qimage_to_array(qimage), "pasted image")
 
     def shutdown(self) -> None:
+        """Stop reading and wait for the threads (the window is closing)."""
         self._cancel_running()
-        self._pool.waitForDone(5000)
+        stop_tasks(self)
 
     # ---- recent files --------------------------------------------------------------------
     def recent_files(self) -> list[str]:
@@ -166,8 +135,10 @@ class ImageLoader(QObject):
         return False
 
     def _cancel_running(self) -> None:
-        self._stop.set()
-        self._generation += 1
+        """The newest request wins: an older read stops and reports nothing more."""
+        if self._task is not None:
+            self._task.discard()
+            self._task = None
         self._set_loading(False)
 
     def _set_loading(self, loading: bool) -> None:
@@ -175,20 +146,17 @@ class ImageLoader(QObject):
             self.loading = loading
             self.busy_changed.emit(loading)
 
-    def _on_preview(self, generation: int, image: np.ndarray, path: str) -> None:
-        if generation == self._generation:
-            self.image_loaded.emit(image, Path(path).name, True)
+    def _on_preview(self, image: np.ndarray, path: Path) -> None:
+        self.image_loaded.emit(image, path.name, True)
 
-    def _on_full(self, generation: int, image: np.ndarray, path: str) -> None:
-        if generation == self._generation:
-            self._set_loading(False)
-            self.add_recent(path)
-            self.image_loaded.emit(image, Path(path).name, False)
+    def _on_full(self, image: np.ndarray, path: Path) -> None:
+        self._cancel_running()  # nothing is left to cancel: this lets the task go
+        self.add_recent(path)
+        self.image_loaded.emit(image, path.name, False)
 
-    def _on_failed(self, generation: int, text: str) -> None:
-        if generation == self._generation:
-            self._set_loading(False)
-            self.failed.emit(text)
+    def _on_failed(self, error: Exception, path: Path) -> None:
+        self._cancel_running()
+        self.failed.emit(str(error) if isinstance(error, ImageReadError) else f"{path}: {error}")
 
 
 def image_paths_from_urls(urls: list[QUrl]) -> list[str]:

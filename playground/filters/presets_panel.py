@@ -1,6 +1,6 @@
 """Preset kernels with small previews of their effect, their parameters, Sobel views, user kernels.
 
-Previews (presets and the user's kernels) are computed off the GUI thread (a `FilterRunner`) on a
+Previews (presets and the user's kernels) are computed off the GUI thread (a `LatestJobRunner`) on a
 thumbnail of the current image. Parameter controls are generated from each preset's declared
 parameters (slider + spin box). User kernels are JSON files in a folder under
 QStandardPaths.AppDataLocation, listed after the built-in presets.
@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from core.image.filtering import angle_legend
 from core.image.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
-from playground.filters.filter_worker import FilterRunner
 from playground.filters.image_loading import array_to_qimage
 from playground.filters.kernel_document import MAX_SIZE, KernelDocument
 from playground.filters.kernel_list import KernelList
@@ -44,6 +43,7 @@ from playground.filters.kernel_previews import (
     compute_previews,
     preview_icon,
 )
+from playground.widgets.background import LatestJobRunner
 from playground.widgets.slider_spin import SliderSpin
 from playground.widgets.undo_keys import pass_undo_keys
 from playground.widgets.user_kernels import section_header, user_kernel_folder
@@ -94,7 +94,7 @@ class PresetsPanel(QWidget):
         self._parameter_preset: str | None = None
         self.previews: dict[str, np.ndarray] = {}
         self._thumbnail: np.ndarray | None = None
-        self._preview_runner = FilterRunner(self)
+        self._preview_runner = LatestJobRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
         self.list = KernelList()

@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.filters.columns import ColumnSplitter, scrolling
-from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
-from playground.filters.filter_jobs import (
+from core.image.requests import (
     PER_CHANNEL_SWITCH,
     FilterOutput,
     FilterRequest,
@@ -34,7 +32,8 @@ from playground.filters.filter_jobs import (
     run_filter,
     subsample_step,
 )
-from playground.filters.filter_worker import FilterRunner
+from playground.filters.columns import ColumnSplitter, scrolling
+from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
 from playground.filters.geometry_panel import SOBEL_VIEWS, Geometry, GeometryPanel
 from playground.filters.image_loading import ImageLoader
 from playground.filters.image_views import ImagePair, ResultPlacement
@@ -46,6 +45,7 @@ from playground.filters.result_scale import SignedScale, scale_note
 from playground.filters.studio_files import StudioFiles
 from playground.filters.worked_example import WorkedExample
 from playground.widgets.action_message_bar import ActionMessageBar
+from playground.widgets.background import LatestJobRunner
 from playground.widgets.undo_keys import pass_undo_keys
 
 PROGRESS_DELAY_MS = 150
@@ -77,7 +77,7 @@ class FilterStudio(QWidget):
         self.output: FilterOutput | None = None
         self._sized = False
         self.document = KernelDocument(self)
-        self.runner = FilterRunner(self)
+        self.runner = LatestJobRunner(self)
         self.loader = ImageLoader(self, settings)
         self.files = StudioFiles(self)
 

@@ -42,7 +42,7 @@ from playground.training.files_box import NetworkFilesBox, default_file_name
 from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.hyper_panel import HyperPanel
 from playground.training.results_view import ResultsView
-from playground.training.training_worker import TrainingThread, TrainingWorker
+from playground.training.training_worker import TrainingWorker
 from playground.training.try_it import TryItPanel
 from playground.widgets.messages import show_error
 
@@ -75,7 +75,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.model_saved = True  # False once training changed the weights since a save
         self.shadow = None  # the views' private copy
         self.history = None
-        self.run_thread: TrainingThread | None = None
+        self.worker: TrainingWorker | None = None  # the current or last run
         self.runs: list[RunData] = []
         self.last_error = ""
         self._config: Recipe | None = None
@@ -229,7 +229,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
 
     # ------------------------------------------------------------------------------ control
     def is_training(self) -> bool:
-        return self.run_thread is not None and self.run_thread.is_running()
+        return self.worker is not None and self.worker.is_running()
 
     def start(self) -> bool:
         """Start (or continue) training with the current settings; False with a message when it
@@ -263,13 +263,16 @@ class TrainingDashboard(DashboardFiles, QWidget):
         worker.snapshot_ready.connect(self._on_snapshot)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        self.run_thread = TrainingThread(worker, self)
+        if self.worker is not None:
+            self.worker.discard()
+        worker.setParent(self)
+        self.worker = worker
         self.last_error = ""
         self._started_at = time.monotonic()
         self.controls.set_state("running")
         self.controls.show_progress(0, 1, "Starting… " + note)
         self._set_editing_enabled(False)
-        self.run_thread.start()
+        self.worker.start()
         self._show_network()
         self._drain_timer.start()
         self.training_started.emit()
@@ -304,19 +307,19 @@ class TrainingDashboard(DashboardFiles, QWidget):
 
     def pause(self) -> None:
         if self.is_training() and self.controls.state == "running":
-            self.run_thread.worker.pause()
+            self.worker.pause()
             self.controls.set_state("paused")
             self.controls.readout.setText("Paused. " + self.controls.readout.text())
 
     def resume(self) -> None:
         if self.is_training() and self.controls.state == "paused":
-            self.run_thread.worker.resume()
+            self.worker.resume()
             self.controls.set_state("running")
 
     def stop(self) -> None:
         """Stop after the current batch; the weights learned so far are kept."""
         if self.is_training():
-            self.run_thread.worker.stop()
+            self.worker.stop()
             self.controls.set_state("stopping")
             self.controls.readout.setText("Stopping after this batch…")
 
@@ -341,9 +344,9 @@ class TrainingDashboard(DashboardFiles, QWidget):
         """Stop training and loading and wait for their threads (the window is closing)."""
         self._drain_timer.stop()
         self.dataset_panel.shutdown()
-        if self.run_thread is None:
+        if self.worker is None:
             return True
-        ended = self.run_thread.stop_and_wait(timeout_ms)
+        ended = self.worker.stop_and_wait(timeout_ms)
         return ended
 
     def _set_editing_enabled(self, enabled: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.training.image_grid import ImageGrid, to_display
-from playground.training.training_worker import keep_until_finished
+from playground.widgets.background import BackgroundTask
 
 # Source key -> (label, needs a folder)
 SOURCES = {
@@ -33,41 +33,22 @@ SOURCES = {
 SAMPLE_COUNT = 16
 
 
-class LoadWorker(QObject):
-    """Calls `core.data.sources.load_dataset` in a worker thread; cancellable between files."""
+def loading_task(source: str, options: dict, parent: QObject) -> BackgroundTask:
+    """A task that loads `source` with `core.data.sources.load_dataset(source, **options)`:
+    progress (done, total), result (train, test), cancellable between files."""
 
-    progress = Signal(int, int)
-    loaded = Signal(object, object)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, source: str, options: dict) -> None:
-        super().__init__()
-        self.source = source
-        self.options = options
-        self._stop = False
-
-    def stop(self) -> None:
-        self._stop = True
-
-    @Slot()
-    def run(self) -> None:
+    def job(progress, should_stop):
         from core.data.sources import load_dataset
-        from core.jobs import Cancelled
 
-        try:
-            train, test = load_dataset(
-                self.source, progress=self.progress.emit, should_stop=lambda: self._stop,
-                **self.options,
-            )
-        except Cancelled:
-            self.cancelled.emit()
-        except (ValueError, OSError) as error:
-            self.failed.emit(str(error))
-        except Exception as error:  # any other failure is reported, never raised into Qt
-            self.failed.emit(traceback.format_exception_only(type(error), error)[-1].strip())
-        else:
-            self.loaded.emit(train, test)
+        return load_dataset(source, progress=progress, should_stop=should_stop, **options)
+
+    return BackgroundTask(job, name="dataset loading", parent=parent)
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValueError | OSError):
+        return str(error)
+    return traceback.format_exception_only(type(error), error)[-1].strip()
 
 
 class DatasetPanel(QGroupBox):
@@ -82,8 +63,7 @@ class DatasetPanel(QGroupBox):
         self.setObjectName("datasetPanel")
         self.train = None
         self.test = None
-        self._thread: QThread | None = None
-        self._worker: LoadWorker | None = None
+        self._worker: BackgroundTask | None = None
         self._loading = False
         self._loaded_choice: tuple[str, str] | None = None  # (source key, folder) of train
         self._loading_choice: tuple[str, str] = ("", "")
@@ -164,26 +144,20 @@ class DatasetPanel(QGroupBox):
         from core.data.options import data_options
 
         options = data_options(source, self.network()) if self.network is not None else {}
-        self._worker = LoadWorker(source, options)
-        self._thread = QThread()
-        self._thread.setObjectName("dataset loading")
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        direct = Qt.ConnectionType.DirectConnection
-        for signal in (self._worker.loaded, self._worker.failed, self._worker.cancelled):
-            signal.connect(self._thread.quit, direct)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.loaded.connect(self._on_loaded)
-        self._worker.failed.connect(self._on_failed)
+        if self._worker is not None:
+            self._worker.discard()  # the last load, ended
+        self._worker = loading_task(source, options, self)
+        self._worker.progressed.connect(lambda values: self._on_progress(*values))
+        self._worker.finished.connect(lambda result: self._on_loaded(*result))
+        self._worker.failed.connect(lambda error: self._on_failed(_error_text(error)))
         self._worker.cancelled.connect(self._on_cancelled)
-        keep_until_finished(self._thread, self._worker)
         self._loading = True
         self.load_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText(f"Loading {source}…")
-        self._thread.start()
+        self._worker.start()
         return True
 
     def cancel(self) -> None:
@@ -192,13 +166,15 @@ class DatasetPanel(QGroupBox):
 
     def shutdown(self) -> None:
         """Cancel a running load and wait for its thread (window closing)."""
-        if self._thread is not None and self._thread.isRunning():
-            self._worker.stop()
-            self._thread.wait(30000)
+        if self._worker is not None:
+            self._worker.stop_and_wait()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Shown as a window of its own: stop and wait for the loading before closing."""
+        self.shutdown()
+        super().closeEvent(event)
 
     def _finish(self) -> None:
-        # The worker has emitted its last signal and quit its thread: this wait is short.
-        self._thread.wait(30000)
         self._loading = False
         self.load_button.setEnabled(True)
         self.cancel_button.setEnabled(False)

@@ -71,3 +71,36 @@ def test_cancel_keeps_the_previous_result(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not studio.runner.busy, timeout=30_000)
     assert studio.output is first
     assert "cancelled" in studio.messages.text()
+
+
+def test_a_4096_median_is_cancelled_not_finished(qtbot, tmp_path, monkeypatch):
+    import playground.filters.studio as studio_module
+    from core.image.requests import run_filter
+    from core.jobs import Cancelled
+
+    outcomes = []
+
+    def recording_run(request, progress, should_stop):
+        try:
+            output = run_filter(request, progress, should_stop)
+        except Cancelled:
+            outcomes.append((request.function, "cancelled"))
+            raise
+        outcomes.append((request.function, "finished"))
+        return output
+
+    monkeypatch.setattr(studio_module, "run_filter", recording_run)
+    studio = make_studio(qtbot, tmp_path)
+    image = np.random.default_rng(4).integers(0, 256, (4096, 4096, 3), dtype=np.uint8)
+    studio.set_image(image, "big")
+    first = wait_result(qtbot, studio, timeout=60_000)
+    studio.document.resize(7, 7)
+    wait_result(qtbot, studio, timeout=60_000)
+    shown = studio.output
+    combo = studio.geometry_panel.function_combo
+    combo.setCurrentIndex(combo.findData("median"))
+    qtbot.waitUntil(lambda: studio.cancel_button.isVisible(), timeout=10_000)
+    qtbot.mouseClick(studio.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not studio.runner.busy, timeout=60_000)
+    assert outcomes[-1] == ("median", "cancelled")
+    assert studio.output is shown and shown is not first

@@ -161,3 +161,20 @@ def test_large_image_shows_preview_then_full(qtbot, window, tmp_path):
     np.testing.assert_array_equal(studio.image, image)
     wait_result(qtbot, studio, timeout=20000)
     assert studio.output.raw.shape == image.shape
+
+
+def test_a_newer_image_wins_over_a_large_one_still_loading(qtbot, window, tmp_path):
+    from playground.widgets.background import BackgroundTask
+
+    studio = window.filter_studio
+    side = int(LARGE_PIXELS ** 0.5) + 16
+    large, small = tmp_path / "large.png", tmp_path / "small.png"
+    write_image(large, np.full((side, side), 90, np.uint8))
+    write_image(small, np.full((20, 30), 200, np.uint8))
+    names = []
+    studio.loader.image_loaded.connect(lambda array, name, preview: names.append(name))
+    assert window.open_image(str(large)) and studio.loader.loading
+    assert window.open_image(str(small)) and not studio.loader.loading
+    # The large read is stopped; once its thread has ended it can report nothing any more.
+    qtbot.waitUntil(lambda: not studio.loader.findChildren(BackgroundTask), timeout=20000)
+    assert names == ["small.png"] and studio.image.shape == (20, 30)

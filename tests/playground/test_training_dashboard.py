@@ -32,7 +32,7 @@ def _click(qtbot, button):
 
 
 def _wait_batches(qtbot, board, count):
-    qtbot.waitUntil(lambda: len(board.run_thread.worker.trainer.history.batches) >= count,
+    qtbot.waitUntil(lambda: len(board.worker.trainer.history.batches) >= count,
                     timeout=WAIT_MS)
 
 
@@ -135,7 +135,7 @@ def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
     board.start()
     _wait_batches(qtbot, board, 3)
     _click(qtbot, board.controls.pause_button)
-    trainer = board.run_thread.worker.trainer
+    trainer = board.worker.trainer
     qtbot.waitUntil(lambda: trainer.is_held, timeout=WAIT_MS)
     paused_at = len(trainer.history.batches)
     qtbot.wait(300)
@@ -180,7 +180,7 @@ def test_closing_the_window_mid_training_ends_the_worker(qtbot):
     _configure(dashboard, epochs=20, train=0, test=0)
     dashboard.start()
     _wait_batches(qtbot, dashboard, 2)
-    thread = dashboard.run_thread.thread
+    thread = dashboard.worker.task.worker_thread
     began = time.monotonic()
     dashboard.close()
     assert time.monotonic() - began < 10
@@ -206,14 +206,14 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     gc.collect()  # what earlier tests left behind is not this window's to sweep up
     redraw_times = []
     board.views_updated.connect(lambda: redraw_times.append(time.perf_counter()))
-    batches_before = len(board.run_thread.worker.trainer.history.batches)
+    batches_before = len(board.worker.trainer.history.batches)
     started = last[0] = time.perf_counter()
     timer.start()
     qtbot.wait(3000)
     timer.stop()
     ended = time.perf_counter()
     assert board.is_training()
-    batches = len(board.run_thread.worker.trainer.history.batches) - batches_before
+    batches = len(board.worker.trainer.history.batches) - batches_before
     board.stop()
     assert len(gaps) > 50
     redraws = [t for t in redraw_times if t <= ended]

@@ -113,7 +113,7 @@ def test_stop_mid_epoch_agrees_with_results_and_an_opened_model_says_so(board, q
                                                                        screenshot_dir):
     _small_run(board, epochs=3, train=640, test=100)  # 10 batches an epoch
     board.start()
-    qtbot.waitUntil(lambda: len(board.run_thread.worker.trainer.history.batches) >= 12,
+    qtbot.waitUntil(lambda: len(board.worker.trainer.history.batches) >= 12,
                     timeout=WAIT_MS)
     with qtbot.waitSignal(board.training_finished, timeout=WAIT_MS) as finished:
         qtbot.mouseClick(board.controls.stop_button, Qt.MouseButton.LeftButton)

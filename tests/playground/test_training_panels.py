@@ -169,8 +169,8 @@ def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
 
     before = blas_threads()
     worker = TrainingWorker(lambda **callbacks: RecordingTrainer(), Model())
-    with qtbot.waitSignal(worker.finished, timeout=10_000):
-        worker.run()
+    with qtbot.waitSignals([worker.finished, worker.ended], timeout=10_000):
+        worker.start()
     assert before, "no BLAS library found to limit"
     assert seen and len(seen[0]) == len(before) and all(count == 1 for count in seen[0])
     assert blas_threads() == before

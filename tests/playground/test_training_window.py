@@ -62,9 +62,9 @@ def test_closing_the_main_window_mid_training(main_window, qtbot):
     qtbot.waitUntil(lambda: training.dataset_panel.train is not None, timeout=WAIT_MS)
     _small_run(training, epochs=50, train=0, test=0)
     assert training.start()
-    qtbot.waitUntil(lambda: len(training.run_thread.worker.trainer.history.batches) >= 2,
+    qtbot.waitUntil(lambda: len(training.worker.trainer.history.batches) >= 2,
                     timeout=WAIT_MS)
-    thread = training.run_thread.thread
+    thread = training.worker.task.worker_thread
     began = time.monotonic()
     main_window.close()
     assert time.monotonic() - began < 10

@@ -1,8 +1,9 @@
-"""What one filtering run computes, as a plain function of its request (runs on a worker thread).
+"""What one filter-studio run computes, as a plain function of its request (a background job).
 
-`run_filter(request, progress, should_stop)` calls `core` (apply_kernel, neighbourhood or sobel)
-and prepares what the views show: the raw float32 result, a uint8 display image at full
-resolution (for saving and copying) and a possibly subsampled one for the screen.
+`run_filter(request, progress, should_stop)` calls `apply_kernel`, `neighbourhood` or `sobel`
+(all three report `progress(fraction)` and stop with `core.jobs.Cancelled`) and prepares what the
+views show: the raw float32 result, a uint8 display image at full resolution (for saving and
+copying) and a possibly subsampled one for the screen.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from core.image.filtering import (
     sobel,
 )
 from core.image.kernels import Kernel
-from core.jobs import Cancelled
+from core.jobs import check_stop
 
 DISPLAY_MAX = 2048
 """Longest side drawn on screen; bigger results are subsampled for display only."""
@@ -116,8 +117,7 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
     kh, kw = kernel.values.shape[:2]
     stride = request.stride
     if request.view in ("magnitude", "angle"):
-        magnitude, angle = sobel(image)
-        progress(0.9)
+        magnitude, angle = sobel(image, progress=progress, should_stop=should_stop)
         if request.view == "magnitude":
             raw, magnitude = magnitude, None
             title = "Sobel magnitude √(Gx²+Gy²)"
@@ -134,14 +134,14 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
             kind = "convolution" if request.mode == "convolve" else "correlation"
             title = f"{kernel.name} ({kind})"
         else:
-            raw = neighbourhood(image, (kh, kw), request.function, **options)
+            raw = neighbourhood(image, (kh, kw), request.function, progress=progress,
+                                should_stop=should_stop, **options)
             title = f"{request.function} of {kh}x{kw} neighbourhood"
         magnitude = None
         top, _, left, _ = pad_amounts((kh, kw), request.padding, request.pad_width)
         y0 = kh / 2 - top - stride / 2
         x0 = kw / 2 - left - stride / 2
-    if should_stop():
-        raise Cancelled("superseded")
+    check_stop(should_stop, "filtering")
     # The screen shows every step-th pixel of a big result (scaled on that subsample).
     step = subsample_step(raw.shape)
     shown_magnitude = None if magnitude is None else magnitude[::step, ::step]
