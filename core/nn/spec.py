@@ -1,5 +1,5 @@
 """The network spec: read, validate, analyse, normalise and compare (fitting to a data set:
-`core.nn.spec_fit`).
+`core.train.fitting`).
 
 A spec is `{"name", "input_shape": [C, H, W] or [F], "classes" (optional), "layers": [{"class":
 ..., "config": {...}, "init": {...} (optional)}, ...]}` (see docs/ARCHITECTURE.md). Everything

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.nn.losses import SoftmaxCrossEntropy
 from core.nn.model import Sequential
-from core.nn.spec_fit import network_difference as spec_difference
+from core.train.fitting import network_difference as spec_difference
 from core.train.recipe import (
     Recipe,
     make_augment,

@@ -302,10 +302,10 @@ class NetworkDocument(QObject):
 
     def bind_dataset(self, channels: int, height: int, width: int, class_names) -> str:
         """Set the input to (channels, height, width) and the classes, in one undoable command;
-        the network follows the data as `core.nn.spec_fit.fit_to_data` says (the last block
+        the network follows the data as `core.train.fitting.fit_to_data` says (the last block
         with an outputs setting gets one output per class). Returns a sentence saying what
         changed."""
-        from core.nn.spec_fit import DataDescription, fit_to_data
+        from core.train.fitting import DataDescription, fit_to_data
 
         shape = _checked_shape([channels, height, width])
         names = [str(c) for c in class_names]

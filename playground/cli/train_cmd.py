@@ -98,11 +98,11 @@ def _read_network(path: Path):
 
 
 def _network_for(spec: dict, train, *, saved, seed: int):
-    """The network to train on `train` (see core.nn.spec_fit): a saved model as it is, refused
+    """The network to train on `train` (see core.train.fitting): a saved model as it is, refused
     when the data does not fit it; a new network follows the data (a note on stderr says how)."""
     from core.nn.model import Sequential
     from core.nn.spec import SpecError
-    from core.nn.spec_fit import fit_to_data
+    from core.train.fitting import fit_to_data
     from playground.cli import CommandError
 
     try:
@@ -117,9 +117,9 @@ def _network_for(spec: dict, train, *, saved, seed: int):
 
 def _load_data(args, spec: dict):
     from core.data.datasets import DatasetError
-    from core.data.options import data_options
     from core.data.sources import load_dataset
     from core.jobs import Cancelled
+    from core.train.fitting import data_options
     from playground.cli import CommandError
 
     options = data_options(args.data, spec)
@@ -152,7 +152,7 @@ def recipe_from_args(args, saved=None, data_options: dict | None = None):
 
 
 def _make_trainer(args, model, train, test, prefix, saved, spec: dict):
-    from core.data.options import data_options
+    from core.train.fitting import data_options
     from core.train.recipe import RecipeError
     from core.train.run_setup import build_trainer
     from playground.cli import CommandError

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.nn.spec_fit import fit_to_data
 from core.nn.templates import default_spec
 from core.train.bundle import Preprocessing
+from core.train.fitting import fit_to_data
 from core.train.recipe import Recipe, prepare_data
 from core.train.run_data import RunData
 from core.train.run_setup import build_trainer, model_for, network_difference

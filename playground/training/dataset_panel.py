@@ -141,7 +141,7 @@ class DatasetPanel(QGroupBox):
             self.status.setText("Choose a folder first (Browse…).")
             return False
         self._loading_choice = (self.source_box.currentData(), self.folder_edit.text())
-        from core.data.options import data_options
+        from core.train.fitting import data_options
 
         options = data_options(source, self.network()) if self.network is not None else {}
         if self._worker is not None:

@@ -20,10 +20,10 @@ from core.nn.spec import (
     same_network,
     write_spec,
 )
-from core.nn.spec_fit import DataDescription, fit_to_data, network_difference, outputs_block
 from core.nn.templates import default_spec, shipped_templates
 from core.resources import resource_path
 from core.train.bundle import load_bundle, save_bundle
+from core.train.fitting import DataDescription, fit_to_data, network_difference, outputs_block
 
 
 def example(name):

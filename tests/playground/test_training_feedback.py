@@ -10,9 +10,9 @@ from PySide6.QtGui import QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from core.nn.model import Sequential
-from core.nn.spec_fit import fit_to_data
 from core.nn.templates import default_spec
 from core.train.bundle import load_bundle, save_bundle
+from core.train.fitting import fit_to_data
 from core.train.history import History
 from core.train.recipe import Recipe
 from playground.app import make_application

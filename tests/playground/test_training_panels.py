@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from core.files.images import write_image
 from core.nn.model import Sequential
-from core.nn.spec_fit import fit_to_data
 from core.nn.templates import default_spec
+from core.train.fitting import fit_to_data
 from core.train.history import History
 from core.train.recipe import Recipe, make_optimizer, make_schedule
 from playground.app import make_application

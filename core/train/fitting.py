@@ -1,6 +1,8 @@
 """A network and a data set: the one rule that fits them, and whether training continues.
 
-A new network follows the data (input shape, classes, the outputs of the last block with an
+A source whose images can take several forms (an image folder's size, grey or colour, how many
+kinds of generated shapes) gives the form the network takes (`data_options`); then a new network
+follows the data (input shape, classes, the outputs of the last block with an
 `OUTPUTS_SETTING`); a trained network whose training continues is never changed and is refused
 when the data does not fit it. Both front ends (the command line and the app) use this module.
 Nothing here allocates weights.
@@ -12,6 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from core.data.shapes import DEFAULT_KINDS, SHAPE_KINDS
 from core.nn.layer import LAYERS
 from core.nn.spec import SpecError, analyse, check_spec, fill_inputs, first_error, normalise
 
@@ -129,3 +132,32 @@ def network_difference(spec: dict, trained: dict, data=None) -> str:
             return "blocks"
         return "input" if refitted["layers"] == theirs["layers"] else "blocks"
     return ""
+
+
+def data_options(source: str, network: dict) -> dict:
+    """Loader options (for `core.data.sources.load_dataset`) that make `source` give the images the
+    network (a spec) takes: its input (C, H, W) and, for generated shapes, one kind per output
+    (the spec's classes when they name shapes)."""
+
+    kind = str(source).split(":", 1)[0].strip().lower()
+    input_shape = network.get("input_shape") if isinstance(network, dict) else None
+    if not isinstance(input_shape, list | tuple) or len(input_shape) != 3:
+        return {}
+    channels, height, width = (int(s) for s in input_shape)
+    if kind == "folder":
+        return {"size": (height, width), "grey": channels == 1}
+    if kind == "cifar10":
+        return {"grey": channels == 1}
+    if kind != "shapes":
+        return {}
+    classes = network.get("classes")
+    if classes and all(c in SHAPE_KINDS for c in classes):
+        kinds = list(classes)
+    else:
+        try:
+            out = analyse(network)[-1].output_shape if network.get("layers") else None
+        except SpecError:
+            out = None
+        outputs = int(out[0]) if out is not None and len(out) == 1 else len(DEFAULT_KINDS)
+        kinds = list(DEFAULT_KINDS if outputs == len(DEFAULT_KINDS) else SHAPE_KINDS[:outputs])
+    return {"size": height, "colour": channels == 3, "kinds": kinds}

@@ -1,6 +1,6 @@
 """Which images a data source gives is read from the network it is loaded for."""
 
-from core.data.options import data_options
+from core.train.fitting import data_options
 
 
 def network(input_shape, outputs, classes=None):
