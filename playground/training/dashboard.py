@@ -3,6 +3,8 @@
 Data flows one way: spec -> model -> worker (Trainer.run on a QThread) -> queued event dicts ->
 a queue drained ~20 times a second by a QTimer -> plots and views. The views never touch the
 model being trained: they run a private copy loaded from the worker's weight snapshots.
+The views live in `training_views`, the run's events in `dashboard_events`, the files in
+`dashboard_files`.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ import copy
 import time
 from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QScrollArea,
-    QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,26 +28,17 @@ from core.train.recipe import Recipe, prepare_data
 from core.train.run_data import RunData
 from core.train.run_setup import build_trainer, model_for, network_difference
 from playground.training.builder_link import BuilderLink
-from playground.training.controls import (
-    TrainingControls,
-    divergence_text,
-    progress_text,
-)
-from playground.training.curves import CurvesPanel
+from playground.training.controls import TrainingControls
+from playground.training.dashboard_events import DashboardEvents
 from playground.training.dashboard_files import DashboardFiles
 from playground.training.dataset_panel import DatasetPanel
-from playground.training.feature_maps import FeatureMapsView
 from playground.training.files_box import NetworkFilesBox, default_file_name
-from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.hyper_panel import HyperPanel
-from playground.training.results_view import ResultsView
+from playground.training.training_views import TrainingViews
 from playground.training.training_worker import TrainingWorker
-from playground.training.try_it import TryItPanel
 from playground.widgets.messages import show_error
 
 DRAIN_MS = 50  # the views redraw at most 20 times a second
-FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
-PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
 
 
 CHANGED_TEXT = {
@@ -57,7 +47,7 @@ CHANGED_TEXT = {
 }
 
 
-class TrainingDashboard(DashboardFiles, QWidget):
+class TrainingDashboard(DashboardEvents, DashboardFiles, QWidget):
     """The tab. Public for other tabs and tests: `set_spec`, `start`, `pause`, `resume`, `stop`,
     `reset`, `save_model`, `open_model`, `shutdown`, and the signals below."""
 
@@ -73,7 +63,6 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.spec = default_spec()
         self.model = None  # the network trained (only touched here when no run is active)
         self.model_saved = True  # False once training changed the weights since a save
-        self.shadow = None  # the views' private copy
         self.history = None
         self.worker: TrainingWorker | None = None  # the current or last run
         self.runs: list[RunData] = []
@@ -84,7 +73,6 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self._test = None
         self._pending: dict = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
         self._started_at = 0.0
-        self._last_maps = 0.0
         self._last_progress = 0.0
         self.builder_link: BuilderLink | None = None
         self._start_when_loaded = False
@@ -128,27 +116,21 @@ class TrainingDashboard(DashboardFiles, QWidget):
         scroll.setMinimumWidth(345)
         scroll.setMaximumWidth(420)
 
-        self.curves = CurvesPanel()
-        self.filters_view = FiltersView(columns=8)
-        live = QSplitter(Qt.Orientation.Vertical)
-        live.addWidget(self.curves)
-        live.addWidget(self.filters_view)
-        live.setStretchFactor(0, 3)
-        live.setStretchFactor(1, 1)
-        self.feature_maps = FeatureMapsView()
-        self.results = ResultsView()
-        self.try_it = TryItPanel()
-        self.views = QTabWidget()
-        self.views.setObjectName("trainingViews")
-        self.views.addTab(live, "Curves and filters")
-        self.views.addTab(self.feature_maps, "Feature maps")
-        self.views.addTab(self.results, "Results")
-        self.views.addTab(self.try_it, "Try it")
-        self.views.currentChanged.connect(lambda _i: self._refresh_views(force=True))
+        self.views = TrainingViews()
+        self.curves = self.views.curves
+        self.filters_view = self.views.filters_view
+        self.feature_maps = self.views.feature_maps
+        self.results = self.views.results
+        self.try_it = self.views.try_it
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         layout.addWidget(self.views, 1)
+
+    @property
+    def shadow(self):
+        """The views' private copy of the trained model (None before a run)."""
+        return self.views.shadow
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Load the default data set the first time the tab is shown."""
@@ -191,11 +173,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
 
     def show_learned(self, index: int) -> None:
         """Show what block `index` learned: its filters (conv) or its feature maps."""
-        key = f"{index}.weight"
-        if self.filters_view.select_layer(key):
-            self.views.setCurrentIndex(0)
-        else:
-            self.views.setCurrentWidget(self.feature_maps)
+        self.views.show_learned(index)
 
     def _on_dataset_loaded(self, train, test) -> None:
         self.feature_maps.set_data(test.images, test.labels, test.class_names)
@@ -256,13 +234,7 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self._make_shadow(model)
         self.curves.reset(f"run {len(self.runs) + 1}", config.epochs)
         self._name_current_run(str(spec.get("name", "network")), train.name)
-        self._pending = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
-        worker.batch_done.connect(self._pending["batches"].append)
-        worker.epoch_done.connect(self._on_epoch_done)
-        worker.stats_ready.connect(self._pending["stats"].append)
-        worker.snapshot_ready.connect(self._on_snapshot)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
+        self._listen_to(worker)
         if self.worker is not None:
             self.worker.discard()
         worker.setParent(self)
@@ -293,17 +265,9 @@ class TrainingDashboard(DashboardFiles, QWidget):
         return False
 
     def _make_shadow(self, model) -> None:
-        self.shadow = copy.deepcopy(model)  # the views' private copy, weights and all
-        layers = conv_layers(self.shadow)
-        self.filters_view.set_layers(layers, self.shadow.spec())
-        self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
-        self.filters_view.set_weights(self.shadow.get_weights())
-        pre = self.preprocessing  # the model's, not the loaded data set's
-        self.feature_maps.set_model(self.shadow, pre.apply if pre is not None else None)
         train = self.dataset_panel.train
-        classes = self.shadow.classes or (train.class_names if train is not None else None)
-        mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
-        self.try_it.set_model(self.shadow, classes, mean, std)
+        self.views.set_model(model, self.preprocessing,
+                             train.class_names if train is not None else None)
 
     def pause(self) -> None:
         if self.is_training() and self.controls.state == "running":
@@ -328,14 +292,10 @@ class TrainingDashboard(DashboardFiles, QWidget):
         if self.is_training():
             return
         self.model = None
-        self.shadow = None
         self.history = None
         self.curves.reset("run")
         self._list_runs()
-        self.filters_view.clear("Reset: the filters of the next run appear when it starts.")
-        self.feature_maps.set_model(None)
-        self.try_it.set_model(None)
-        self.results.clear("Reset: the results of the next run appear when it ends.")
+        self.views.forget_model()
         self.controls.set_state("idle")
         self.controls.show_progress(0, 1, "Reset: Start trains fresh weights.")
         self._show_network()
@@ -353,100 +313,3 @@ class TrainingDashboard(DashboardFiles, QWidget):
         self.hyper_panel.setEnabled(enabled)
         self.dataset_panel.setEnabled(enabled)
         self.files_box.set_files_enabled(enabled)
-
-    # ------------------------------------------------------------------------------ events
-    def _on_epoch_done(self, event: dict) -> None:
-        self._pending["epochs"].append(event)
-        self.epoch_finished.emit(event)
-
-    def _on_snapshot(self, snapshot: dict) -> None:
-        self._pending["snapshot"] = snapshot
-
-    def drain(self) -> None:
-        """Apply the queued events to the plots and views (the ~20 Hz timer calls this)."""
-        pending = self._pending
-        batches, epochs, stats = pending["batches"][:], pending["epochs"][:], pending["stats"][:]
-        snapshot = pending["snapshot"]
-        del pending["batches"][:len(batches)]
-        del pending["epochs"][:len(epochs)]
-        del pending["stats"][:len(stats)]
-        pending["snapshot"] = None
-        if not (batches or epochs or stats or snapshot):
-            return
-        run = self.curves.run
-        for event in batches:
-            run.add_batch(event)
-        for event in epochs:
-            run.add_epoch(event)
-        for event in stats:
-            run.add_stats(event)
-        self.curves.refresh()
-        now = time.monotonic()
-        if (batches and self._config is not None and self.controls.state != "stopping"
-                and now - self._last_progress >= PROGRESS_SECONDS):
-            self._last_progress = now
-            elapsed = time.monotonic() - self._started_at
-            done, total, text = progress_text(batches[-1], self._config.epochs, elapsed)
-            if self.controls.state == "paused":
-                text = "Paused. " + text
-            self.controls.show_progress(done, total, text)
-        if snapshot is not None and self.shadow is not None:
-            self.shadow.set_weights(snapshot["weights"])
-            self.filters_view.set_weights(snapshot["weights"])
-            self._refresh_views()
-        self.views_updated.emit()
-
-    def _refresh_views(self, force: bool = False) -> None:
-        """Recompute the feature maps / drawing prediction if their tab is showing."""
-        if self.shadow is None:
-            return
-        current = self.views.currentWidget()
-        now = time.monotonic()
-        if not force and now - self._last_maps < FEATURE_MAP_SECONDS:
-            return
-        self._last_maps = now
-        if current is self.feature_maps:
-            self.feature_maps.refresh()
-        elif current is self.try_it:
-            self.try_it.update_prediction()
-
-    def _on_finished(self, result: dict) -> None:
-        self.drain()
-        self.curves.refresh(fit=True)
-        self._drain_timer.stop()
-        history = result["history"]
-        self.history = history
-        self.model_saved = False
-        if self.shadow is not None:
-            self.shadow.set_weights(result["weights"])
-            self.filters_view.set_weights(result["weights"])
-            self._refresh_views(force=True)
-        probabilities = result.get("probabilities")
-        test = self._test
-        current = None
-        if probabilities is not None and test is not None and len(test):
-            self.results.set_results(test.images, test.labels, probabilities,
-                                     test.class_names, test.mean, test.std)
-            current = float(np.mean(probabilities.argmax(axis=1) == test.labels))
-        self._offer_run(self.curves.run, history.stop_reason)
-        self.controls.set_state("finished")
-        self._set_editing_enabled(True)
-        self.controls.show_finished(history, self._config.epochs if self._config else 1, current)
-        self._ended_text = self.controls.readout.text()
-        if self.builder_link is not None:
-            self.builder_link.follow()  # the builder may have been edited during the run
-        self._show_network()
-        if history.stop_reason.startswith("diverged"):
-            rate = self._config.learning_rate if self._config else None
-            text = divergence_text(history.stop_reason, rate)
-            self.last_error = "Training " + text[0].lower() + text[1:]
-            show_error(self, "Training diverged", self.last_error)
-        self.training_finished.emit(result)
-
-    def _on_failed(self, message: str) -> None:
-        self._drain_timer.stop()
-        self.last_error = message
-        self.controls.set_state("finished" if self.model is not None else "idle")
-        self._set_editing_enabled(True)
-        self.controls.readout.setText(message)
-        show_error(self, "Training failed", message)

@@ -1,0 +1,98 @@
+"""The Training tab's views: curves and filters, feature maps, results and Try it, as tabs.
+
+The views never touch the model being trained: they run a private copy (the shadow), loaded
+from the worker's weight snapshots, and recompute the costly ones only when their tab shows.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+
+from playground.training.curves import CurvesPanel
+from playground.training.feature_maps import FeatureMapsView
+from playground.training.filters_view import FiltersView, conv_layers
+from playground.training.results_view import ResultsView
+from playground.training.try_it import TryItPanel
+
+FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
+
+
+class TrainingViews(QTabWidget):
+    """The view tabs and the shadow model they draw from (`shadow`, None before a run)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingViews")
+        self.shadow = None  # the views' private copy
+        self._last_maps = 0.0
+        self.curves = CurvesPanel()
+        self.filters_view = FiltersView(columns=8)
+        live = QSplitter(Qt.Orientation.Vertical)
+        live.addWidget(self.curves)
+        live.addWidget(self.filters_view)
+        live.setStretchFactor(0, 3)
+        live.setStretchFactor(1, 1)
+        self.feature_maps = FeatureMapsView()
+        self.results = ResultsView()
+        self.try_it = TryItPanel()
+        self.addTab(live, "Curves and filters")
+        self.addTab(self.feature_maps, "Feature maps")
+        self.addTab(self.results, "Results")
+        self.addTab(self.try_it, "Try it")
+        self.currentChanged.connect(lambda _i: self.refresh(force=True))
+
+    def set_model(self, model, preprocessing, classes: list[str] | None) -> None:
+        """Show a copy of `model`, its inputs prepared by `preprocessing` (a bundle's
+        `Preprocessing` or None); `classes` name its outputs when the model does not."""
+        self.shadow = copy.deepcopy(model)  # the views' private copy, weights and all
+        layers = conv_layers(self.shadow)
+        self.filters_view.set_layers(layers, self.shadow.spec())
+        self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
+        self.filters_view.set_weights(self.shadow.get_weights())
+        pre = preprocessing  # the model's, not the loaded data set's
+        self.feature_maps.set_model(self.shadow, pre.apply if pre is not None else None)
+        classes = self.shadow.classes or classes
+        mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
+        self.try_it.set_model(self.shadow, classes, mean, std)
+
+    def show_weights(self, weights: dict, *, force: bool = False) -> None:
+        """Load a snapshot of the trained weights into the shadow and redraw what shows."""
+        if self.shadow is None:
+            return
+        self.shadow.set_weights(weights)
+        self.filters_view.set_weights(weights)
+        self.refresh(force=force)
+
+    def refresh(self, force: bool = False) -> None:
+        """Recompute the feature maps / drawing prediction if their tab is showing."""
+        if self.shadow is None:
+            return
+        current = self.currentWidget()
+        now = time.monotonic()
+        if not force and now - self._last_maps < FEATURE_MAP_SECONDS:
+            return
+        self._last_maps = now
+        if current is self.feature_maps:
+            self.feature_maps.refresh()
+        elif current is self.try_it:
+            self.try_it.update_prediction()
+
+    def forget_model(self) -> None:
+        """Drop the shadow: filters, feature maps, Try it and results wait for the next run."""
+        self.shadow = None
+        self.filters_view.clear("Reset: the filters of the next run appear when it starts.")
+        self.feature_maps.set_model(None)
+        self.try_it.set_model(None)
+        self.results.clear("Reset: the results of the next run appear when it ends.")
+
+    def show_learned(self, index: int) -> None:
+        """Show what block `index` learned: its filters (conv) or its feature maps."""
+        key = f"{index}.weight"
+        if self.filters_view.select_layer(key):
+            self.setCurrentIndex(0)
+        else:
+            self.setCurrentWidget(self.feature_maps)
