@@ -1,8 +1,8 @@
 """Preset kernels with small previews of their effect, their parameters, Sobel views, user kernels.
 
 Previews (presets and the user's kernels) are computed off the GUI thread (a `LatestJobRunner`) on a
-thumbnail of the current image. Parameter controls are generated from each preset's declared
-parameters (slider + spin box). User kernels are JSON files in a folder under
+thumbnail of the current image. The chosen preset's parameters (`preset_parameters`) and the Sobel
+views (`sobel_view_box`) are boxes below the list. User kernels are JSON files in a folder under
 QStandardPaths.AppDataLocation, listed after the built-in presets.
 """
 
@@ -13,29 +13,19 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QButtonGroup,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidgetItem,
     QPushButton,
-    QRadioButton,
-    QStackedWidget,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from core.image.filtering import angle_legend
 from core.image.kernels import PRESETS, Kernel, load_kernel, make_preset, save_kernel
-from playground.filters.image_loading import array_to_qimage
-from playground.filters.kernel_document import MAX_SIZE, KernelDocument
+from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_list import KernelList
 from playground.filters.kernel_previews import (
     ICON_SIDE,
@@ -43,35 +33,16 @@ from playground.filters.kernel_previews import (
     compute_previews,
     preview_icon,
 )
+from playground.filters.preset_parameters import PresetParameters, preset_defaults
+from playground.filters.sobel_view_box import SobelViewBox
 from playground.widgets.background import LatestJobRunner
 from playground.widgets.slider_spin import SliderSpin
-from playground.widgets.undo_keys import pass_undo_keys
 from playground.widgets.user_kernels import section_header, user_kernel_folder
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 """A list item's key: the preset name, or the user kernel's file path (as the document's
 `source`)."""
-SOBEL_PRESETS = ("Sobel x", "Sobel y")
-SOBEL_VIEWS = {"gx": "Gx", "gy": "Gy", "magnitude": "Magnitude", "angle": "Angle"}
-_SIZE_PARAMETERS = ("size", "n", "length")
-PARAMETER_LABELS = {"n": "size", "angle_deg": "angle (°)"}
-"""Labels of preset parameters whose names are terse in `core.image.kernels` (Box blur's n is its
-size, as Gaussian's is)."""
-PARAMETER_DECIMALS = {"sigma": 8, "angle_deg": 2}
-"""Decimals of float parameters (default 3): sigma 0.84089642 from the notes can be typed."""
-SOBEL_NOTES = {
-    "kernel": "Gx and Gy are negative on one side of an edge: Show result is set to Absolute "
-              "value so that both sides show bright.",
-    "magnitude": "Computed at stride 1 with edge padding: the padding and stride settings "
-                 "apply to Gx and Gy.",
-}
-
-
-def preset_defaults(name: str) -> dict:
-    """The parameters a click on preset `name` uses (sizes limited to what the grid holds)."""
-    return {key: (min(default, MAX_SIZE) if key in _SIZE_PARAMETERS else default)
-            for key, (default, _low, _high) in PRESETS[name].parameters.items()}
 
 
 class PresetsPanel(QWidget):
@@ -90,8 +61,6 @@ class PresetsPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.folder = Path(folder) if folder is not None else user_kernel_folder()
-        self.parameter_controls: dict[str, SliderSpin] = {}
-        self._parameter_preset: str | None = None
         self.previews: dict[str, np.ndarray] = {}
         self._thumbnail: np.ndarray | None = None
         self._preview_runner = LatestJobRunner(self)
@@ -108,47 +77,13 @@ class PresetsPanel(QWidget):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setObjectName("presetDescription")
-        self.parameters_box = QGroupBox("Parameters")
-        self.parameters_form = QFormLayout(self.parameters_box)
-        # label above its control: the slider gets the panel's whole width
-        self.parameters_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        self.parameters_box.hide()
-
-        self.sobel_box = QGroupBox("Sobel view")
-        self.sobel_buttons = QButtonGroup(self)
-        sobel_row = QGridLayout()
-        self.sobel_radios: dict[str, QRadioButton] = {}
-        for index, (key, text) in enumerate(SOBEL_VIEWS.items()):
-            radio = QRadioButton(text)
-            radio.setObjectName(f"sobel_{key}")
-            self.sobel_radios[key] = radio
-            self.sobel_buttons.addButton(radio)
-            sobel_row.addWidget(radio, index // 2, index % 2)
-            radio.toggled.connect(lambda on, k=key: on and self._on_sobel_view(k))
-        self.legend = QLabel()
-        self.legend.setObjectName("angleLegend")
-        self.legend.setPixmap(QPixmap.fromImage(array_to_qimage(angle_legend(72))))
-        self.legend.setToolTip("Angle colours: hue = direction of the gradient (0° = pointing "
-                               "right, 90° = down); brightness = its magnitude")
-        self.legend_caption = QLabel("colour:\ndirection\n(→ 0°, ↓ 90°)\nbright:\nstrong edge")
-        self.sobel_note = QLabel(SOBEL_NOTES["kernel"])
-        self.sobel_note.setObjectName("sobelNote")
-        self.sobel_note.setWordWrap(True)
-        self.sobel_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        legend_page = QWidget()
-        legend_row = QHBoxLayout(legend_page)
-        legend_row.setContentsMargins(0, 0, 0, 0)
-        legend_row.addWidget(self.legend)
-        legend_row.addWidget(self.legend_caption, 1)
-        # The note (Gx, Gy, magnitude) and the angle's legend share one place as tall as the
-        # taller of them: the view buttons above never jump when the view changes.
-        self.sobel_detail = QStackedWidget()
-        self.sobel_detail.addWidget(self.sobel_note)
-        self.sobel_detail.addWidget(legend_page)
-        sobel_layout = QVBoxLayout(self.sobel_box)
-        sobel_layout.addLayout(sobel_row)
-        sobel_layout.addWidget(self.sobel_detail)
-        self.sobel_box.hide()
+        self.parameters_box = PresetParameters(document)
+        self.parameters_box.error.connect(self.error)
+        self.parameters_form = self.parameters_box.form
+        self.sobel_box = SobelViewBox(document)
+        # the Sobel box's parts, reachable from the panel
+        self.sobel_radios = self.sobel_box.radios
+        self.legend, self.sobel_note = self.sobel_box.legend, self.sobel_box.note
 
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("kernelNameEdit")
@@ -289,78 +224,22 @@ class PresetsPanel(QWidget):
         else:
             self.description.setText(f"<b>{document.name}</b>: edited by hand. Click a kernel "
                                      "above to start again from it.")
-        self._show_parameters(source if preset is not None else None, document.parameters)
-        is_sobel = preset is not None and source in SOBEL_PRESETS
-        self.sobel_box.setVisible(is_sobel)
-        if is_sobel:
-            key = document.view if document.view != "kernel" else (
-                "gx" if source == "Sobel x" else "gy")
-            with QSignalBlocker(self.sobel_radios[key]):
-                self.sobel_radios[key].setChecked(True)
-        self.sobel_note.setText(SOBEL_NOTES["kernel" if document.view == "kernel"
-                                            else "magnitude"])
-        self.sobel_detail.setCurrentIndex(1 if document.view == "angle" else 0)
+        listed_preset = source if preset is not None else None
+        self.parameters_box.show_preset(listed_preset, document.parameters)
+        self.sobel_box.follow(listed_preset)
 
-    # ---- parameters ----------------------------------------------------------------------
-    def _show_parameters(self, name: str | None, values: dict) -> None:
-        if name != self._parameter_preset:
-            self._build_parameters(name)
-        for key, control in self.parameter_controls.items():
-            if key in values:
-                control.set_value(values[key])
-
-    def _build_parameters(self, name: str | None) -> None:
-        while self.parameters_form.rowCount():
-            self.parameters_form.removeRow(0)
-        self.parameter_controls = {}
-        self._parameter_preset = name
-        parameters = PRESETS[name].parameters if name else {}
-        for key, (default, low, high) in parameters.items():
-            integer = isinstance(default, int)
-            if key in _SIZE_PARAMETERS:
-                high = min(high, MAX_SIZE)
-            log = not integer and low > 0 and high / low >= 20
-            control = SliderSpin(default, low, high, integer=integer, log=log,
-                                 decimals=PARAMETER_DECIMALS.get(key, 3))
-            control.setObjectName(f"param_{key}")
-            control.value_changed.connect(self._on_parameter_changed)
-            self.parameter_controls[key] = control
-            label = PARAMETER_LABELS.get(key, key) + (" (slider on a log scale)" if log else "")
-            self.parameters_form.addRow(label + ":", control)
-            pass_undo_keys(control)
-        self.parameters_box.setVisible(bool(parameters))
+    # ---- parameters and Sobel views -----------------------------------------------------
+    @property
+    def parameter_controls(self) -> dict[str, SliderSpin]:
+        """The chosen preset's controls by parameter name (empty without a preset)."""
+        return self.parameters_box.controls
 
     def parameters(self) -> dict[str, float]:
-        return {key: (int(c.value()) if c.integer else c.value())
-                for key, c in self.parameter_controls.items()}
-
-    def _on_parameter_changed(self, _value: float) -> None:
-        name = self._parameter_preset
-        if name is None:
-            return
-        parameters = self.parameters()
-        try:
-            kernel = make_preset(name, **parameters)
-            self.document.set_kernel(kernel.values, divisor=kernel.divisor,
-                                     offset=kernel.offset, name=name, source=name,
-                                     parameters=parameters,
-                                     merge_key=f"preset parameters: {name}")
-        except ValueError as error:
-            self.error.emit(str(error))
-
-    # ---- Sobel views ---------------------------------------------------------------------
-    def _on_sobel_view(self, key: str) -> None:
-        if key in ("gx", "gy"):
-            name = "Sobel x" if key == "gx" else "Sobel y"
-            kernel = make_preset(name)
-            self.document.set_kernel(kernel.values, divisor=kernel.divisor, name=name,
-                                     source=name)
-        else:
-            self.document.set_view(key)
+        return self.parameters_box.values()
 
     def choose_sobel_view(self, key: str) -> None:
         """Switch the Sobel view (gx, gy, magnitude, angle) as clicking its button would."""
-        self.sobel_radios[key].setChecked(True)
+        self.sobel_box.choose(key)
 
     # ---- saving --------------------------------------------------------------------------
     def save_current(self, kernel: Kernel) -> Path | None:

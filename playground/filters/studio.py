@@ -10,15 +10,12 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QProgressBar,
     QPushButton,
-    QSplitter,
     QStyle,
-    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,8 +29,11 @@ from core.image.requests import (
     run_filter,
     subsample_step,
 )
+from playground.filters.centre_column import CentreColumn
 from playground.filters.columns import ColumnSplitter, scrolling
-from playground.filters.explain import ExplainPanel, WindowOverlay, explain_request
+from playground.filters.explain import ExplainPanel, WindowOverlay
+from playground.filters.explain_mode import ExplainMode
+from playground.filters.filter_progress import FilterProgress
 from playground.filters.geometry_panel import SOBEL_VIEWS, Geometry, GeometryPanel
 from playground.filters.image_loading import ImageLoader
 from playground.filters.image_views import ImagePair, ResultPlacement
@@ -48,8 +48,6 @@ from playground.widgets.action_message_bar import ActionMessageBar
 from playground.widgets.background import LatestJobRunner
 from playground.widgets.undo_keys import pass_undo_keys
 
-PROGRESS_DELAY_MS = 150
-HOVER_EXPLAIN_MAX_PIXELS = 1_500_000
 THUMBNAIL_SIDE = 64
 RIGHT_PANEL_MIN_WIDTH = 300
 CENTRE_MIN_WIDTH = 440
@@ -91,17 +89,9 @@ class FilterStudio(QWidget):
         self.explain_panel = ExplainPanel()
         self.example = WorkedExample()
         self.overlay = WindowOverlay(self.views.original_box)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("filterProgress")
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.setFormat("filtering… %p%")
-        self.progress_bar.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop this computation (the last result stays)")
+        self.progress = FilterProgress(self.runner, self)
+        self.progress_bar, self.cancel_button = self.progress.bar, self.progress.cancel_button
         self.cancel_button.clicked.connect(self.cancel_filter)
-        self.cancel_button.hide()
-        self._progress_timer = QTimer(self, singleShot=True, interval=PROGRESS_DELAY_MS)
-        self._progress_timer.timeout.connect(self._show_progress)
         self._filter_timer = QTimer(self, singleShot=True, interval=0)
         self._filter_timer.timeout.connect(self.run_now)
 
@@ -112,9 +102,8 @@ class FilterStudio(QWidget):
         for action in (self.undo_action, self.redo_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
-        self.explain_action = QAction("Explain", self, checkable=True)
-        self.explain_action.setToolTip("Hover over or click a result pixel to see its arithmetic")
-        self.explain_action.toggled.connect(self._on_explain_toggled)
+        self.explain_mode = ExplainMode(self)
+        self.explain_action = self.explain_mode.action
         self._build_layout()
         self._connect()
         self._on_kernel_changed()
@@ -147,19 +136,9 @@ class FilterStudio(QWidget):
         toolbar.addWidget(self.progress_bar)
         toolbar.addWidget(self.cancel_button)
 
-        bottom = QTabWidget()
-        bottom.addTab(self.explain_panel, "Explain a pixel")
-        self.example_scroll = scrolling(self.example, frame=False)  # its controls need ~400 px
-        bottom.addTab(self.example_scroll, "Worked example (9x9)")
-        self.bottom_tabs = bottom
-        bottom.currentChanged.connect(self._on_bottom_tab_changed)
-        centre = QSplitter(Qt.Orientation.Vertical)
+        centre = CentreColumn(self.views, self.explain_panel, self.example)
         self.centre_splitter = centre
-        centre.addWidget(self.views)
-        centre.addWidget(bottom)
-        centre.setStretchFactor(0, 3)
-        centre.setStretchFactor(1, 1)
-        centre.setSizes([600, 170])
+        self.bottom_tabs, self.example_scroll = centre.tabs, centre.example_scroll
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -198,12 +177,8 @@ class FilterStudio(QWidget):
             source.connect(self.show_message)
         self.presets.saved.connect(lambda path: self.show_message(f"Saved {path}", "info"))
         self.views.scale_changed.connect(self._on_scale_changed)
-        self.views.result_hovered.connect(self._on_result_hovered)
-        self.views.result_clicked.connect(self._on_result_clicked)
         self.runner.result_ready.connect(self._on_result)
         self.runner.failed.connect(lambda text: self.show_message(f"Filtering failed: {text}"))
-        self.runner.progress.connect(self.progress_bar.setValue)
-        self.runner.busy_changed.connect(self._on_busy_changed)
         self.loader.image_loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(self.show_message)
 
@@ -316,20 +291,6 @@ class FilterStudio(QWidget):
         self.views.mark_output(None)
         self.result_changed.emit()
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        if busy:
-            self.progress_bar.setValue(0)
-            self._progress_timer.start()
-        else:
-            self._progress_timer.stop()
-            self.progress_bar.hide()
-            self.cancel_button.hide()
-
-    def _show_progress(self) -> None:
-        if self.runner.busy:
-            self.progress_bar.show()
-            self.cancel_button.show()
-
     def cancel_filter(self) -> None:
         """Stop the running computation; the result shown so far stays."""
         self.runner.cancel()
@@ -341,41 +302,9 @@ class FilterStudio(QWidget):
         return self.presets.save_current(self.document.to_kernel())
 
     # ---- explain -------------------------------------------------------------------------
-    def _on_explain_toggled(self, on: bool) -> None:
-        if on:
-            self.bottom_tabs.setCurrentWidget(self.explain_panel)
-        else:
-            self.overlay.clear()
-            self.views.mark_output(None)
-
-    def _on_result_hovered(self, row: int, col: int) -> None:
-        small = self.image is not None and self.image.shape[0] * self.image.shape[1] \
-            <= HOVER_EXPLAIN_MAX_PIXELS
-        if self.explain_action.isChecked() and small:
-            self.explain(row, col)
-
-    def _on_result_clicked(self, row: int, col: int) -> None:
-        if self.explain_action.isChecked():
-            self.explain(row, col, zoom=True)
-
     def explain(self, row: int, col: int, *, zoom: bool = False):
         """Show how output pixel (row, col) was computed; returns the `PixelExplanation`."""
-        request = self.request()
-        if request is None or self.output is None:
-            return None
-        channel = max(self.views.channel, 0) if request.image.ndim == 3 else None
-        try:
-            explanation, channel_text = explain_request(request, row, col, channel)
-        except ValueError as error:
-            self.explain_panel.show_message(str(error))
-            return None
-        self.explain_panel.show_explanation(explanation, row, col, channel_text)
-        self.overlay.show(explanation)
-        self.views.mark_output(row, col)
-        if zoom:
-            self.views.keep_view()
-            self.overlay.zoom_to(explanation)
-        return explanation
+        return self.explain_mode.explain(row, col, zoom=zoom)
 
     # ---- messages, drops, shutdown -------------------------------------------------------
     def show_message(self, text: str, kind: str = "warning", **fix) -> None:
@@ -395,17 +324,7 @@ class FilterStudio(QWidget):
         super().showEvent(event)
         if not self._sized:
             self._sized = True
-            self._share_centre(0.74)
-
-    def _share_centre(self, top_fraction: float) -> None:
-        height = sum(self.centre_splitter.sizes()) or self.centre_splitter.height()
-        self.centre_splitter.setSizes([int(height * top_fraction),
-                                       int(height * (1 - top_fraction))])
-
-    def _on_bottom_tab_changed(self, index: int) -> None:
-        """The worked example needs room; the images get it back for the explain table."""
-        example = self.bottom_tabs.widget(index) is self.example_scroll
-        self._share_centre(0.45 if example else 0.62)
+            self.centre_splitter.share(0.74)
 
     def closeEvent(self, event) -> None:
         self.shutdown()
