@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from core.files.reading import check_file
 from core.jobs import StopFn, check_stop
 
 MAX_PIXELS = 64_000_000
@@ -64,8 +65,7 @@ def image_size(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> tupl
 @contextmanager
 def _opened(path: Path, max_pixels: int):
     """The open Pillow image, its size checked; every failure becomes one ImageReadError."""
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+    check_file(path, "image", error=ImageReadError)  # a pipe, folder or device: its own message
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
