@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.datasets import DIGITS, MAX_CLASSES, Dataset, DatasetError, make_dataset
-from core.files.reading import MB, open_file, read_text, size_text
+from core.files.reading import CHUNK, MB, open_file, read_text, read_upto, size_text
 from core.jobs import check_stop, report
 
 MAX_IDX_BYTES = 512 * MB
@@ -67,7 +67,8 @@ def read_idx(path: str | os.PathLike, *, max_bytes: int = MAX_IDX_BYTES) -> np.n
                                    f"{size_text(max_bytes)} Playground reads; is it damaged?")
             if not packed and stored - header != expected:
                 _wrong_size(path, described, stored - header, expected)
-            data = handle.read(expected)
+            data = read_upto(handle, expected, path, "IDX file", DatasetError,
+                             first=expected if not packed else CHUNK)
             if len(data) < expected:
                 _wrong_size(path, described, len(data), expected)
             if handle.read(1):

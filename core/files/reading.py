@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 MB = 1 << 20
+CHUNK = 16 * MB  # bytes asked for at a time when a file's size is not known
 
 
 class FileReadError(ValueError):
@@ -126,19 +127,31 @@ def read_bytes(path: str | os.PathLike, what: str, *, max_bytes: int,
     limit while being read, or a /proc file that claims size 0, is refused at the limit)."""
     path = Path(path)
     with open_file(path, what, max_bytes=max_bytes, error=error) as handle:
-        data = read_upto(handle, max_bytes + 1, path, what, error)
+        size = os.fstat(handle.fileno()).st_size
+        data = read_upto(handle, max_bytes + 1, path, what, error, first=size + 1)
     _check_size(path, len(data), what, max_bytes, error)
     return data
 
 
 def read_upto(handle, count: int, path: Path, what: str,
-              error: type[ValueError] = FileReadError) -> bytes:
-    """At most `count` bytes from `handle` (fewer at the end of the file); a read error becomes
-    `error` naming the file."""
+              error: type[ValueError] = FileReadError, *, first: int = CHUNK) -> bytes:
+    """At most `count` bytes from `handle` (fewer at the end of the file), asked for `first`
+    bytes, then a chunk at a time, so a file that lies about its size never makes Playground
+    set aside more memory than it holds. A read error becomes `error` naming the file."""
+    parts, got, ask = [], 0, max(1, min(first, count))
     try:
-        return handle.read(count)
+        while got < count:
+            piece = handle.read(min(ask, count - got))
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+            ask = CHUNK
     except OSError as problem:
+        if problem.errno is None:  # a format's own error (a damaged gzip stream): the caller's
+            raise
         raise error(f"{path}: cannot read the {what} ({problem.strerror or problem})") from None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_text(path: str | os.PathLike, what: str, *, max_bytes: int,

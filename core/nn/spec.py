@@ -142,6 +142,10 @@ def _init_problems(index: int, block: dict) -> list[str]:
         return []  # the settings' own problem is reported
     if kernels and len(weight.get("weight", ())) != 4:
         return [f"{owner}: has no filters to seed; seed kernels only go on Conv2D blocks"]
+    if len(kernels) > weight.get("weight", (0,))[0]:
+        filters = weight["weight"][0]
+        return [f"{owner}: {len(kernels)} seed kernels for {filters} filters; remove "
+                f"{len(kernels) - filters} or add filters"]
     return []
 
 
@@ -157,7 +161,15 @@ def problems(spec) -> list[str]:
     for i, block in enumerate(spec["layers"]):
         if i not in bad:
             found += _setting_problems(i, block) + _init_problems(i, block)
-    return found + _input_size_problems(spec)
+    return found + _input_size_problems(spec) + _name_problems(spec)
+
+
+def _name_problems(spec: dict) -> list[str]:
+    """The network's name, when given, must be a text."""
+    name = spec.get("name")
+    if name is None or isinstance(name, str):
+        return []
+    return [f"name must be a text; received {type(name).__name__}"]
 
 
 def _input_size_problems(spec: dict) -> list[str]:
