@@ -451,3 +451,27 @@ def cifar_variants() -> list[tuple[str, callable]]:
         ("label-255", content(bytes(record) + b"\xff" + bytes(record - 1))),
         ("text", content(b"airplane\nautomobile\n" * 10)),
     ]
+
+
+# ----- images declaring far more pixels than their bytes can hold -----------------------------
+def lying_image(fmt: str, side: int = 8000) -> bytes:
+    """A small real image whose header is changed to declare side x side pixels."""
+    import zlib
+
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, fmt)
+    data = bytearray(buffer.getvalue())
+    if fmt == "JPEG":
+        at = data.find(b"\xff\xc0")
+        struct.pack_into(">HH", data, at + 5, side, side)
+    elif fmt == "GIF":
+        struct.pack_into("<HH", data, 6, side, side)
+        at = data.find(b"\x2c")
+        struct.pack_into("<HH", data, at + 5, side, side)
+    else:
+        struct.pack_into(">II", data, 16, side, side)
+        struct.pack_into(">I", data, 29, zlib.crc32(bytes(data[12:29])))
+    return bytes(data)

@@ -357,3 +357,20 @@ def test_a_damaged_image_is_named_by_the_image_reader_and_the_folder_loader(tmp_
         refused(read_image, path, ImageReadError)
     else:
         refused(load_image_folder, tmp_path / "shapes", DatasetError, "photo.png")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "GIF", "PNG"])
+def test_a_small_image_declaring_8000x8000_pixels_is_refused_before_decoding(tmp_path, fmt):
+    path = tmp_path / f"photo.{fmt.lower()}"
+    path.write_bytes(H.lying_image(fmt))
+    assert "8000x8000" in refused(read_image, path, ImageReadError)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF"])
+def test_a_large_plain_image_still_opens(tmp_path, fmt):
+    from PIL import Image
+
+    path = tmp_path / f"plain.{fmt.lower()}"
+    Image.new("L", (2100, 2100), 200).save(path, fmt)
+    assert read_image(path).shape[:2] == (2100, 2100)
+
