@@ -6,14 +6,18 @@ and 1024 blue bytes of a 32x32 image, row by row.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from core.data.datasets import Dataset, DatasetError, make_dataset
+from core.files.reading import MB, check_file, read_bytes
 from core.jobs import check_stop, report
 
 RECORD_BYTES = 1 + 3 * 32 * 32
+MAX_BATCH_BYTES = 256 * MB
+"""Largest batch file read (CIFAR-10's are 30 MB: 10,000 records)."""
 CIFAR10_CLASSES = [
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
@@ -22,20 +26,15 @@ GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 def read_cifar_batch(path: Path, *, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Read one binary batch file: images uint8 (N, 3, 32, 32) and labels int64 (N,)."""
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if not data:
-        raise DatasetError(f"{path}: the file is empty")
-    if len(data) % RECORD_BYTES:
-        raise DatasetError(
-            f"{path}: {len(data)} bytes is not a whole number of {RECORD_BYTES}-byte records "
-            "(1 label + 3x32x32 pixels); is this CIFAR-10's binary version, complete?"
-        )
+    """Read one binary batch file: images uint8 (N, 3, 32, 32) and labels int64 (N,).
+
+    Its size is checked (a whole number of records, at most MAX_BATCH_BYTES) before it is read.
+    """
+    size = check_file(path, "CIFAR-10 batch file", max_bytes=MAX_BATCH_BYTES, error=DatasetError)
+    _check_length(path, size)
+    data = read_bytes(path, "CIFAR-10 batch file", max_bytes=MAX_BATCH_BYTES,
+                      error=DatasetError)
+    _check_length(path, len(data))
     records = np.frombuffer(data, dtype=np.uint8).reshape(-1, RECORD_BYTES)
     labels = records[:, 0].astype(np.int64)
     if labels.max() >= num_classes:
@@ -48,12 +47,23 @@ def read_cifar_batch(path: Path, *, num_classes: int = 10) -> tuple[np.ndarray, 
     return images, labels
 
 
+def _check_length(path: Path, size: int) -> None:
+    if not size:
+        raise DatasetError(f"{path}: the file is empty")
+    if size % RECORD_BYTES:
+        raise DatasetError(
+            f"{path}: {size} bytes is not a whole number of {RECORD_BYTES}-byte records "
+            "(1 label + 3x32x32 pixels); is this CIFAR-10's binary version, complete?"
+        )
+
+
 def find_cifar_folder(folder: Path) -> Path:
     """The folder holding the .bin batches: `folder` or its `cifar-10-batches-bin` child."""
     if not folder.is_dir():
         raise DatasetError(f"{folder}: no such folder")
     for candidate in (folder, folder / "cifar-10-batches-bin"):
-        if (candidate / "test_batch.bin").is_file() or (candidate / "data_batch_1.bin").is_file():
+        if any(os.path.lexists(candidate / name) for name in ("test_batch.bin",
+                                                               "data_batch_1.bin")):
             return candidate
     raise DatasetError(
         f"{folder}: no data_batch_1.bin or test_batch.bin; unpack cifar-10-binary.tar.gz "
@@ -70,11 +80,11 @@ def load_cifar10(
     """
     folder = find_cifar_folder(Path(folder).expanduser())
     train_files = [folder / f"data_batch_{i}.bin" for i in range(1, 6)]
-    train_files = [f for f in train_files if f.is_file()]
+    train_files = [f for f in train_files if os.path.lexists(f)]
     test_file = folder / "test_batch.bin"
     if not train_files:
         raise DatasetError(f"{folder}: no training batches (data_batch_1.bin ... 5.bin)")
-    if not test_file.is_file():
+    if not os.path.lexists(test_file):
         raise DatasetError(f"{folder}: no test_batch.bin")
     names = _class_names(folder)
     total = len(train_files) + 1
@@ -98,7 +108,8 @@ def load_cifar10(
 def _class_names(folder: Path) -> list[str]:
     meta = folder / "batches.meta.txt"
     if meta.is_file():
-        names = [line.strip() for line in meta.read_text(errors="replace").splitlines()]
+        text = read_bytes(meta, "list of class names", max_bytes=1 << 16, error=DatasetError)
+        names = [line.strip() for line in text.decode("utf-8", "replace").splitlines()]
         names = [n for n in names if n]
         if len(names) == 10:
             return names

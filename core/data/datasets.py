@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 DIGITS = [str(d) for d in range(10)]
+MAX_CLASSES = 10_000
+"""Most classes a data set may have (labels 0..9,999)."""
 
 
 class DatasetError(ValueError):

@@ -7,14 +7,19 @@ dimensions, one big-endian uint32 per dimension, then the values, big-endian, ro
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from core.data.datasets import DIGITS, Dataset, DatasetError, make_dataset
+from core.data.datasets import DIGITS, MAX_CLASSES, Dataset, DatasetError, make_dataset
+from core.files.reading import CHUNK, MB, open_file, read_text, read_upto, size_text
 from core.jobs import check_stop, report
+
+MAX_IDX_BYTES = 512 * MB
+"""Most values one IDX file may declare (the full MNIST training images take 47 MB)."""
 
 IDX_TYPES = {
     0x08: np.dtype(np.uint8),
@@ -39,59 +44,72 @@ IDX_FILES = {
 }
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
+def read_idx(path: str | os.PathLike, *, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read an IDX file (gzip-compressed when its name ends in .gz) into an array.
 
     Returns the array with the file's shape, in native byte order. Raises DatasetError naming
-    the file for a wrong magic number, an unknown type, or a size that does not match the header.
+    the file for a wrong magic number, an unknown type, a size that does not match the header,
+    or a header declaring more than `max_bytes` of values. The header is checked (in Python
+    integers) before the values are read, and a compressed file is inflated only as far as its
+    header allows.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise DatasetError(f"{path}: only {len(data)} bytes, too short for an IDX header")
-    if data[0] != 0 or data[1] != 0:
+    packed = path.suffix.lower() == ".gz"
+    with open_file(path, "IDX file", max_bytes=max_bytes + 1024, error=DatasetError) as raw:
+        stored = os.fstat(raw.fileno()).st_size
+        try:
+            handle = gzip.GzipFile(fileobj=raw, mode="rb") if packed else raw
+            dtype, shape, header = _header(handle, path)
+            expected = math.prod(shape) * dtype.itemsize
+            described = f"{' x '.join(map(str, shape))} values ({expected} bytes)"
+            if expected > max_bytes:
+                raise DatasetError(f"{path}: the header declares {described}, more than the "
+                                   f"{size_text(max_bytes)} Playground reads; is it damaged?")
+            if not packed and stored - header != expected:
+                _wrong_size(path, described, stored - header, expected)
+            data = read_upto(handle, expected, path, "IDX file", DatasetError,
+                             first=expected if not packed else CHUNK)
+            if len(data) < expected:
+                _wrong_size(path, described, len(data), expected)
+            if handle.read(1):
+                raise DatasetError(f"{path}: more bytes than the header's {described}; the "
+                                   "file is damaged or not IDX")
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise DatasetError(f"{path}: not a complete gzip file ({error})") from None
+        except OSError as error:
+            raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
+    values = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return values if dtype.isnative else values.astype(dtype.newbyteorder("="))
+
+
+def _header(handle, path: Path) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(value type, shape, header length) from the start of an IDX stream."""
+    head = handle.read(4)
+    if len(head) < 4:
+        raise DatasetError(f"{path}: only {len(head)} bytes, too short for an IDX header")
+    if head[0] != 0 or head[1] != 0:
         raise DatasetError(
-            f"{path}: wrong magic number 0x{data[:4].hex()}; not an IDX file "
+            f"{path}: wrong magic number 0x{head.hex()}; not an IDX file "
             "(IDX files start with two zero bytes)"
         )
-    type_code, ndim = data[2], data[3]
+    type_code, ndim = head[2], head[3]
     if type_code not in IDX_TYPES:
         raise DatasetError(f"{path}: unknown IDX value type 0x{type_code:02x}")
     if ndim == 0:
         raise DatasetError(f"{path}: the IDX header declares 0 dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DatasetError(f"{path}: truncated inside the header ({len(data)} bytes)")
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    dtype = IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(data) - header
+    dims = handle.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DatasetError(f"{path}: truncated inside the header ({4 + len(dims)} bytes)")
+    shape = tuple(int.from_bytes(dims[i:i + 4], "big") for i in range(0, 4 * ndim, 4))
+    return IDX_TYPES[type_code], shape, 4 + 4 * ndim
+
+
+def _wrong_size(path: Path, described: str, actual: int, expected: int):
     if actual < expected:
-        raise DatasetError(
-            f"{path}: truncated: the header promises {' x '.join(map(str, shape))} values "
-            f"({expected} bytes) but the file holds {actual} bytes of data"
-        )
-    if actual > expected:
-        raise DatasetError(
-            f"{path}: {actual - expected} bytes more than the header's "
-            f"{' x '.join(map(str, shape))} values; the file is damaged or not IDX"
-        )
-    values = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return values.astype(dtype.newbyteorder("="), copy=True)
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as handle:
-                return handle.read()
-        return path.read_bytes()
-    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-        raise DatasetError(f"{path}: not a complete gzip file ({error})") from None
-    except OSError as error:
-        raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise DatasetError(f"{path}: truncated: the header promises {described} but the file "
+                           f"holds {actual} bytes of data")
+    raise DatasetError(f"{path}: {actual - expected} bytes more than the header's "
+                       f"{described}; the file is damaged or not IDX")
 
 
 def idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +140,9 @@ def idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarr
         raise DatasetError(f"{labels_path}: labels must be integers; found {labels.dtype}")
     if labels.size and labels.min() < 0:
         raise DatasetError(f"{labels_path}: negative label {int(labels.min())}")
+    if labels.size and labels.max() >= MAX_CLASSES:
+        raise DatasetError(f"{labels_path}: label {int(labels.max())} is past the "
+                           f"{MAX_CLASSES:,} classes Playground can train; is the file damaged?")
     return images[:, None, :, :], labels.astype(np.int64)
 
 
@@ -133,7 +154,7 @@ def find_idx_files(folder: Path) -> dict[str, Path]:
     for role, names in IDX_FILES.items():
         for name in names:
             for candidate in (folder / name, folder / f"{name}.gz"):
-                if candidate.is_file():
+                if os.path.lexists(candidate):
                     found[role] = candidate
                     break
             if role in found:
@@ -184,8 +205,9 @@ def _class_names(folder: Path, given, needed: int) -> list[str]:
     if given is not None:
         names = [str(c) for c in given]
         source = "class_names"
-    elif (folder / "classes.txt").is_file():
-        text = (folder / "classes.txt").read_text(encoding="utf-8")
+    elif os.path.lexists(folder / "classes.txt"):
+        text = read_text(folder / "classes.txt", "list of class names",
+                         max_bytes=MAX_CLASSES * 256, error=DatasetError)
         names = [line.strip() for line in text.splitlines() if line.strip()]
         source = str(folder / "classes.txt")
     elif any("fashion" in part.lower() for part in folder.resolve().parts[-3:]):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from core.files.reading import check_file
 from core.jobs import StopFn, check_stop
 
 MAX_PIXELS = 64_000_000
@@ -64,8 +65,7 @@ def image_size(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> tupl
 @contextmanager
 def _opened(path: Path, max_pixels: int):
     """The open Pillow image, its size checked; every failure becomes one ImageReadError."""
-    if not path.is_file():
-        raise ImageReadError(f"{path}: no such file")
+    check_file(path, "image", error=ImageReadError)  # a pipe, folder or device: its own message
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -76,6 +76,7 @@ def _opened(path: Path, max_pixels: int):
                         f"{path}: {width}x{height} is {width * height / 1e6:.0f} megapixels, "
                         f"over the limit of {max_pixels / 1e6:.0f}; scale it down first"
                     )
+                _check_plausible(path, img)
                 yield img
     except ImageReadError:
         raise
@@ -88,11 +89,41 @@ def _opened(path: Path, max_pixels: int):
         raise ImageReadError(f"{path}: the file is corrupt or truncated ({error})") from None
 
 
+# The most pixels a byte of each format can hold, with a margin of 4 over what the format allows
+# (deflate: 1032 to 1 on raw bytes; JPEG: a bit per 8x8 block at least; GIF: LZW codes of 12
+# bits for at most 4096 pixels each).
+PIXELS_PER_BYTE = {"JPEG": 2048, "GIF": 4 * 2731, "PNG": None}
+BITS = {"1": 1, "P": 1, "L": 8, "LA": 16, "I;16": 16, "I;16B": 16, "RGB": 24, "RGBA": 32}
+CHECKED_FROM = 4_000_000  # pixels: smaller images cost too little to be worth refusing
+
+
+def _check_plausible(path: Path, img: Image.Image) -> None:
+    """Refuse, before decoding, a large image its file is far too small to hold (a 5 KB JPEG
+    declaring 8000x8000): it is truncated or lies, and decoding it would cost its full size."""
+    width, height = img.size
+    if width * height < CHECKED_FROM or img.format not in PIXELS_PER_BYTE:
+        return
+    if img.format == "PNG":
+        raw = height * (1 + (width * BITS.get(img.mode, 1) + 7) // 8)
+        least = raw // (4 * 1032)
+    else:
+        least = width * height // PIXELS_PER_BYTE[img.format]
+    size = path.stat().st_size
+    if size < least:
+        raise ImageReadError(f"{path}: a {width}x{height} {img.format} image needs at least "
+                             f"{least:,} bytes but the file holds {size:,}; it is truncated or "
+                             "damaged")
+
+
 def _to_array(img: Image.Image, *, grey: bool) -> np.ndarray:
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        data = np.asarray(img, dtype=np.float64)
+        data = np.asarray(img)  # 2 or 4 bytes a pixel, scaled in float32 in place
         top = 65535.0 if data.max(initial=0) > 255 else 255.0
-        return np.clip(data / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        scaled = data.astype(np.float32)
+        scaled *= np.float32(255.0 / top)
+        scaled += np.float32(0.5)
+        np.clip(scaled, 0, 255, out=scaled)
+        return scaled.astype(np.uint8)
     if img.mode == "F":
         return to_uint8(np.asarray(img, dtype=np.float32), scale="normalize")
     if "A" in img.getbands() or img.mode == "P":

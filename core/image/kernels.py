@@ -22,6 +22,8 @@ from core.files.json_files import read_json
 
 MAX_KERNEL_SIZE = 31
 """Largest kernel height or width accepted."""
+MAX_KERNEL_FILE_BYTES = 1 << 20
+"""Largest kernel file read (a 31x31x3 kernel written out takes about 30 KB)."""
 
 
 
@@ -41,7 +43,10 @@ class Kernel:
         self.values = validate_kernel(self.values)
         if self.divisor is not None:
             self.divisor = _check_divisor(self.divisor)
-        self.offset = float(self.offset)
+        try:
+            self.offset = float(self.offset)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"kernel offset must be a number; received {self.offset!r}") from None
         if not math.isfinite(self.offset):
             raise ValueError(f"kernel offset must be a finite number; received {self.offset}")
 
@@ -59,6 +64,9 @@ class Kernel:
 def _check_divisor(divisor) -> float:
     try:
         value = float(divisor)
+    except OverflowError:
+        raise ValueError("divisor must be a finite, non-zero number; received a number too "
+                         "large for a float") from None
     except (TypeError, ValueError):
         raise TypeError(f"divisor must be a number; received {divisor!r}") from None
     if not math.isfinite(value) or value == 0:
@@ -343,7 +351,7 @@ def _plain(values: np.ndarray):
 def load_kernel(path: str | os.PathLike) -> Kernel:
     """Read a JSON kernel file; a ValueError names the file and what is wrong with it."""
     path = Path(path)
-    data = read_json(path, "kernel file")
+    data = read_json(path, "kernel file", max_bytes=MAX_KERNEL_FILE_BYTES)
     if not isinstance(data, dict) or "values" not in data:
         raise ValueError(f"{path}: expected a JSON object with 'values' (and optionally "
                          "'name', 'divisor', 'offset')")
@@ -357,7 +365,7 @@ def load_kernel(path: str | os.PathLike) -> Kernel:
             divisor=data.get("divisor"),
             offset=data.get("offset") or 0.0,
         )
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: {error}") from None
 
 

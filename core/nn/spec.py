@@ -24,6 +24,12 @@ from core.nn.wording import plain_wording
 
 INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
 MORE_SHOWN = 5  # problems listed after the first one in a file's message
+MAX_PARAMS = 20_000_000
+"""Most weights a network may have (80 MB as float32; training keeps about four copies)."""
+MAX_INPUT_VALUES = 3 * 1024 * 1024
+"""Most values in one input sample (a 1024x1024 colour image)."""
+MAX_SAMPLE_VALUES = 1 << 24
+"""Most values any block may output for one sample (64 MB as float32)."""
 
 
 class SpecError(ValueError):
@@ -75,7 +81,7 @@ def _outline_problems(spec) -> list[tuple[int | None, str]]:
         if not isinstance(block, dict) or not isinstance(block.get("config", {}), dict):
             found.append((i, f'block {i}: must be {{"class": ..., "config": {{...}}}}; '
                              f"received {block!r}"))
-        elif block.get("class") not in LAYERS:
+        elif not isinstance(block.get("class"), str) or block["class"] not in LAYERS:
             found.append((i, f"block {i}: unknown class {block.get('class')!r}; "
                              f"known: {', '.join(LAYERS)}"))
     return found
@@ -136,6 +142,10 @@ def _init_problems(index: int, block: dict) -> list[str]:
         return []  # the settings' own problem is reported
     if kernels and len(weight.get("weight", ())) != 4:
         return [f"{owner}: has no filters to seed; seed kernels only go on Conv2D blocks"]
+    if len(kernels) > weight.get("weight", (0,))[0]:
+        filters = weight["weight"][0]
+        return [f"{owner}: {len(kernels)} seed kernels for {filters} filters; remove "
+                f"{len(kernels) - filters} or add filters"]
     return []
 
 
@@ -151,7 +161,30 @@ def problems(spec) -> list[str]:
     for i, block in enumerate(spec["layers"]):
         if i not in bad:
             found += _setting_problems(i, block) + _init_problems(i, block)
-    return found
+    return found + _input_size_problems(spec) + _name_problems(spec)
+
+
+def _name_problems(spec: dict) -> list[str]:
+    """The network's name, when given, must be a text."""
+    name = spec.get("name")
+    if name is None or isinstance(name, str):
+        return []
+    return [f"name must be a text; received {type(name).__name__}"]
+
+
+def _input_size_problems(spec: dict) -> list[str]:
+    """The input sample's size against MAX_INPUT_VALUES (checked in Python integers)."""
+    shape = spec.get("input_shape")
+    if not isinstance(shape, list | tuple) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape):
+        return []  # the outline's problem
+    values = 1
+    for size in shape:
+        values *= size
+    if values <= MAX_INPUT_VALUES:
+        return []
+    return [f"input_shape {'x'.join(map(str, shape))} is {values:,} values per sample, more "
+            f"than the {MAX_INPUT_VALUES:,} Playground handles (a 1024x1024 colour image)"]
 
 
 def _problem_index(problem: str) -> int | None:
@@ -257,7 +290,46 @@ def analyse(spec) -> list[BlockReport]:
             params=layer.param_count() if layer is not None else 0, error=error,
             description=repr(layer) if layer is not None else block["class"],
             trainable=bool(layer.trainable) if layer is not None else True, frozen=frozen))
+    _mark_oversized(reports, spec)
     return reports
+
+
+def _mark_oversized(reports: list[BlockReport], spec: dict) -> None:
+    """Give the first block past a size limit its error (input values, weights in total, or
+    values per sample), so nothing builds a network that would not fit in memory."""
+    problem = _input_size_problems(spec)
+    if problem and reports and not first_error(reports):
+        reports[0].error = f"{reports[0].description} at position 0: the {problem[0]}"
+        return
+    total = 0
+    for report in reports:
+        if report.error:
+            return
+        total += report.params
+        values = 1
+        for size in report.output_shape or ():
+            values *= int(size)
+        if total > MAX_PARAMS:
+            report.error = (f"{report.description} at position {report.index} brings the "
+                            f"network to {total:,} weights, more than the {MAX_PARAMS:,} "
+                            "Playground can train; make it smaller")
+        elif values > MAX_SAMPLE_VALUES:
+            report.error = (f"{report.description} at position {report.index} outputs "
+                            f"{values:,} values per sample, more than the "
+                            f"{MAX_SAMPLE_VALUES:,} Playground can hold; make it smaller")
+        if report.error:
+            return
+
+
+def weight_shapes(spec) -> dict[str, tuple]:
+    """The shape of every weight the network needs, named as `Sequential.get_weights` names
+    them ("0.weight"), without allocating any. Raises SpecError like `normalise`."""
+    bad = first_error(analyse(spec))
+    if bad is not None:
+        raise SpecError(bad.error, bad.index)
+    return {f"{i}.{key}": tuple(int(s) for s in shape)
+            for i, _block, _config, layer, _out, _error in _walk(spec, fill="missing")
+            for key, shape in layer.param_shapes().items()}
 
 
 def fill_inputs(spec) -> dict:

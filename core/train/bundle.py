@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from core.files.images import atomic_write
-from core.files.json_files import read_json
+from core.files.json_files import parse_json, read_json
+from core.files.npz import HEADER_ROOM, read_npz
+from core.files.reading import read_bytes
 from core.nn.model import Sequential
-from core.nn.spec import SpecError, problems
-from core.train.history import History
+from core.nn.spec import MAX_PARAMS, SpecError, problems, weight_shapes
+from core.train.history import MAX_HISTORY_BYTES, History
 from core.train.recipe import SCHEDULE_PRESETS, Recipe, RecipeError
 
 FORMAT = "playground-model"
@@ -97,21 +100,45 @@ class Preprocessing:
                 "mean": self.mean, "std": self.std}
 
     @classmethod
-    def from_dict(cls, data, source: str) -> Preprocessing:
-        if not isinstance(data, dict) or not isinstance(data.get("input_shape"), list):
-            raise BundleError(f"{source}: the preprocessing section must hold input_shape")
-        mean, std = data.get("mean"), data.get("std")
-        if (mean is None) != (std is None) or (mean is not None and not (
-                isinstance(mean, list) and isinstance(std, list) and len(mean) == len(std)
-                and all(isinstance(v, int | float) for v in mean + std)
-                and all(v > 0 for v in std))):
-            raise BundleError(f"{source}: preprocessing mean and std must be lists of numbers "
-                              f"of one length (std > 0); received {mean!r} and {std!r}")
+    def from_dict(cls, data, source: str, model: Sequential | None = None) -> Preprocessing:
+        """Read the section back, checked (against `model`'s input and outputs when given);
+        raises BundleError naming `source`."""
+        if not isinstance(data, dict) or not isinstance(data.get("input_shape"), list) or not (
+                all(isinstance(s, int) and not isinstance(s, bool) and s > 0
+                    for s in data["input_shape"])):
+            raise BundleError(f"{source}: the preprocessing section must hold input_shape, a "
+                              "list of positive whole numbers")
+        shape = tuple(data["input_shape"])
+        if model is not None and shape != model.input_shape:
+            raise BundleError(f"{source}: the preprocessing is for inputs "
+                              f"{'x'.join(map(str, shape))} but the network takes "
+                              f"{'x'.join(map(str, model.input_shape))}")
+        mean, std = _mean_std(data.get("mean"), data.get("std"), shape, source)
         classes = data.get("classes")
-        return cls(tuple(int(s) for s in data["input_shape"]),
-                   list(classes) if classes is not None else None,
-                   [float(m) for m in mean] if mean is not None else None,
-                   [float(s) for s in std] if std is not None else None)
+        if classes is not None and (not isinstance(classes, list) or not all(
+                isinstance(c, str) for c in classes)):
+            raise BundleError(f"{source}: the preprocessing's classes must be a list of names")
+        return cls(shape, list(classes) if classes is not None else None, mean, std)
+
+
+def _mean_std(mean, std, shape: tuple, source: str):
+    """Checked mean and std: both None, or lists of finite numbers, one per channel, std > 0."""
+    if mean is None and std is None:
+        return None, None
+    channels = shape[0] if len(shape) > 1 else 1
+    numbers = (isinstance(mean, list) and isinstance(std, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in mean + std))
+    if not numbers or len(mean) != len(std) or len(mean) not in (1, channels) or not all(
+            v > 0 for v in std):
+        raise BundleError(f"{source}: preprocessing mean and std must be lists of {channels} "
+                          f"finite numbers (std > 0); received {_short(mean)} and {_short(std)}")
+    return [float(m) for m in mean], [float(s) for s in std]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass
@@ -200,9 +227,9 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     if Path(path).name.lower().endswith(HISTORY_SUFFIX):
         raise BundleError(f"{Path(path).name} is a training history, not a model; open "
                           f"{paths.model.name} (its history is opened with it).")
-    if not paths.model.is_file():
+    if not os.path.lexists(paths.model):
         raise BundleError(f"{paths.model}: no such model (train one and save it)")
-    document = read_json(paths.model, "saved model")
+    document = read_json(paths.model, "saved model", error=BundleError)
     if not isinstance(document, dict):
         raise BundleError(f"{paths.model}: not a saved model (expected a JSON object)")
     section = document.get("bundle")
@@ -218,11 +245,13 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
                           f"version {version}); update Playground to open it")
     source = str(paths.model)
     spec = {k: v for k, v in document.items() if k != "bundle"}
-    weights = _belonging(paths.weights, section.get("weights"), paths.model)
+    shapes = _weight_shapes(spec, paths)
+    weights = _belonging(paths.weights, section.get("weights"), paths.model,
+                         _weights_bytes(shapes))
     if weights is None:
         raise BundleError(f"{paths.weights}: missing; it holds the weights of {paths.model.name}")
-    model = _build(spec, read_weights(weights, paths.weights), paths, dtype)
-    preprocessing = Preprocessing.from_dict(section.get("preprocessing"), source)
+    model = _build(spec, read_weights(weights, paths.weights, shapes), paths, dtype)
+    preprocessing = Preprocessing.from_dict(section.get("preprocessing"), source, model)
     recipe, recorded = None, set()
     if section.get("recipe") is not None:
         try:
@@ -233,7 +262,8 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded)
     if history and section.get("history") is not None:
         try:
-            data = _belonging(paths.history, section["history"], paths.model)
+            data = _belonging(paths.history, section["history"], paths.model,
+                              MAX_HISTORY_BYTES)
             if data is not None:
                 bundle.history = _read_history(data, paths.history)
         except BundleError as error:
@@ -241,26 +271,37 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     return bundle
 
 
-def _belonging(path: Path, entry, model_path: Path) -> bytes | None:
+def _belonging(path: Path, entry, model_path: Path, max_bytes: int) -> bytes | None:
     """The bytes of `path` if it is the file the model document lists (None if missing)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
         raise BundleError(f"{model_path}: the 'bundle' section does not describe {path.name}")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except OSError as error:
-        raise BundleError(f"{path}: cannot read it ({error.strerror or error})") from None
+    what = "training history" if path.name.endswith(HISTORY_SUFFIX) else "weights file"
+    data = read_bytes(path, what, max_bytes=max_bytes, error=BundleError)
     if _digest(data) != entry["sha256"]:
         raise BundleError(f"{path}: not the file saved with {model_path.name} (the set was "
                           "replaced half-way, or the file was changed)")
     return data
 
 
-def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
+def _weight_shapes(spec: dict, paths: BundlePaths) -> dict[str, tuple]:
+    """The weights the spec needs, known before any file of weights is read."""
     found = problems(spec)
     if found:
         raise SpecError(f"{paths.model}: {found[0]}")
+    try:
+        return weight_shapes(spec)
+    except SpecError as error:
+        raise SpecError(f"{paths.model}: {error}", error.index) from None
+
+
+def _weights_bytes(shapes: dict[str, tuple]) -> int:
+    """The most an .npz of these weights can take (float64 values, headers, the zip's index)."""
+    return sum(8 * math.prod(s) + HEADER_ROOM + 256 for s in shapes.values()) + 65536
+
+
+def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
     try:
         model = Sequential.from_spec(spec, dtype=dtype)
     except SpecError as error:
@@ -269,27 +310,23 @@ def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
     return model
 
 
-def read_weights(data: bytes | os.PathLike | str, path: Path | None = None) -> dict:
-    """The arrays of an .npz of weights (bytes or a file), read without pickles."""
+def read_weights(data: bytes | os.PathLike | str, path: Path | None = None,
+                 shapes: dict[str, tuple] | None = None) -> dict:
+    """The arrays of an .npz of weights (bytes or a file), read without pickles; with `shapes`
+    (name -> shape, see `core.nn.spec.weight_shapes`) they must be exactly those, checked
+    before anything is inflated. Raises BundleError naming the file."""
+    limit = _weights_bytes(shapes) if shapes is not None else 8 * MAX_PARAMS + (1 << 20)
     if not isinstance(data, bytes):
         path = Path(data)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise BundleError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            return {key: arrays[key] for key in arrays.files}
-    except (OSError, ValueError, EOFError) as error:
-        raise BundleError(f"{path} is not a weights file (.npz without pickles): "
-                          f"{error}") from None
+        data = read_bytes(path, "weights file", max_bytes=limit, error=BundleError)
+    return read_npz(data, str(path), expected=shapes, max_member_bytes=limit,
+                    error=BundleError)
 
 
 def _read_history(data: bytes, path: Path) -> History:
+    parsed = parse_json(data, path, "training history", error=BundleError)
     try:
-        return History.from_dict(json.loads(data.decode("utf-8")), str(path))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BundleError(f"{path}: not a readable training history") from None
+        return History.from_dict(parsed, str(path))
     except ValueError as error:
         raise BundleError(str(error)) from None
 
@@ -297,21 +334,27 @@ def _read_history(data: bytes, path: Path) -> History:
 # ----- files saved before the format had a version ----------------------------------------
 def _load_unversioned(paths: BundlePaths, spec: dict, history: bool, dtype) -> Bundle:
     """Spec + weights + history, where the history's meta held the mean and std."""
-    if not paths.weights.is_file():
+    if not os.path.lexists(paths.weights):
         raise BundleError(f"{paths.weights}: missing; it holds the weights of "
                           f"{paths.model.name}")
-    model = _build(spec, read_weights(paths.weights), paths, dtype)
+    shapes = _weight_shapes(spec, paths)
+    model = _build(spec, read_weights(paths.weights, None, shapes), paths, dtype)
     found, notes = None, []
-    if paths.history.is_file():
+    preprocessing = Preprocessing(model.input_shape, model.classes)
+    if os.path.lexists(paths.history):
         try:
-            found = _read_history(paths.history.read_bytes(), paths.history)
-        except (BundleError, OSError) as error:
+            found = _read_history(read_bytes(paths.history, "training history",
+                                             max_bytes=MAX_HISTORY_BYTES, error=BundleError),
+                                  paths.history)
+            preprocessing = Preprocessing.from_dict(
+                {"input_shape": list(model.input_shape), "classes": model.classes,
+                 "mean": found.meta.get("mean"), "std": found.meta.get("std")},
+                str(paths.history), model)
+        except BundleError as error:
+            found = None
             notes.append(f"{error}; its curves and the normalisation it records are left out")
     meta = found.meta if found is not None else {}
-    mean, std = meta.get("mean"), meta.get("std")
-    preprocessing = Preprocessing.from_dict(
-        {"input_shape": list(model.input_shape), "classes": model.classes, "mean": mean,
-         "std": std}, str(paths.history))
+    mean, std = preprocessing.mean, preprocessing.std
     recorded = _recipe_from_meta(meta)
     recipe = None
     if recorded:
@@ -339,7 +382,7 @@ def _recipe_from_meta(meta: dict) -> dict:
         found["shift"] = settings["augment_shift"]
     if "augment_flip" in settings:
         found["flip"] = settings["augment_flip"]
-    if settings.get("schedule") in SCHEDULE_PRESETS:
+    if isinstance(settings.get("schedule"), str) and settings["schedule"] in SCHEDULE_PRESETS:
         found["schedule"] = SCHEDULE_PRESETS[settings["schedule"]]
     lr, decay = settings.get("learning_rate", 0.05), settings.get("weight_decay", 0.0)
     if settings.get("optimizer") == "adam":

@@ -16,9 +16,14 @@ from pathlib import Path
 
 from core.files.images import atomic_write
 from core.files.json_files import read_json
+from core.files.reading import MB
 
 FORMAT = "playground-history"
 VERSION = 1
+MAX_HISTORY_BYTES = 64 * MB
+"""Largest history file read (a long run of 200,000 batches takes about 30 MB)."""
+REQUIRED = {"batches": ("epoch", "batch"), "epochs": ("epoch",), "stats": ("step",)}
+"""The whole numbers each kind of event must hold."""
 
 CSV_COLUMNS = (
     "kind", "epoch", "batch", "batches", "step", "loss", "accuracy", "lr", "samples_per_s",
@@ -72,21 +77,21 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "history") -> History:
+        """A history from its `to_dict` form, every event checked; raises ValueError naming
+        `source` and the first thing wrong."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"{source}: not a Playground training history")
-        if int(data.get("version", 0)) > VERSION:
-            raise ValueError(f"{source}: written by a newer Playground (version {data['version']})")
-        lists = {}
-        for key in ("batches", "epochs", "stats"):
-            value = data.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
-                raise ValueError(f"{source}: '{key}' must be a list of objects")
-            lists[key] = value
-        return cls(
-            stop_reason=str(data.get("stop_reason", "")),
-            meta=dict(data.get("meta") or {}),
-            **lists,
-        )
+        version = data.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise ValueError(f"{source}: the version must be a whole number; received "
+                             f"{str(version)[:40]}")
+        if version > VERSION:
+            raise ValueError(f"{source}: written by a newer Playground (version {version})")
+        meta, reason = data.get("meta") or {}, data.get("stop_reason", "")
+        if not isinstance(meta, dict) or not isinstance(reason, str):
+            raise ValueError(f"{source}: 'meta' must be an object and 'stop_reason' a text")
+        lists = {key: _events(data.get(key, []), key, source) for key in REQUIRED}
+        return cls(stop_reason=reason, meta=dict(meta), **lists)
 
     def to_text(self) -> str:
         """The whole history as JSON text (non-finite numbers become null)."""
@@ -101,7 +106,8 @@ class History:
     def from_json(cls, path: str | os.PathLike) -> History:
         """Read a history written by `to_json`; raises ValueError naming the file if it is not."""
         path = Path(path)
-        return cls.from_dict(read_json(path, "training history"), str(path))
+        return cls.from_dict(read_json(path, "training history", max_bytes=MAX_HISTORY_BYTES),
+                             str(path))
 
     def to_csv(self, path: str | os.PathLike) -> None:
         """Write one table (columns CSV_COLUMNS), atomically: a row per batch, per epoch and per
@@ -121,6 +127,34 @@ class History:
                 writer.writerow(row)
         text = out.getvalue()
         atomic_write(Path(path), lambda f: f.write(text.encode("utf-8")))
+
+
+def _events(value, key: str, source: str) -> list[dict]:
+    """The events of one kind, checked: objects whose values are numbers, texts or null, with
+    the whole numbers the plots place them by (stats events: a list of layers as well)."""
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise ValueError(f"{source}: '{key}' must be a list of objects")
+    for i, event in enumerate(value):
+        layers = event.get("layers", []) if key == "stats" else []
+        if not isinstance(layers, list) or not all(
+                isinstance(layer, dict) and _plain_values(layer)
+                and isinstance(layer.get("name", ""), str) for layer in layers):
+            raise ValueError(f"{source}: {key}[{i}] must list its layers as objects of numbers")
+        plain = _plain_values({k: v for k, v in event.items() if k != "layers" or key != "stats"})
+        whole = all(_whole(event.get(name)) for name in REQUIRED[key])
+        if not plain or not whole or not _whole(event.get("batches", 1)):
+            raise ValueError(f"{source}: {key}[{i}] must hold {', '.join(REQUIRED[key])} as "
+                             "whole numbers and only numbers, texts or null")
+    return value
+
+
+def _plain_values(event: dict) -> bool:
+    return all(v is None or (isinstance(v, int | float | str) and (
+        not isinstance(v, float) or math.isfinite(v))) for v in event.values())
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _csv_row(kind: str, event: dict) -> dict:

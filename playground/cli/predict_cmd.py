@@ -12,6 +12,7 @@ pad does.
 from __future__ import annotations
 
 import json
+import os
 
 
 def register(subparsers) -> None:
@@ -80,7 +81,7 @@ def _load(prefix):
     from playground.cli import CommandError
 
     paths = bundle_paths(prefix)
-    if not paths.model.is_file():
+    if not os.path.lexists(paths.model):  # a pipe or folder: load_bundle says what it is
         raise CommandError(f"{paths.model}: no such model (train one with `playground train`)")
     try:
         return load_bundle(paths.model, history=False)

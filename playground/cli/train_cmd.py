@@ -8,6 +8,7 @@ happened); `--json` prints one JSON object per epoch on stdout for scripts.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -88,7 +89,7 @@ def _read_network(path: Path):
 
     try:
         spec = read_spec(path)
-        if path.suffix == ".json" and bundle_paths(path).weights.is_file():
+        if path.suffix == ".json" and os.path.lexists(bundle_paths(path).weights):
             return spec, load_bundle(path, history=False)
     except SpecError as error:
         raise CommandError.from_spec_error(error) from None

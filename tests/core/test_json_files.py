@@ -14,7 +14,8 @@ def test_reads_json(tmp_path):
     ("content", "message"),
     [
         (None, r"gone.json: no such file \(expected a kernel file\)"),
-        (b"\xff\xfe\x00binary", r"gone.json: not a text file, so not a kernel file"),
+        (b"\xff\xfe\x00binary", r"gone.json: not UTF-8 text \(byte 0xff on line 1\), so not a "
+                                 r"kernel file"),
         (b'{"values": [1, 2', r"gone.json: not valid JSON \(.* line 1, column \d+\); expected"),
     ],
 )
@@ -27,5 +28,5 @@ def test_each_problem_names_the_file(tmp_path, content, message):
 
 def test_a_folder_is_not_readable(tmp_path):
     (tmp_path / "dir.json").mkdir()
-    with pytest.raises(ValueError, match=r"dir.json: cannot read the network spec"):
+    with pytest.raises(ValueError, match=r"dir.json: a folder, not a network spec"):
         read_json(tmp_path / "dir.json", "network spec")

@@ -193,10 +193,10 @@ def test_the_same_network_written_two_ways_compares_equal():
     assert network_difference(wider, reference) == "blocks"
 
 
-def test_a_billion_weights_compare_without_building_or_allocating(monkeypatch):
-    """A Dense of 100,000 x 10,000 inputs and outputs (10^9 weights, 4 GB as float32)."""
-    spec = {"name": "huge", "input_shape": [100_000], "classes": ["a", "b"],
-            "layers": [block("Dense", out_features=10_000), block("ReLU"),
+def test_the_largest_network_compares_without_building_or_allocating(monkeypatch):
+    """A Dense of 100,000 inputs and 190 outputs: 19 million weights, just under MAX_PARAMS."""
+    spec = {"name": "large", "input_shape": [100_000], "classes": ["a", "b"],
+            "layers": [block("Dense", out_features=190), block("ReLU"),
                        block("Dense", out_features=2)]}
 
     def refuse(*_args, **_kwargs):
@@ -208,15 +208,27 @@ def test_a_billion_weights_compare_without_building_or_allocating(monkeypatch):
     try:
         same = network_difference(copy.deepcopy(spec), spec)
         other = copy.deepcopy(spec)
-        other["layers"][0]["config"]["out_features"] = 9_999
+        other["layers"][0]["config"]["out_features"] = 189
         changed = network_difference(other, spec)
         fed = network_difference(spec, spec, DataDescription("shorter", (99_999,), list("ab")))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert (same, changed, fed) == ("", "blocks", "input")
-    assert peak < 2_000_000  # bytes: specs only, not the 4 GB of weights
-    assert analyse(spec)[0].params == 100_000 * 10_000 + 10_000
+    assert peak < 2_000_000  # bytes: specs only, not the 76 MB of weights
+    assert analyse(spec)[0].params == 100_000 * 190 + 190
+
+
+def test_a_billion_weights_are_counted_and_refused_without_allocating(monkeypatch):
+    spec = {"name": "huge", "input_shape": [100_000], "classes": ["a", "b"],
+            "layers": [block("Dense", out_features=10_000), block("ReLU"),
+                       block("Dense", out_features=2)]}
+    monkeypatch.setattr(Layer, "reset_parameters", lambda *_a: pytest.fail("weights allocated"))
+    reports = analyse(spec)
+    assert reports[0].params == 100_000 * 10_000 + 10_000
+    assert "1,000,010,000 weights" in reports[0].error and "20,000,000" in reports[0].error
+    with pytest.raises(SpecError, match=r"Dense\(100000->10000\) at position 0 brings"):
+        Sequential.from_spec(spec)
 
 
 def test_another_data_set_is_told_apart_from_another_network():
