@@ -50,7 +50,7 @@ class _Recurrent(Layer):
         return (steps, self.hidden_size) if self.return_sequences else (self.hidden_size,)
 
     def _forward(self, x, training):
-        states, cache = self._run(x, self.params)
+        states, cache = self.forward_steps(x)
         if self.return_sequences:
             return np.ascontiguousarray(states.transpose(1, 0, 2)), cache
         return states[-1].copy(), cache  # a copy: the states stay intact for backward
@@ -61,6 +61,11 @@ class _Recurrent(Layer):
             for name, value in grads.items():
                 self.grads[name] += value
         return grad_x
+
+    def forward_steps(self, x):
+        """(every state x(1..T) time-major (T, N, H), cache) for a batch x (N, T, F), nothing
+        recorded (`core.nn.unroll` uses it)."""
+        return self._run(x, self.params)
 
     def backward_steps(self, grad_out, cache, *, input_grad=True, state_grads=False):
         """(dE/d(input), weight gradients, dE/d(state) per step (T, N, H) or None) for one
@@ -170,6 +175,13 @@ class LSTM(_Recurrent):
         "where a plain RNN's fades. It has four times an RNN's weights (gates in PyTorch's "
         "order i, f, g, o).")
     SETTINGS = (*_SEQUENCE_SETTINGS, *_TAIL_SETTINGS)
+
+    def reset_parameters(self, rng):
+        """PyTorch's uniform initialisation, then the forget gate's input bias set to 1 so
+        that f starts near 0.73 and the cell state (and its gradient) lasts from the start."""
+        super().reset_parameters(rng)
+        h = self.hidden_size
+        self.params["bias_ih"][h:2 * h] = 1
 
     def _run(self, x, p):
         return R.lstm_forward(x, p["weight_ih"], p["weight_hh"], p["bias_ih"], p["bias_hh"])
