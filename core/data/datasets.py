@@ -1,6 +1,6 @@
-"""Data sets for training: images float32 (N, C, H, W) in 0..1, int64 labels, class names,
-normalisation and augmentation. The loaders live beside this module; `core.data.sources`
-dispatches to them."""
+"""Data sets for training: images float32 (N, C, H, W) in 0..1 (or sequences (N, T, F)), int64
+labels, class names, normalisation and augmentation. The loaders live beside this module;
+`core.data.sources` dispatches to them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ class DatasetError(ValueError):
 
 @dataclass
 class Dataset:
-    """Images float32 (N, C, H, W), labels int64 (N,), one name per class.
+    """Images float32 (N, C, H, W), labels int64 (N,), one name per class. A sequence data set
+    holds (N, T, F) instead: T time steps of F values per sample (`core.data.sequences`).
 
     `mean` and `std` (per channel, or None) record a normalisation already applied to `images`,
     so that new images (predictions) can be treated the same way.
@@ -34,8 +35,9 @@ class Dataset:
     std: list[float] | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if self.images.ndim != 4:
-            raise ValueError(f"images must be (N, C, H, W); received shape {self.images.shape}")
+        if self.images.ndim not in (3, 4):
+            raise ValueError(f"images must be (N, C, H, W) or sequences (N, T, F); received "
+                             f"shape {self.images.shape}")
         if self.labels.shape != (self.images.shape[0],):
             raise ValueError(
                 f"labels must be ({self.images.shape[0]},) to match the images; "
@@ -46,9 +48,14 @@ class Dataset:
         return int(self.images.shape[0])
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """(C, H, W) of one image."""
+    def shape(self) -> tuple[int, ...]:
+        """(C, H, W) of one image, (T, F) of one sequence."""
         return tuple(int(s) for s in self.images.shape[1:])
+
+    @property
+    def is_sequence(self) -> bool:
+        """True for sequences (N, T, F), False for images (N, C, H, W)."""
+        return self.images.ndim == 3
 
     @property
     def num_classes(self) -> int:
@@ -88,10 +95,12 @@ def make_dataset(images: np.ndarray, labels: np.ndarray, class_names, name: str)
 
 
 def channel_stats(dataset: Dataset) -> tuple[list[float], list[float]]:
-    """Per-channel mean and standard deviation of the images, each a list of C floats."""
+    """Per-channel mean and standard deviation of the images, each a list of C floats (one
+    value for sequences)."""
     images = dataset.images
-    mean = images.mean(axis=(0, 2, 3), dtype=np.float64)
-    std = images.std(axis=(0, 2, 3), dtype=np.float64)
+    axes = (0, 2, 3) if images.ndim == 4 else None
+    mean = np.atleast_1d(images.mean(axis=axes, dtype=np.float64))
+    std = np.atleast_1d(images.std(axis=axes, dtype=np.float64))
     std = np.where(std > 1e-8, std, 1.0)
     return [float(m) for m in mean], [float(s) for s in std]
 
@@ -100,7 +109,7 @@ def normalise(dataset: Dataset, mean, std) -> Dataset:
     """A copy with (images - mean) / std per channel, recording mean and std on the result."""
     if dataset.mean is not None:
         raise ValueError(f"{dataset.name} is already normalised")
-    channels = dataset.shape[0]
+    channels = dataset.shape[0] if not dataset.is_sequence else 1
     mean_arr = np.asarray(mean, dtype=np.float32).reshape(-1)
     std_arr = np.asarray(std, dtype=np.float32).reshape(-1)
     if mean_arr.size not in (1, channels) or std_arr.size not in (1, channels):

@@ -4,7 +4,9 @@
 - "idx:DIR": MNIST-format IDX files (plain or .gz) such as the full MNIST or Fashion-MNIST;
 - "cifar10:DIR": CIFAR-10's *binary* distribution (data_batch_N.bin, test_batch.bin);
 - "folder:DIR": one sub-folder of images per class, resized to a chosen size;
-- "shapes": generated circles, squares, triangles, crosses... (trains in seconds).
+- "shapes": generated circles, squares, triangles, crosses... (trains in seconds);
+- "first-symbol", "parity", "marked": generated sequences for recurrent networks
+  (`core.data.sequences`); "first-symbol:30" sets the number of steps.
 
 Each loader reports `progress(done, total)`, stops with `core.jobs.Cancelled` when
 `should_stop()` is true, and raises `DatasetError` naming the file and what is wrong with it.
@@ -15,9 +17,11 @@ from __future__ import annotations
 import inspect
 
 from core.data.datasets import Dataset, DatasetError, channel_stats, normalise
+from core.data.sequences import TASKS as SEQUENCE_TASKS
 from core.jobs import ProgressFn, StopFn
 
-SOURCES = ("mnist-5k", "shapes", "idx:DIR", "cifar10:DIR", "folder:DIR")
+SOURCES = ("mnist-5k", "shapes", "idx:DIR", "cifar10:DIR", "folder:DIR", "first-symbol[:STEPS]",
+           "parity[:STEPS]", "marked[:STEPS]")
 
 
 def load_dataset(
@@ -46,6 +50,12 @@ def load_dataset(
 
         _check_options(source, load_shapes, options)
         train, test = load_shapes(progress=progress, should_stop=should_stop, **options)
+    elif kind in SEQUENCE_TASKS:
+        from core.data.sequences import LOADERS
+
+        _check_options(source, LOADERS[kind], options)
+        options = {**options, **_steps(source, where, options)}
+        train, test = LOADERS[kind](progress=progress, should_stop=should_stop, **options)
     elif kind in ("idx", "cifar10", "folder"):
         if not where:
             raise DatasetError(f"{source!r}: name the folder, e.g. '{kind}:/path/to/folder'")
@@ -63,6 +73,27 @@ def load_dataset(
         mean, std = channel_stats(train)
         train, test = normalise(train, mean, std), normalise(test, mean, std)
     return train, test
+
+
+def sequence_steps(source: str) -> int | None:
+    """The number of steps a sequence source names ("first-symbol:30" -> 30), else None."""
+    kind, _, where = str(source).partition(":")
+    if kind.strip().lower() not in SEQUENCE_TASKS or not where.strip():
+        return None
+    return int(where) if where.strip().isdigit() else None
+
+
+def _steps(source: str, where: str, options: dict) -> dict:
+    if not where.strip():
+        return {}
+    steps = sequence_steps(source)
+    if steps is None:
+        raise DatasetError(f"{source!r}: after the colon comes the number of steps, e.g. "
+                           f"'{source.partition(':')[0]}:30'")
+    if "steps" in options and options["steps"] != steps:
+        raise DatasetError(f"{source!r} names {steps} steps but the options ask for "
+                           f"{options['steps']}")
+    return {"steps": steps}
 
 
 def _no_options(source: str, options: dict) -> None:

@@ -8,4 +8,5 @@ blocks with weights first and the activations after them (the palette's order).
 # isort: off
 from core.nn import layers  # noqa: F401
 from core.nn import activations  # noqa: F401
+from core.nn import recurrent  # noqa: F401
 # isort: on

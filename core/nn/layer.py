@@ -24,7 +24,8 @@ from core.nn.wording import count_text, plain_wording, shape_text
 # Class name -> class, in palette order. Filled by `Layer.__init_subclass__`.
 LAYERS: dict[str, type[Layer]] = {}
 
-KINDS = ("convolution", "pooling", "fully connected", "activation", "shape", "regularisation")
+KINDS = ("convolution", "pooling", "fully connected", "recurrent", "activation", "shape",
+         "regularisation")
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,12 @@ def _dims(shape) -> str:
 
 
 def describe_shape(shape) -> str:
-    """'8x28x28 maps' for (C, H, W), 'a vector of 784 values' for (F,)."""
+    """'8x28x28 maps' for (C, H, W), 'a vector of 784 values' for (F,), 'a sequence of 28 steps
+    of 28 values' for (T, F)."""
     if len(shape) == 1:
         return f"a vector of {shape[0]} values"
+    if len(shape) == 2:
+        return f"a sequence of {shape[0]} steps of {shape[1]} values"
     if len(shape) == 3:
         return f"{shape[0]} maps of {shape[1]}x{shape[2]}"
     return f"a {_dims(shape)} tensor"

@@ -1,10 +1,10 @@
 """The network spec: read, validate, analyse, normalise and compare (fitting to a data set:
 `core.train.fitting`).
 
-A spec is `{"name", "input_shape": [C, H, W] or [F], "classes" (optional), "layers": [{"class":
-..., "config": {...}, "init": {...} (optional)}, ...]}` (see docs/ARCHITECTURE.md). Everything
-here works on the spec alone, without allocating weights, so the builder can call it after every
-edit and a network of a billion weights compares as fast as a small one.
+A spec is `{"name", "input_shape": [C, H, W], [T, F] or [F], "classes" (optional), "layers":
+[{"class": ..., "config": {...}, "init": {...} (optional)}, ...]}` (see docs/ARCHITECTURE.md).
+Everything here works on the spec alone, without allocating weights, so the builder can call it
+after every edit and a network of a billion weights compares as fast as a small one.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from core.nn.kernel_init import frozen_filter_count
 from core.nn.layer import LAYERS, Layer
 from core.nn.wording import plain_wording
 
-INPUT_SETTINGS = {"in_channels": 3, "in_features": 1}  # setting -> rank of the input it counts
+# setting -> (rank of the input it counts, the axis it counts): channels of maps, values of a
+# vector, values per step of a sequence
+INPUT_SETTINGS = {"in_channels": (3, 0), "in_features": (1, 0), "input_size": (2, 1)}
 MORE_SHOWN = 5  # problems listed after the first one in a file's message
 MAX_PARAMS = 20_000_000
 """Most weights a network may have (80 MB as float32; training keeps about four copies)."""
@@ -64,10 +66,10 @@ def _outline_problems(spec) -> list[tuple[int | None, str]]:
         return [(None, f"a network spec must be a JSON object; received {type(spec).__name__}")]
     found = []
     shape = spec.get("input_shape")
-    if (not isinstance(shape, list | tuple) or len(shape) not in (1, 3)
+    if (not isinstance(shape, list | tuple) or len(shape) not in (1, 2, 3)
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):
-        found.append((None, f"input_shape must be [channels, height, width] or [features] of "
-                            f"positive integers; received {shape!r}"))
+        found.append((None, f"input_shape must be [channels, height, width], [steps, features] "
+                            f"or [features] of positive integers; received {shape!r}"))
     classes = spec.get("classes")
     if classes is not None and (not isinstance(classes, list)
                                 or not all(isinstance(c, str) for c in classes)):
@@ -249,9 +251,9 @@ def _walk(spec, *, fill: str):
         cls = LAYERS[block["class"]]
         config = dict(block.get("config", {}))
         key = _input_setting(cls)
-        if key and not failed and len(shape) == INPUT_SETTINGS[key]:
+        if key and not failed and len(shape) == INPUT_SETTINGS[key][0]:
             if fill == "all" or key not in config:
-                config[key] = int(shape[0])
+                config[key] = int(shape[INPUT_SETTINGS[key][1]])
         layer, error, out = None, None, None
         try:
             layer = cls.shape_only(config)

@@ -13,7 +13,10 @@ TITLES = {
     "deep_relu": "Deep ReLU net",
     "deep_sigmoid": "Deep sigmoid net",
     "lenet5": "LeNet-5",
+    "lstm_digits": "LSTM reading digits row by row",
     "reference": "Reference CNN",
+    "rnn_digits": "RNN reading digits row by row",
+    "rnn_first_symbol": "RNN remembering the first symbol",
     "tiny_mlp": "Tiny MLP",
 }
 

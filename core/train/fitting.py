@@ -14,7 +14,9 @@ import copy
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from core.data.sequences import DISTRACTORS
 from core.data.shapes import DEFAULT_KINDS, SHAPE_KINDS
+from core.data.sources import SEQUENCE_TASKS, sequence_steps
 from core.nn.layer import LAYERS
 from core.nn.spec import SpecError, analyse, check_spec, fill_inputs, first_error, normalise
 
@@ -134,13 +136,30 @@ def network_difference(spec: dict, trained: dict, data=None) -> str:
     return ""
 
 
+def _sequence_options(source: str, kind: str, input_shape) -> dict:
+    """A generated sequence task gives as many steps as the network takes (unless the source
+    names them: "first-symbol:30"), and first-symbol as many symbols as fit the values per step
+    (besides its distractors)."""
+    if sequence_steps(source) is not None or not isinstance(input_shape, list | tuple) or len(
+            input_shape) != 2:
+        return {}
+    steps, values = (int(s) for s in input_shape)
+    options = {"steps": steps}
+    if kind == "first-symbol" and 2 <= values - DISTRACTORS <= 26:
+        options["symbols"] = values - DISTRACTORS
+    return options
+
+
 def data_options(source: str, network: dict) -> dict:
     """Loader options (for `core.data.sources.load_dataset`) that make `source` give the images the
     network (a spec) takes: its input (C, H, W) and, for generated shapes, one kind per output
-    (the spec's classes when they name shapes)."""
+    (the spec's classes when they name shapes); for a generated sequence task, the network's
+    number of steps."""
 
     kind = str(source).split(":", 1)[0].strip().lower()
     input_shape = network.get("input_shape") if isinstance(network, dict) else None
+    if kind in SEQUENCE_TASKS:
+        return _sequence_options(source, kind, input_shape)
     if not isinstance(input_shape, list | tuple) or len(input_shape) != 3:
         return {}
     channels, height, width = (int(s) for s in input_shape)

@@ -26,6 +26,9 @@ def build_trainer(recipe: Recipe, model, train, test=None, *, callbacks: dict | 
     recorded in the history's meta and in checkpoints. callbacks: on_batch / on_epoch /
     on_stats."""
     recipe, train, test = prepare_data(recipe.check(), train, test)
+    if make_augment(recipe) is not None and getattr(train, "is_sequence", False):
+        raise ValueError(f"shift and flip move and mirror images, but {train.name} holds "
+                         "sequences: set shift to 0 and flip off")
     trainer = Trainer(
         model, SoftmaxCrossEntropy(), make_optimizer(recipe), train, test,
         batch_size=recipe.batch_size, epochs=recipe.epochs, seed=recipe.seed,

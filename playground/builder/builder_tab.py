@@ -174,9 +174,10 @@ class BuilderTab(QWidget):
     def spec(self) -> dict:
         return self.document.spec()
 
-    def bind_dataset(self, channels: int, height: int, width: int, class_names) -> str:
-        """Follow a data set: input (channels, height, width) and one output per class."""
-        message = self.document.bind_dataset(channels, height, width, class_names)
+    def bind_dataset(self, *shape_and_classes) -> str:
+        """Follow a data set: `bind_dataset(channels, height, width, class_names)` (or steps,
+        values for sequences): its input and one output per class."""
+        message = self.document.bind_dataset(*shape_and_classes)
         self.show_status(message)
         return message
 

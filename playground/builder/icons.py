@@ -11,6 +11,7 @@ KIND_COLOURS = {
     "convolution": QColor("#2f6fb3"),
     "pooling": QColor("#2f9e8f"),
     "fully connected": QColor("#7a4fb3"),
+    "recurrent": QColor("#b5483a"),
     "activation": QColor("#d08a1e"),
     "shape": QColor("#7d8a5a"),
     "regularisation": QColor("#a05a7a"),
@@ -117,6 +118,27 @@ def paint_block(p: QPainter, rect: QRectF, class_name: str, kind: str) -> None:
             bar = QRectF(inner.left() + i * width + width * 0.15,
                          inner.bottom() - inner.height() * h, width * 0.7, inner.height() * h)
             p.fillRect(bar, colour.darker(140))
+    elif icon == "loop":  # a cell whose output comes back into it
+        box = QRectF(inner.left(), inner.top() + inner.height() * 0.35, inner.width() * 0.6,
+                     inner.height() * 0.65)
+        p.drawRect(box)
+        right, top = box.right(), inner.top() + inner.height() * 0.12
+        loop = QPainterPath(QPointF(right, box.center().y()))
+        loop.lineTo(inner.right(), box.center().y())
+        loop.lineTo(inner.right(), top)
+        loop.lineTo(box.center().x(), top)
+        loop.lineTo(box.center().x(), box.top())
+        p.drawPath(loop)
+        tip = QPointF(box.center().x(), box.top())
+        size = rect.width() / 10
+        p.drawLine(tip, QPointF(tip.x() - size, tip.y() - size))
+        p.drawLine(tip, QPointF(tip.x() + size, tip.y() - size))
+    elif icon == "rows":  # rows of a map laid out one after the other
+        p.drawRect(QRectF(inner.left(), inner.top(), inner.width() * 0.45, inner.height() * 0.45))
+        for k in range(3):
+            y = inner.top() + inner.height() * (0.62 + 0.17 * k)
+            x = inner.left() + inner.width() * 0.3 * k
+            p.drawLine(QPointF(x, y), QPointF(x + inner.width() * 0.35, y))
     elif icon == "curve" and cls is not None:
         _curve(p, cls.icon_curve, inner)
     else:

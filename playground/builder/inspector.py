@@ -31,6 +31,12 @@ NONE_TEXT = {"stride": "= size"}
 INVALID_STYLE = "color: #c62828; font-weight: bold;"
 
 
+def _input_names(shape) -> tuple[str, ...]:
+    """The input's dimensions in words: maps, a sequence or a vector."""
+    return {3: ("channels", "height", "width"), 2: ("steps", "features")}.get(len(shape),
+                                                                            ("features",))
+
+
 def _int_bound(value, fallback: int) -> int:
     return int(value) if value is not None else fallback
 
@@ -193,8 +199,7 @@ class Inspector(QWidget):
         return box
 
     def _build_input_form(self) -> None:
-        shape = self.document.input_shape
-        names = ("channels", "height", "width") if len(shape) == 3 else ("features",)
+        names = _input_names(self.document.input_shape)
         for name in names:
             box = QSpinBox()
             box.setRange(1, 4096 if name != "features" else 10_000_000)
@@ -321,7 +326,7 @@ class Inspector(QWidget):
         classes = self.document.classes
         self.title.setText("<b>Input</b><br><i>The data going in; picking a data set for "
                            "training sets it.</i>")
-        names = ("channels", "height", "width") if len(shape) == 3 else ("features",)
+        names = _input_names(shape)
         for name, value in zip(names, shape, strict=False):
             box = self.editors.get(name)
             if box is not None and isinstance(value, int):
@@ -362,7 +367,8 @@ class Inspector(QWidget):
         self.document.set_setting(index, name, value)
 
     def _commit_input_shape(self) -> None:
-        names = ("channels", "height", "width") if "channels" in self.editors else ("features",)
+        names = [n for n in ("channels", "height", "width", "steps", "features")
+                 if n in self.editors]
         self.document.set_input_shape([self.editors[n].value() for n in names])
 
     def _commit_classes(self) -> None:
@@ -371,5 +377,5 @@ class Inspector(QWidget):
         if names == self.document.classes:
             return
         shape = self.document.input_shape
-        if len(shape) == 3:
+        if len(shape) in (2, 3):
             self.status_message.emit(self.document.bind_dataset(*shape, names))

@@ -104,10 +104,10 @@ def _setting_default(class_name: str, name: str):
 
 def _checked_shape(shape) -> list[int]:
     dims = list(shape)
-    if len(dims) not in (1, 3) or not all(
+    if len(dims) not in (1, 2, 3) or not all(
             isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
-        raise ValueError(f"the input shape must be (channels, height, width) or (features,) "
-                         f"of positive integers; received {tuple(dims)}")
+        raise ValueError(f"the input shape must be (channels, height, width), (steps, features) "
+                         f"or (features,) of positive integers; received {tuple(dims)}")
     return [int(d) for d in dims]
 
 
@@ -294,26 +294,28 @@ class NetworkDocument(QObject):
         self._push(text, after)
 
     def set_input_shape(self, shape) -> None:
-        """Set the input to (C, H, W) or (F,); ValueError for anything else."""
+        """Set the input to (C, H, W), (T, F) or (F,); ValueError for anything else."""
         after = self._state.copy()
         after.input_shape = _checked_shape(shape)
         if after.input_shape != self._state.input_shape:
             self._push("Set input shape", after)
 
-    def bind_dataset(self, channels: int, height: int, width: int, class_names) -> str:
-        """Set the input to (channels, height, width) and the classes, in one undoable command;
+    def bind_dataset(self, *shape_and_classes) -> str:
+        """`bind_dataset(channels, height, width, class_names)` (or `(steps, features,
+        class_names)` for sequences): set the input and the classes in one undoable command;
         the network follows the data as `core.train.fitting.fit_to_data` says (the last block
         with an outputs setting gets one output per class). Returns a sentence saying what
         changed."""
         from core.train.fitting import DataDescription, fit_to_data
 
-        shape = _checked_shape([channels, height, width])
+        *dims, class_names = shape_and_classes
+        shape = _checked_shape(dims)
         names = [str(c) for c in class_names]
         fitted = fit_to_data(self._state.to_spec(), DataDescription("the data set", shape, names),
                              check=False)
         after = _State.from_spec(fitted.spec)
         after.classes = names
-        message = (f"Input set to {shape[0]} x {shape[1]} x {shape[2]} with "
+        message = (f"Input set to {' x '.join(map(str, shape))} with "
                    f"{plural(len(names), 'class', 'classes')}.")
         index = fitted.outputs_block
         if index is not None:

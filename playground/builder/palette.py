@@ -22,14 +22,16 @@ from playground.builder.icons import block_icon
 
 BLOCK_MIME = "application/x-playground-block"
 
-KIND_ORDER = ("input", "convolution", "pooling", "fully connected", "activation", "shape",
-              "regularisation")
+KIND_ORDER = ("input", "convolution", "pooling", "fully connected", "recurrent", "activation",
+              "shape", "regularisation")
 
-INPUT_HELP = "The data going in: channels x height x width, set by the chosen data set."
+INPUT_HELP = ("The data going in: channels x height x width (or steps x values for a sequence), "
+              "set by the chosen data set.")
 INPUT_DESCRIPTION = (
     "The input block is always first. It holds the shape of one example (channels, height, "
-    "width: 1 x 28 x 28 for the handwritten digits, 3 x 32 x 32 for colour photos) and the "
-    "names of the classes. It has no weights; when you pick a data set for training, the input "
+    "width: 1 x 28 x 28 for the handwritten digits, 3 x 32 x 32 for colour photos; steps x "
+    "values for a sequence, 10 x 4 for ten steps of four values) and the names of the classes. "
+    "It has no weights; when you pick a data set for training, the input "
     "follows it and the last Dense block is given one output per class.")
 
 CLASS_ROLE = Qt.ItemDataRole.UserRole

@@ -44,7 +44,8 @@ def _run(args) -> int:
     bundle = _load(args.model)
     model = bundle.model
     if len(model.input_shape) != 3:
-        raise CommandError(f"{args.model}: the network takes vectors "
+        what = "sequences" if len(model.input_shape) == 2 else "vectors"
+        raise CommandError(f"{args.model}: the network takes {what} "
                            f"{model.input_shape}, not images")
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     as_digit = args.digit == "yes" or (

@@ -29,6 +29,9 @@ SOURCES = {
     "idx": ("IDX folder (MNIST, Fashion-MNIST)…", True),
     "cifar10": ("CIFAR-10 binary folder…", True),
     "folder": ("Image folder, one sub-folder per class…", True),
+    "first-symbol": ("Sequences: remember the first symbol", False),
+    "parity": ("Sequences: parity of a bit stream", False),
+    "marked": ("Sequences: which marked number is larger", False),
 }
 SAMPLE_COUNT = 16
 
@@ -213,12 +216,17 @@ class DatasetPanel(QGroupBox):
     def set_dataset(self, train, test) -> None:
         """Show a loaded (train, test) pair and announce it."""
         self.train, self.test = train, test
-        channels, height, width = train.shape
         counts = train.class_counts()
         listed = ", ".join(f"{n}: {c}" for n, c in zip(train.class_names, counts, strict=True))
+        if getattr(train, "is_sequence", False):
+            steps, values = train.shape
+            what = (f"sequences of {steps} steps x {values} values (the steps follow the "
+                    f"builder's Input)")
+        else:
+            what = "images, " + "x".join(map(str, train.shape))
         self.status.setText(
-            f"<b>{train.name}</b>: {len(train):,} train / {len(test):,} test images, "
-            f"{channels}x{height}x{width}, {train.num_classes} classes.<br>"
+            f"<b>{train.name}</b>: {len(train):,} train / {len(test):,} test {what}, "
+            f"{train.num_classes} classes.<br>"
             f"<small>Training images per class — {listed}</small>"
         )
         self._show_samples(train)
@@ -241,6 +249,8 @@ class DatasetPanel(QGroupBox):
     @staticmethod
     def _raw(dataset, index: int) -> np.ndarray:
         image = dataset.images[index]
+        if image.ndim == 2:  # a sequence, drawn as a grey image: one row per time step
+            image = image[None]
         if dataset.mean is not None:
             mean = np.asarray(dataset.mean, np.float32)[:, None, None]
             std = np.asarray(dataset.std, np.float32)[:, None, None]

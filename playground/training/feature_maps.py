@@ -145,7 +145,7 @@ class FeatureMapsView(QWidget):
             self.caption.setText(f"Cannot show feature maps: {error}")
             return
         by_index = {i: out for i, _, out in outputs}
-        by_index[-1] = x
+        by_index[-1] = x if x.ndim == 4 else x[:, None]  # a sequence: one grey map, a row a step
         for (label, image), layer_index in zip(self._items, self.shown_layers, strict=True):
             maps = by_index[layer_index][0]
             image.setImage(tile_maps(maps), autoLevels=False, levels=(0, 255))

@@ -23,7 +23,7 @@ SCHEDULES = {"constant": "constant", "step": "step (x0.5 every 2 epochs)", "cosi
 
 class HyperPanel(QGroupBox):
     """A form for a `Recipe`; `config_changed` fires on every edit. What the form does not
-    show (data source, normalisation, gradient clipping) is kept from `set_recipe`."""
+    show (data source, normalisation) is kept from `set_recipe`."""
 
     config_changed = Signal()
 
@@ -44,6 +44,10 @@ class HyperPanel(QGroupBox):
         self.schedule.setToolTip("How the learning rate changes from epoch to epoch")
         self.weight_decay = self._float(0.0, 1.0, 6, "L2 penalty pulling weights towards 0")
         self.seed = self._int(0, 2**31 - 1, "Same seed, same data order and initial weights")
+        self.clip_norm = self._float(0.0, 1e6, 2, "Scale the gradients of all weights down to "
+                                     "this global norm when larger (0 = never); recurrent "
+                                     "networks need it (5 is usual)")
+        self.clip_norm.setSpecialValueText("off")
         self.augment_shift = self._int(0, 8, "Shift each image by up to this many pixels")
         self.augment_flip = QCheckBox("mirror left-right")
         self.augment_flip.setToolTip("Randomly flip images (not for digits!)")
@@ -60,6 +64,7 @@ class HyperPanel(QGroupBox):
         form.addRow("Schedule", self.schedule)
         form.addRow("Weight decay", self.weight_decay)
         form.addRow("Seed", self.seed)
+        form.addRow("Clip gradients", self.clip_norm)
         form.addRow("Shift (px)", self.augment_shift)
         form.addRow("Augment", self.augment_flip)
         form.addRow("Train samples", self.train_limit)
@@ -67,8 +72,8 @@ class HyperPanel(QGroupBox):
         self._base = Recipe()
         self.set_recipe(Recipe())
         for widget in (self.epochs, self.batch_size, self.learning_rate, self.momentum,
-                       self.weight_decay, self.seed, self.augment_shift, self.train_limit,
-                       self.test_limit):
+                       self.weight_decay, self.seed, self.clip_norm, self.augment_shift,
+                       self.train_limit, self.test_limit):
             widget.valueChanged.connect(self.config_changed)
         self.schedule.currentIndexChanged.connect(self.config_changed)
         self.augment_flip.toggled.connect(self.config_changed)
@@ -109,6 +114,7 @@ class HyperPanel(QGroupBox):
             optimizer={"class": kind, "config": config},
             schedule=SCHEDULE_PRESETS[self.schedule.currentData()],
             seed=self.seed.value(),
+            clip_norm=float(self.clip_norm.value()),
             shift=self.augment_shift.value(),
             flip=self.augment_flip.isChecked(),
             train_limit=self.train_limit.value(),
@@ -134,6 +140,7 @@ class HyperPanel(QGroupBox):
         self.schedule.setCurrentIndex(max(self.schedule.findData(schedule), 0))
         self.weight_decay.setValue(config.get("weight_decay", 0.0))
         self.seed.setValue(recipe.seed)
+        self.clip_norm.setValue(float(recipe.clip_norm))
         self.augment_shift.setValue(recipe.shift)
         self.augment_flip.setChecked(recipe.flip)
         self.train_limit.setValue(recipe.train_limit)

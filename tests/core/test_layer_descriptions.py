@@ -17,7 +17,7 @@ from core.nn.wording import (
 )
 
 ICONS = {"grid", "max-pool", "mean-pool", "network", "flatten", "dropout", "bars", "curve",
-         "circle"}
+         "circle", "loop", "rows"}
 UNKNOWN = "Output size: unknown until the blocks above fit together."
 
 
@@ -28,12 +28,12 @@ def default_config(cls) -> dict:
 def fitting_input(cls, config):
     """An input shape the block takes with `config`, and its output shape."""
     layer = cls.shape_only(config)
-    for shape in ((1, 28, 28), (784,)):
+    for shape in ((1, 28, 28), (784,), (28, 28)):
         try:
             return shape, layer.output_shape(shape)
         except ValueError:
             continue
-    raise AssertionError(f"{cls.__name__} takes neither maps nor a vector")
+    raise AssertionError(f"{cls.__name__} takes neither maps nor a vector nor a sequence")
 
 
 def numbers(text: str) -> list[int]:
@@ -63,7 +63,7 @@ def test_every_block_describes_partial_and_invalid_configs(name):
         assert cls.short_label(config).strip()
         assert cls.explain_output(config, None, None) == UNKNOWN
         for in_shape, out_shape in (((1, 28, 28), (1, 28, 28)), ((784,), (10,)),
-                                    ((3, 9, 8), (2, 4, 3))):
+                                    ((3, 9, 8), (2, 4, 3)), ((28, 28), (64,))):
             assert cls.explain_output(config, in_shape, out_shape).strip()
             assert cls.explain_params(config, in_shape, 0).strip()
         assert cls.explain_params(config, None, 0).strip()

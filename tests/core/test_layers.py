@@ -60,7 +60,8 @@ def check_block(name, config, input_shape, batch=3):
 
 def test_every_block_is_described_for_the_builder():
     assert set(LAYERS) == {"Conv2D", "MaxPool2D", "AvgPool2D", "Dense", "Flatten", "Dropout",
-                           "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Softmax"}
+                           "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Softmax",
+                           "RNN", "LSTM", "Rows"}
     for name, cls in LAYERS.items():
         assert cls.KIND in KINDS, name
         assert cls.HELP and "\n" not in cls.HELP, name

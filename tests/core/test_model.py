@@ -71,7 +71,7 @@ def test_missing_inputs_are_filled_when_building():
 
 @pytest.mark.parametrize("spec,message", [
     ([], "must be a JSON object"),
-    ({"input_shape": [1, 28], "layers": []}, "input_shape must be"),
+    ({"input_shape": [1, 28, 28, 1], "layers": []}, "input_shape must be"),
     ({"input_shape": [1, 0, 28], "layers": []}, "input_shape must be"),
     ({"input_shape": [4], "layers": "Dense"}, "layers must be a list"),
     ({"input_shape": [4], "layers": [{"class": "Conv3D", "config": {}}]}, "unknown class"),

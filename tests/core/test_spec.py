@@ -73,7 +73,7 @@ def test_a_bad_block_is_named_with_the_file_and_the_setting(tmp_path, entry, mes
 
 
 def test_every_problem_is_one_line_and_the_message_lists_them(tmp_path):
-    spec = {"input_shape": [1, 28], "classes": "0123", "layers": [
+    spec = {"input_shape": [1, 28, 28, 1], "classes": "0123", "layers": [
         block("Conv2D", out_channels="eight", kernel_size=-3), {"class": "Transformer"},
         block("Dense", out_features=0)]}
     path = write(tmp_path, spec)
@@ -81,8 +81,8 @@ def test_every_problem_is_one_line_and_the_message_lists_them(tmp_path):
         read_spec(path)
     error = caught.value
     assert [p.removeprefix(f"{path}: ") for p in error.problems] == [
-        "not a network spec: input_shape must be [channels, height, width] or [features] of "
-        "positive integers; received [1, 28]",
+        "not a network spec: input_shape must be [channels, height, width], [steps, features] "
+        "or [features] of positive integers; received [1, 28, 28, 1]",
         "not a network spec: classes must be a list of names; received '0123'",
         "not a network spec: block 1: unknown class 'Transformer'; known: "
         + ", ".join(LAYERS),

@@ -8,7 +8,9 @@ from core.resources import resource_path
 
 def test_the_shipped_templates_are_listed_with_their_titles():
     assert [template_title(p) for p in shipped_templates()] == [
-        "Deep ReLU net", "Deep sigmoid net", "LeNet-5", "Reference CNN", "Tiny MLP"]
+        "Deep ReLU net", "Deep sigmoid net", "LeNet-5", "LSTM reading digits row by row",
+        "Reference CNN", "RNN reading digits row by row", "RNN remembering the first symbol",
+        "Tiny MLP"]
     assert default_spec() == json.loads(resource_path("models", "reference.json").read_text())
 
 

@@ -174,7 +174,7 @@ def test_random_edits_match_core_and_undo_fully(edits):
     assert document.spec() == final
 
 
-@pytest.mark.parametrize("shape", [(0, 28, 28), (1, 28), (1.5,), ("3", 32, 32)])
+@pytest.mark.parametrize("shape", [(0, 28, 28), (1, 28, 28, 1), (0, 28), (1.5,), ("3", 32, 32)])
 def test_bad_input_shapes_are_refused(document, shape):
     with pytest.raises(ValueError, match="positive integers"):
         document.set_input_shape(shape)
@@ -187,3 +187,9 @@ def test_numpy_sizes_are_fine(document):
     document.bind_dataset(*np.array([3, 32, 32]), ["a", "b"])
     assert document.spec()["input_shape"] == [3, 32, 32]
     assert json.dumps(document.spec())
+
+
+def test_a_sequence_data_set_binds_steps_and_features(document):
+    message = document.bind_dataset(30, 8, ["A", "B", "C", "D"])
+    assert document.input_shape == (30, 8) and document.classes == ["A", "B", "C", "D"]
+    assert message.startswith("Input set to 30 x 8 with 4 classes.")

@@ -32,7 +32,7 @@ def test_summary_reports_unreadable_files_in_one_line(tmp_path, capsys):
     bad.write_text("[1, 2")
     assert run_cli(["summary", str(bad)]) == 1
     assert "not valid JSON" in capsys.readouterr().err
-    bad.write_text('{"input_shape": [1, 28], "layers": []}')
+    bad.write_text('{"input_shape": [1, 28, 28, 1], "layers": []}')
     assert run_cli(["summary", str(bad)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "input_shape must be" in err
