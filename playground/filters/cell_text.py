@@ -3,19 +3,28 @@ tooltip; and the in-place editor that types one (Esc cancels)."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit
 
+TINY = 0.0005
+"""Below this a weight written with 3 digits or fewer is shown as "≈0"."""
+MIN_CELL_FONT = 10
+"""Smallest font (pixels) of a number in a kernel cell; smaller cells show colour only."""
+
 
 def format_weight(value: float, digits: int = 3) -> str:
-    """Short text for a cell: 2, -1, .225, -.055, 7e-7 (3 significant digits; more with
-    `digits`, e.g. .22508 with 5)."""
+    """Text a student reads in a cell: 2, 0.225, -0.0547, 0.00121 (`digits` significant
+    digits, never an exponent), and "≈0" for a weight below 0.0005 written with 3 digits or
+    fewer (a 7x7 Gaussian's corner, 6.7e-7); the exact value is in the cell's tooltip."""
     if value == int(value) and abs(value) < 1e5:
         return str(int(value))
-    if abs(value) >= 0.01:
-        text = f"{value:.{digits}g}"
-        return text.replace("0.", ".", 1) if abs(value) < 1 else text
-    return f"{value:.{max(0, digits - 3)}e}".replace("e-0", "e-").replace("e+0", "e")
+    if abs(value) < TINY and digits <= 3:
+        return "≈0"
+    if abs(value) >= 10 ** digits:
+        return str(round(value))
+    return np.format_float_positional(float(value), precision=digits, unique=True,
+                                      fractional=False, trim="-")
 
 
 def exact_weight(value: float) -> str:
@@ -29,6 +38,16 @@ def exact_weight(value: float) -> str:
 
 
 MAX_CELL_DIGITS = 6
+
+
+def fitting_weight(value: float, fits) -> str:
+    """The most digits of `value` (up to MAX_CELL_DIGITS, down to 1) for which `fits(text)`
+    holds; "" when not even one digit fits (the cell then shows its colour only)."""
+    for digits in range(MAX_CELL_DIGITS, 0, -1):
+        text = format_weight(value, digits)
+        if fits(text):
+            return text
+    return ""
 
 
 class CellEditor(QLineEdit):

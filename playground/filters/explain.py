@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.image.filtering import PixelExplanation, explain_pixel
-from playground.filters.kernel_grid import diverging_colour, format_weight
+from playground.filters.cell_text import format_weight
+from playground.filters.kernel_grid import diverging_colour
 
+PROMPT = ("Explain mode: switch on Explain above the images, then hover over or click a pixel "
+          "of the result to see its arithmetic.")
 MAX_LABELLED_CELLS = 81
 """Above this many cells the overlay shows only the outline (text would not be readable)."""
 
@@ -113,7 +116,7 @@ class ExplainPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.explanation: PixelExplanation | None = None
-        self.headline = QLabel("Explain mode: hover over or click a pixel of the result.")
+        self.headline = QLabel(PROMPT)
         self.headline.setObjectName("explainHeadline")
         self.headline.setWordWrap(True)
         self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -178,6 +181,10 @@ class ExplainPanel(QWidget):
             f"÷ divisor {explanation.divisor:g} + offset {explanation.offset:g} "
             f"= <b>{explanation.value:.6g}</b>"
         )
+
+    def show_prompt(self) -> None:
+        """No pixel explained: say how to explain one."""
+        self.show_message(PROMPT)
 
     def show_message(self, text: str) -> None:
         self.explanation = None

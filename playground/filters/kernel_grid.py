@@ -15,10 +15,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.filters.cell_text import (
-    MAX_CELL_DIGITS,
+    MIN_CELL_FONT,
     CellEditor,
     exact_weight,
-    format_weight,
+    fitting_weight,
 )
 from playground.filters.kernel_document import KernelDocument
 
@@ -186,8 +186,7 @@ class KernelGrid(QWidget):
         scale = float(abs(values).max()) if values.size else 0.0
         height, width = data.shape
         size = self.cell_size()
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(15, int(size / 3.4))))
+        font = self.cell_font()
         painter.setFont(font)
         grid_pen = QPen(QColor(150, 150, 150), 1)
         for row in range(height):
@@ -198,7 +197,7 @@ class KernelGrid(QWidget):
                 painter.fillRect(rect, colour)
                 painter.setPen(grid_pen)
                 painter.drawRect(rect)
-                if size >= 18:
+                if size >= 2 * MIN_CELL_FONT:
                     light = colour.lightness() > 140
                     painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
@@ -213,21 +212,23 @@ class KernelGrid(QWidget):
             painter.drawRect(self.cell_rect(row, col).adjusted(1, 1, -1, -1))
         painter.end()
 
+    def cell_font(self) -> QFont:
+        """The numbers' font: grows with the cells, never below MIN_CELL_FONT pixels."""
+        font = QFont(self.font())
+        font.setPixelSize(max(MIN_CELL_FONT, min(15, int(self.cell_size() / 3.4))))
+        return font
+
     def _fitting_text(self, value: float, width: float, font: QFont) -> str:
-        """The most digits of `value` (up to MAX_CELL_DIGITS) that fit in a cell `width` wide."""
+        """The most digits of `value` that fit in a cell `width` wide ("" if none do)."""
         metrics = QFontMetrics(font)
-        for digits in range(MAX_CELL_DIGITS, 3, -1):
-            text = format_weight(value, digits)
-            if metrics.horizontalAdvance(text) <= width - 6:
-                return text
-        return format_weight(value)
+        return fitting_weight(value, lambda text: metrics.horizontalAdvance(text) <= width - 6)
 
     def cell_text(self, row: int, col: int) -> str:
-        """The text painted in a cell at the current size."""
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(15, int(self.cell_size() / 3.4))))
+        """The text painted in a cell at the current size ("" for colour only)."""
+        if self.cell_size() < 2 * MIN_CELL_FONT:
+            return ""
         value = self.document.cell(row, col, self.channel)
-        return self._fitting_text(value, self.cell_rect(row, col).width(), font)
+        return self._fitting_text(value, self.cell_rect(row, col).width(), self.cell_font())
 
     def cell_tooltip(self, row: int, col: int) -> str:
         """e.g. "row 4 of 7, col 4 of 7: 0.22508352" (rows and columns counted from 1)."""

@@ -32,6 +32,7 @@ from playground.filters.kernel_previews import (
     blank_icon,
     compute_previews,
     preview_icon,
+    preview_sample,
 )
 from playground.filters.preset_parameters import PresetParameters, preset_defaults
 from playground.filters.sobel_view_box import SobelViewBox
@@ -62,7 +63,7 @@ class PresetsPanel(QWidget):
         self.document = document
         self.folder = Path(folder) if folder is not None else user_kernel_folder()
         self.previews: dict[str, np.ndarray] = {}
-        self._thumbnail: np.ndarray | None = None
+        self._thumbnail = preview_sample()  # one fixed picture: previews mean the same always
         self._preview_runner = LatestJobRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
@@ -153,8 +154,7 @@ class PresetsPanel(QWidget):
         self._set_icons()
         if hasattr(self, "document"):
             self.follow_document()
-        if self._thumbnail is not None:
-            self.set_preview_source(self._thumbnail)
+        self.set_preview_source(self._thumbnail)
 
     def user_kernel_names(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())
@@ -265,7 +265,8 @@ class PresetsPanel(QWidget):
 
     # ---- previews ------------------------------------------------------------------------
     def set_preview_source(self, thumbnail: np.ndarray) -> None:
-        """Recompute the list's effect previews from a small image (off the GUI thread)."""
+        """Recompute the list's effect previews on a small image (off the GUI thread); the
+        list itself uses `kernel_previews.preview_sample()`."""
         self._thumbnail = thumbnail
         user_kernels = {}
         for path in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())):

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.image.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
-from playground.filters.kernel_grid import diverging_colour, format_weight
+from playground.filters.cell_text import format_weight
+from playground.filters.kernel_grid import diverging_colour
 
 EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)
 """The 9x9 array stepped through: digits 0..9 in a pattern that is easy to follow."""
