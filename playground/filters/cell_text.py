@@ -27,6 +27,19 @@ def format_weight(value: float, digits: int = 3) -> str:
                                       fractional=False, trim="-")
 
 
+def format_value(value: float, digits: int = 4) -> str:
+    """An input value or a product in the explain table: 147, 55.71, 0.0012, "≈0" (below
+    0.00005), never an exponent."""
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    if abs(value) < 0.5 * 10 ** -digits:
+        return "≈0"
+    if abs(value) >= 10 ** digits:
+        return str(round(value))
+    return np.format_float_positional(float(value), precision=digits, unique=True,
+                                      fractional=False, trim="-")
+
+
 def exact_weight(value: float) -> str:
     """A weight in full (float32) precision, e.g. 0.22508352 or 6.7e-07 (0.00000067)."""
     if value == int(value) and abs(value) < 1e9:

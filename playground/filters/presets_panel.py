@@ -168,6 +168,14 @@ class PresetsPanel(QWidget):
         self.list.setCurrentItem(matches[-1])
         self.list.scrollToItem(matches[-1])
 
+    def load_preset(self, name: str, **parameters: float) -> None:
+        """Load preset `name` into the document with `parameters` (the others at the values a
+        click uses), e.g. `load_preset("Gaussian", size=7, sigma=0.84089642)`."""
+        values = {**preset_defaults(name), **parameters}
+        kernel = make_preset(name, **values)
+        self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
+                                 name=name, source=name, parameters=values)
+
     def current_name(self) -> str | None:
         item = self.list.currentItem()
         return item.text() if item else None
@@ -190,12 +198,7 @@ class PresetsPanel(QWidget):
                 self.document.set_kernel(kernel.values, divisor=kernel.divisor,
                                          offset=kernel.offset, name=item.text(), source=path)
             else:
-                name = item.text()
-                parameters = preset_defaults(name)
-                kernel = make_preset(name, **parameters)
-                self.document.set_kernel(kernel.values, divisor=kernel.divisor,
-                                         offset=kernel.offset, name=name, source=name,
-                                         parameters=parameters)
+                self.load_preset(item.text())
         except (ValueError, OSError) as error:
             self.error.emit(f"Cannot load kernel: {error}")
             self.follow_document()  # the selection goes back to the document's kernel

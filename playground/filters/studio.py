@@ -25,6 +25,7 @@ from core.image.requests import (
     PER_CHANNEL_SWITCH,
     FilterOutput,
     FilterRequest,
+    Geometry,
     NeedsColourImage,
     rescale,
     run_filter,
@@ -142,8 +143,10 @@ class FilterStudio(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 4, 0)
-        for title, widget in (("Kernel", self.editor), ("Kernel facts", self.facts),
-                              ("Padding, stride and function", self.geometry_panel)):
+        # the grid and the padding / stride controls next to each other: seen together
+        for title, widget in (("Kernel", self.editor),
+                              ("Padding, stride and function", self.geometry_panel),
+                              ("Kernel facts", self.facts)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             right_layout.addWidget(box, 3 if widget is self.editor else 0)
@@ -224,6 +227,20 @@ class FilterStudio(QWidget):
         self.schedule_filter()
         if not preview:
             self._say_carried_over("image")
+
+    def set_up(self, image_path: str | Path, preset: str, view: str = "kernel",
+               **parameters: float) -> bool:
+        """Open `image_path` and show `preset` (with `parameters`) at the default padding and
+        stride; `view` "magnitude" or "angle" shows a Sobel view (a lesson's starting point).
+        False (with a message) when the image cannot be read."""
+        if not self.open_path(image_path):
+            return False
+        self.document.set_geometry(Geometry(), "Default padding and stride")
+        self.presets.load_preset(preset, **parameters)
+        if view != "kernel":
+            self.presets.choose_sobel_view(view)
+        self.views.fit()
+        return True
 
     # ---- edits ---------------------------------------------------------------------------
     @property

@@ -35,6 +35,9 @@ ALL_TERMS_MAX = 25
 zero products out (and say so)."""
 CHANNEL_NAMES = ("red", "green", "blue")
 STEP_MS = 700
+MIN_CELL = 22
+"""Smallest cell (pixels) of the example: its digits stay readable (a short tab scrolls)."""
+MAX_CELL = 40
 
 
 class _Canvas(QWidget):
@@ -43,8 +46,19 @@ class _Canvas(QWidget):
     def __init__(self, example: WorkedExample) -> None:
         super().__init__(example)
         self.example = example
-        self.setMinimumSize(300, 170)  # cells stay readable; a small tab scrolls instead
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def grid_shape(self) -> tuple[int, int]:
+        """(rows, columns) of cells drawn: the title row, the padded input, a gap, the output."""
+        ex = self.example
+        side = EXAMPLE_INPUT.shape[0] + 2 * ex.pad
+        out_h, out_w = ex.output.shape if ex.output is not None else (0, 0)
+        return max(side, out_h) + 1, side + 1 + max(out_w, 4)
+
+    def fit_minimum(self) -> None:
+        """At least MIN_CELL pixels a cell: readable digits, the tab scrolls when short."""
+        rows, columns = self.grid_shape()
+        self.setMinimumSize(columns * MIN_CELL, rows * MIN_CELL)
 
     def paintEvent(self, event) -> None:
         ex = self.example
@@ -52,11 +66,10 @@ class _Canvas(QWidget):
         pad, n = ex.pad, EXAMPLE_INPUT.shape[0]
         side = n + 2 * pad
         out_h, out_w = ex.output.shape if ex.output is not None else (0, 0)
-        columns = side + 1 + max(out_w, 1)
-        rows = max(side, out_h) + 1
-        cell = max(8.0, min(40.0, self.width() / columns, self.height() / rows))
+        rows, columns = self.grid_shape()
+        cell = max(float(MIN_CELL), min(MAX_CELL, self.width() / columns, self.height() / rows))
         font = QFont(self.font())
-        font.setPixelSize(max(7, int(cell / 2.6)))
+        font.setPixelSize(max(11, int(cell / 2.4)))
         painter.setFont(font)
         y0 = cell
         painter.drawText(QRectF(0, 0, side * cell, cell), Qt.AlignmentFlag.AlignCenter,
@@ -153,11 +166,15 @@ class WorkedExample(QWidget):
         controls.addStretch(1)
         for button in (self.back_button, self.step_button, self.play_button):
             controls.addWidget(button)
-        layout = QVBoxLayout(self)
+        # the canvas beside its controls and arithmetic: the example needs width more than height
+        side = QVBoxLayout()
+        side.addLayout(controls)
+        side.addWidget(self.arithmetic)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas, 1)
-        layout.addLayout(controls)
-        layout.addWidget(self.arithmetic)
+        layout.addWidget(self.canvas, 3)
+        layout.addLayout(side, 2)
         self._recompute()
 
     def set_kernel(self, values: np.ndarray, divisor: float | None, offset: float) -> None:
@@ -177,6 +194,7 @@ class WorkedExample(QWidget):
 
     def go_to(self, step: int) -> None:
         """Show step `step` (0 = first output cell), clamped to the output."""
+        self.canvas.fit_minimum()
         if self.output is None:
             return
         self.step = min(max(step, 0), self.output.size - 1)
