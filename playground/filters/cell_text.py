@@ -29,10 +29,10 @@ def format_weight(value: float, digits: int = 3) -> str:
 
 def format_value(value: float, digits: int = 4) -> str:
     """An input value or a product in the explain table: 147, 55.71, 0.0012, "≈0" (below
-    0.00005), never an exponent."""
+    0.0005, as for weights), never an exponent."""
     if value == int(value) and abs(value) < 1e9:
         return str(int(value))
-    if abs(value) < 0.5 * 10 ** -digits:
+    if abs(value) < TINY:
         return "≈0"
     if abs(value) >= 10 ** digits:
         return str(round(value))

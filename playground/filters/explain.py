@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.image.filtering import PixelExplanation, explain_pixel
-from playground.filters.cell_text import format_value, format_weight
+from playground.filters.cell_text import exact_weight, format_value, format_weight
 from playground.filters.kernel_grid import diverging_colour
 
 PROMPT = ("Explain mode: switch on Explain above the images, then hover over or click a pixel "
@@ -50,6 +50,12 @@ def explain_request(request, row: int, col: int, channel: int | None):
     if channel is not None and request.kernel.values.ndim == 2:
         text = f", channel {'RGB'[channel]}"
     return explanation, text
+
+
+def weights_text(weights) -> str:
+    """A cell's weight (or its R, G, B weights) in full precision, for a tooltip."""
+    values = np.atleast_1d(weights)
+    return ", ".join(exact_weight(float(v)) for v in values)
 
 
 class WindowOverlay:
@@ -190,8 +196,10 @@ class ExplainPanel(QWidget):
                           else diverging_colour(float(products[i, j]), scale))
                 item.setBackground(QBrush(colour))
                 item.setForeground(QBrush(QColor(20, 20, 20)))
-                if explanation.in_padding[i, j]:
-                    item.setToolTip("padding: outside the image")
+                exact = f"{float(np.sum(explanation.window[i, j] * weights[i, j])):.8g}"
+                where = "padding: outside the image. " if explanation.in_padding[i, j] else ""
+                item.setToolTip(f"{where}weight {weights_text(weights[i, j])}, "
+                                f"product {exact}")
                 self.table.setItem(i, j, item)
         self._fit_cells()
         self.headline.setText(

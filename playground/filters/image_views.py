@@ -47,8 +47,9 @@ class ResultPlacement:
 
 
 class OneLineTitle(QLabel):
-    """A title on one line whatever its length: the end is elided ("…") when it does not fit,
-    and the whole text is in the tooltip, so the images below never move."""
+    """A title on one line whatever its length: its middle is elided ("…") when it does not
+    fit, keeping the size at its end, and the whole text is in the tooltip, so the images below
+    never move."""
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
@@ -70,7 +71,7 @@ class OneLineTitle(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle,
                                               max(0, self.width() - 4))
         super().setText(shown)
 

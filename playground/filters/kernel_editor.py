@@ -170,7 +170,11 @@ class KernelEditor(QWidget):
         per_channel = self.document.per_channel
         for index, label in enumerate(self.channel_labels):
             wide = index == self.wide_channel
-            self.grid_area.setColumnStretch(index, WIDE_SHARE if wide or not per_channel else 1)
+            shown = per_channel or index == 0
+            # per channel the grids' tops are in one row, under R G B
+            self.grid_area.setAlignment(self.grids[index], Qt.AlignmentFlag.AlignTop
+                                        if per_channel else Qt.AlignmentFlag(0))
+            self.grid_area.setColumnStretch(index, (WIDE_SHARE if wide else 1) if shown else 0)
             name = CHANNEL_NAMES[index]
             font = label.font()
             font.setBold(wide)

@@ -19,6 +19,7 @@ from playground.filters.cell_text import (
     CellEditor,
     exact_weight,
     fitting_weight,
+    format_weight,
 )
 from playground.filters.kernel_document import KernelDocument
 
@@ -60,6 +61,12 @@ def symmetric_cells(row: int, col: int, height: int, width: int, mode: str) -> s
     return cells
 
 
+def _significant(text: str) -> int:
+    """How many significant digits a cell text shows ("0.0547" -> 3, "≈0" -> 0)."""
+    digits = text.replace("-", "").replace(".", "").lstrip("0")
+    return sum(character.isdigit() for character in digits)
+
+
 class KernelGrid(QWidget):
     """Paints one channel of a `KernelDocument` as a grid and edits it with mouse and keys."""
 
@@ -87,6 +94,7 @@ class KernelGrid(QWidget):
         self._last_cell: tuple[int, int] | None = None
         self._press_stroke: int | None = None
         self._press_cell: tuple[int, int] | None = None
+        self._text_cache: dict[tuple, tuple[str, int]] = {}
         self.editor = CellEditor(self)
         self.editor.setObjectName("cellEditor")
         self.editor.cancelled.connect(self.cancel_editor)
@@ -118,7 +126,6 @@ class KernelGrid(QWidget):
         self.compact = compact
         self.align_top = compact
         if compact:
-            self.setMinimumWidth(60)
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self._fit_height()
         else:
@@ -136,7 +143,9 @@ class KernelGrid(QWidget):
         return int(size * height + 2 * self.MARGIN + 1)
 
     def _fit_height(self) -> None:
-        if self.compact:
+        if self.compact:  # never narrower than the smallest cells need
+            columns = self.document.shape[1]
+            self.setMinimumWidth(int(columns * self.COMPACT_MIN_CELL + 2 * self.MARGIN + 1))
             self.setFixedHeight(self.height_for(self.width()))
 
     def resizeEvent(self, event) -> None:
@@ -200,8 +209,13 @@ class KernelGrid(QWidget):
                 if size >= 2 * MIN_CELL_FONT:
                     light = colour.lightness() > 140
                     painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                                     self._fitting_text(value, rect.width(), font))
+                    text, size_px = self._fitting_text(value, rect.width(), font)
+                    if size_px != font.pixelSize():
+                        smaller = QFont(font)
+                        smaller.setPixelSize(size_px)
+                        painter.setFont(smaller)
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    painter.setFont(font)
         centre = self.cell_rect(height // 2, width // 2) if height % 2 and width % 2 else None
         if centre is not None:
             painter.setPen(QPen(QColor(60, 60, 60), 2, Qt.PenStyle.DotLine))
@@ -218,17 +232,36 @@ class KernelGrid(QWidget):
         font.setPixelSize(max(MIN_CELL_FONT, min(15, int(self.cell_size() / 3.4))))
         return font
 
-    def _fitting_text(self, value: float, width: float, font: QFont) -> str:
-        """The most digits of `value` that fit in a cell `width` wide ("" if none do)."""
-        metrics = QFontMetrics(font)
-        return fitting_weight(value, lambda text: metrics.horizontalAdvance(text) <= width - 6)
+    def _fitting_text(self, value: float, width: float, font: QFont) -> tuple[str, int]:
+        """(text, font pixel size): the most digits of `value` that fit in a cell `width` wide
+        at the cell font, else 3 digits or fewer at a font down to MIN_CELL_FONT; ("", size)
+        when nothing fits (the cell shows its colour only)."""
+        key = (value, round(width, 1), font.key())
+        if key not in self._text_cache:
+            if len(self._text_cache) > 4096:
+                self._text_cache.clear()
+            self._text_cache[key] = self._measure_text(value, width, font)
+        return self._text_cache[key]
+
+    def _measure_text(self, value: float, width: float, font: QFont) -> tuple[str, int]:
+        room = width - 4
+        wanted = _significant(format_weight(value))
+        text = ""
+        for size in range(font.pixelSize(), MIN_CELL_FONT - 1, -1):
+            probe = QFont(font)
+            probe.setPixelSize(size)
+            metrics = QFontMetrics(probe)
+            text = fitting_weight(value, lambda t, m=metrics: m.horizontalAdvance(t) <= room)
+            if text and _significant(text) >= wanted:
+                return text, size
+        return text, MIN_CELL_FONT
 
     def cell_text(self, row: int, col: int) -> str:
         """The text painted in a cell at the current size ("" for colour only)."""
         if self.cell_size() < 2 * MIN_CELL_FONT:
             return ""
         value = self.document.cell(row, col, self.channel)
-        return self._fitting_text(value, self.cell_rect(row, col).width(), self.cell_font())
+        return self._fitting_text(value, self.cell_rect(row, col).width(), self.cell_font())[0]
 
     def cell_tooltip(self, row: int, col: int) -> str:
         """e.g. "row 4 of 7, col 4 of 7: 0.22508352" (rows and columns counted from 1)."""

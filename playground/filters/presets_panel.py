@@ -31,6 +31,7 @@ from playground.filters.kernel_previews import (
     ICON_SIDE,
     blank_icon,
     compute_previews,
+    preset_previews,
     preview_icon,
     preview_sample,
 )
@@ -268,9 +269,10 @@ class PresetsPanel(QWidget):
 
     # ---- previews ------------------------------------------------------------------------
     def set_preview_source(self, thumbnail: np.ndarray) -> None:
-        """Recompute the list's effect previews on a small image (off the GUI thread); the
-        list itself uses `kernel_previews.preview_sample()`."""
+        """Show the presets' previews (made once, on `kernel_previews.preview_sample()`) and
+        compute those of the user's kernels on `thumbnail` off the GUI thread."""
         self._thumbnail = thumbnail
+        self.previews = dict(preset_previews())
         user_kernels = {}
         for path in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())):
             if path:
@@ -278,12 +280,14 @@ class PresetsPanel(QWidget):
                     user_kernels[path] = load_kernel(path)
                 except (ValueError, OSError):
                     continue  # listed without a preview; clicking it says what is wrong
-        self._preview_runner.submit(
-            lambda progress, should_stop: compute_previews(thumbnail, user_kernels, progress,
-                                                           should_stop))
+        self._set_icons()
+        if user_kernels:
+            self._preview_runner.submit(
+                lambda progress, should_stop: compute_previews(thumbnail, user_kernels,
+                                                               progress, should_stop))
 
     def _on_previews(self, previews: dict) -> None:
-        self.previews = previews
+        self.previews = {**preset_previews(), **previews}
         self._set_icons()
 
     def _set_icons(self) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -35,9 +36,11 @@ ALL_TERMS_MAX = 25
 zero products out (and say so)."""
 CHANNEL_NAMES = ("red", "green", "blue")
 STEP_MS = 700
-MIN_CELL = 22
+MIN_CELL = 20
 """Smallest cell (pixels) of the example: its digits stay readable (a short tab scrolls)."""
 MAX_CELL = 40
+SIDE_MIN_WIDTH = 300
+"""Width the controls and arithmetic need beside the canvas."""
 
 
 class _Canvas(QWidget):
@@ -171,11 +174,19 @@ class WorkedExample(QWidget):
         side.addLayout(controls)
         side.addWidget(self.arithmetic)
         side.addStretch(1)
-        layout = QHBoxLayout(self)
+        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas, 3)
         layout.addLayout(side, 2)
+        self.box_layout = layout
         self._recompute()
+
+    def resizeEvent(self, event) -> None:
+        """Controls and arithmetic beside the canvas when there is room, else below it."""
+        super().resizeEvent(event)
+        beside = event.size().width() >= self.canvas.minimumWidth() + SIDE_MIN_WIDTH
+        self.box_layout.setDirection(QBoxLayout.Direction.LeftToRight if beside
+                                     else QBoxLayout.Direction.TopToBottom)
 
     def set_kernel(self, values: np.ndarray, divisor: float | None, offset: float) -> None:
         """Use the studio's kernel (kh, kw), or (kh, kw, 3) per channel: the example then steps
