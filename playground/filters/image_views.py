@@ -47,13 +47,15 @@ class ResultPlacement:
 
 
 class OneLineTitle(QLabel):
-    """A title on one line whatever its length: its middle is elided ("…") when it does not
-    fit, keeping the size at its end, and the whole text is in the tooltip, so the images below
-    never move."""
+    """A title on one line whatever its length: elided ("…", by default in the middle, keeping
+    a result's size at its end) when it does not fit, the whole text in the tooltip, so the
+    images below never move."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "",
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__()
         self.full_text = ""
+        self.elide = elide
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setText(text)
@@ -71,7 +73,7 @@ class OneLineTitle(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle,
+        shown = self.fontMetrics().elidedText(self.full_text, self.elide,
                                               max(0, self.width() - 4))
         super().setText(shown)
 
@@ -105,7 +107,7 @@ class ImagePair(QWidget):
         # Titles live outside the graphics layout so that text length never changes the
         # views' widths (equal widths keep the linked ranges showing the same region).
         self.original_title = OneLineTitle("Original: open, drop or paste an image, or pick a "
-                                           "sample")
+                                           "sample", Qt.TextElideMode.ElideRight)
         self.result_title = OneLineTitle("Result")
         self.original_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True)
         self.result_box = self.graphics.addViewBox(row=0, col=1, lockAspect=True, invertY=True)

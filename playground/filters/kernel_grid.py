@@ -254,6 +254,8 @@ class KernelGrid(QWidget):
             text = fitting_weight(value, lambda t, m=metrics: m.horizontalAdvance(t) <= room)
             if text and _significant(text) >= wanted:
                 return text, size
+        if not text and abs(value) < 0.01 and metrics.horizontalAdvance("≈0") <= room:
+            text = "≈0"  # a small weight too long to write: small, not blank (which reads 0)
         return text, MIN_CELL_FONT
 
     def cell_text(self, row: int, col: int) -> str:

@@ -75,6 +75,7 @@ class FilterStudio(QWidget):
         self._sized = False
         self.document = StudioDocument(self)
         self._kernel_source = self.document.source
+        self._carry_note = ""  # the message saying a stride or pad width was kept
         self.runner = LatestJobRunner(self)
         self.loader = ImageLoader(self, settings)
         self.files = StudioFiles(self)
@@ -275,10 +276,10 @@ class FilterStudio(QWidget):
             rows, cols = request.check()
         except ValueError:
             return  # the run says what is wrong
-        self.show_message(
-            f"New {what}, same walk: {carried} kept from before, so the result is "
-            f"{rows}x{cols}.", "info", action_text="Reset to stride 1, auto pad",
-            action=self.document.reset_walk)
+        self._carry_note = (f"New {what}, same walk: {carried} kept from before, so the "
+                            f"result is {rows}x{cols}.")
+        self.show_message(self._carry_note, "info", action_text="Reset to stride 1, auto pad",
+                          action=self.document.reset_walk)
 
     def _on_scale_changed(self) -> None:
         """Only the display changes: re-use the float result when it is the current one."""
@@ -291,6 +292,9 @@ class FilterStudio(QWidget):
         self.runner.submit(lambda _progress, _should_stop: rescale(output, scale))
 
     def _on_geometry_changed(self) -> None:
+        if self._carry_note and self.messages.text() == self._carry_note:
+            self.messages.clear()  # the walk changed: the note's numbers would be stale
+        self._carry_note = ""
         self.example.set_function(self.document.geometry.function)
         self.schedule_filter()
 

@@ -10,7 +10,7 @@ through one channel, saying how many weights the full sum uses. Numbers come fro
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -179,12 +179,25 @@ class WorkedExample(QWidget):
         layout.addWidget(self.canvas, 3)
         layout.addLayout(side, 2)
         self.box_layout = layout
+        self._watching = False
         self._recompute()
 
-    def resizeEvent(self, event) -> None:
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        parent = self.parentWidget()  # a scroll area's viewport: its width is the room
+        if parent is not None and not self._watching:
+            self._watching = True
+            parent.installEventFilter(self)
+        self._arrange(parent.width() if parent is not None else self.width())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self._arrange(event.size().width())
+        return False
+
+    def _arrange(self, room: int) -> None:
         """Controls and arithmetic beside the canvas when there is room, else below it."""
-        super().resizeEvent(event)
-        beside = event.size().width() >= self.canvas.minimumWidth() + SIDE_MIN_WIDTH
+        beside = room >= self.canvas.minimumWidth() + SIDE_MIN_WIDTH
         self.box_layout.setDirection(QBoxLayout.Direction.LeftToRight if beside
                                      else QBoxLayout.Direction.TopToBottom)
 

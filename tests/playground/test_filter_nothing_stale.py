@@ -79,6 +79,7 @@ def test_a_carried_over_stride_is_said_and_can_be_reset(qtbot, loaded, tmp_path)
     qtbot.mouseClick(studio.messages.action_button, Qt.MouseButton.LeftButton)
     output = wait_result(qtbot, studio)
     assert studio.document.geometry.stride == 1 and output.raw.shape[:2] == image.shape[:2]
+    assert "kept from before" not in studio.messages.text()  # the note went with the stride
     studio.undo_action.trigger()  # the reset is one undoable step
     assert studio.document.geometry.stride == 2
     # a new image with a typed pad width says so too
