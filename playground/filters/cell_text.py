@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLineEdit
 
 TINY = 0.0005
@@ -61,6 +62,32 @@ def fitting_weight(value: float, fits) -> str:
         if fits(text):
             return text
     return ""
+
+
+def _significant(text: str) -> int:
+    """How many significant digits a cell text shows ("0.0547" -> 3, "≈0" -> 0)."""
+    digits = text.replace("-", "").replace(".", "").lstrip("0")
+    return sum(character.isdigit() for character in digits)
+
+
+def measure_cell_text(value: float, width: float, font: QFont) -> tuple[str, int]:
+    """(text, font pixel size) for a cell `width` wide: the most digits that fit at `font`,
+    else 3 digits or fewer at a font down to MIN_CELL_FONT, else "≈0" for a small weight;
+    ("", size) when nothing fits (the cell shows its colour only)."""
+    room = width - 4
+    wanted = _significant(format_weight(value))
+    text = ""
+    metrics = QFontMetrics(font)
+    for size in range(font.pixelSize(), MIN_CELL_FONT - 1, -1):
+        probe = QFont(font)
+        probe.setPixelSize(size)
+        metrics = QFontMetrics(probe)
+        text = fitting_weight(value, lambda t, m=metrics: m.horizontalAdvance(t) <= room)
+        if text and _significant(text) >= wanted:
+            return text, size
+    if not text and abs(value) < 0.01 and metrics.horizontalAdvance("≈0") <= room:
+        text = "≈0"  # a small weight too long to write: small, not blank (which reads 0)
+    return text, MIN_CELL_FONT
 
 
 class CellEditor(QLineEdit):

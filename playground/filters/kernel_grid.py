@@ -11,15 +11,14 @@ A cell's tooltip gives its exact weight.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.filters.cell_text import (
     MIN_CELL_FONT,
     CellEditor,
     exact_weight,
-    fitting_weight,
-    format_weight,
+    measure_cell_text,
 )
 from playground.filters.kernel_document import KernelDocument
 
@@ -59,12 +58,6 @@ def symmetric_cells(row: int, col: int, height: int, width: int, mode: str) -> s
         n = height - 1
         cells.update({(col, n - row), (n - row, n - col), (n - col, row)})
     return cells
-
-
-def _significant(text: str) -> int:
-    """How many significant digits a cell text shows ("0.0547" -> 3, "≈0" -> 0)."""
-    digits = text.replace("-", "").replace(".", "").lstrip("0")
-    return sum(character.isdigit() for character in digits)
 
 
 class KernelGrid(QWidget):
@@ -240,23 +233,8 @@ class KernelGrid(QWidget):
         if key not in self._text_cache:
             if len(self._text_cache) > 4096:
                 self._text_cache.clear()
-            self._text_cache[key] = self._measure_text(value, width, font)
+            self._text_cache[key] = measure_cell_text(value, width, font)
         return self._text_cache[key]
-
-    def _measure_text(self, value: float, width: float, font: QFont) -> tuple[str, int]:
-        room = width - 4
-        wanted = _significant(format_weight(value))
-        text = ""
-        for size in range(font.pixelSize(), MIN_CELL_FONT - 1, -1):
-            probe = QFont(font)
-            probe.setPixelSize(size)
-            metrics = QFontMetrics(probe)
-            text = fitting_weight(value, lambda t, m=metrics: m.horizontalAdvance(t) <= room)
-            if text and _significant(text) >= wanted:
-                return text, size
-        if not text and abs(value) < 0.01 and metrics.horizontalAdvance("≈0") <= room:
-            text = "≈0"  # a small weight too long to write: small, not blank (which reads 0)
-        return text, MIN_CELL_FONT
 
     def cell_text(self, row: int, col: int) -> str:
         """The text painted in a cell at the current size ("" for colour only)."""
