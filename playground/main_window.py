@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -20,49 +19,22 @@ from PySide6.QtWidgets import (
 )
 
 from core import __version__
-from core.resources import data_licences
+from core.nn.templates import shipped_templates
+from core.resources import data_licences, resource_path
 from playground import WINDOW_TITLE
 from playground.builder.builder_tab import BuilderTab
 from playground.filters.image_loading import local_files_from_urls
 from playground.filters.studio import FilterStudio
 from playground.training.dashboard import TrainingDashboard
+from playground.welcome import WelcomePage
 from playground.widgets.messages import show_error
 
+STUDIO_LESSONS = {
+    "gaussian": ("chelsea.png", "Gaussian", "kernel", {"size": 7, "sigma": 0.84089642}),
+    "sobel_angle": ("coffee.png", "Sobel x", "angle", {}),
+}
+"""Filter-studio lessons: key -> (sample image, preset, view, preset parameters)."""
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
-
-WELCOME_HTML = """
-<h1>Welcome to Playground</h1>
-<p>Learn image convolution and convolutional neural networks by doing.</p>
-<ul>
-<li><b>Filter studio</b>: load an image, draw or pick a kernel on a grid (Gaussian, Sobel with
-gradient magnitude and angle, your own) and see the filtered image at once; padding, stride and
-an explain mode that shows the arithmetic behind every output pixel.</li>
-<li><b>Network builder</b>: assemble a small CNN from convolution, pooling, fully-connected and
-softmax blocks by drag and drop, and see every block's output shape and weight count.</li>
-<li><b>Training</b>: train that network on the bundled handwritten digits (or your own data)
-on a background thread, and watch it learn: loss and accuracy, learned filters, feature maps,
-gradients per layer; then draw a digit and see what it thinks.</li>
-</ul>
-<p>Start with <b>File &gt; Open image…</b> or <b>File &gt; Samples</b>, or use the command line:
-<code>playground --help</code>.</p>
-"""
-
-
-class WelcomePage(QWidget):
-    """The empty state: what each tab is for, and the last image opened."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.text = QLabel(WELCOME_HTML)
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.text.setMaximumWidth(760)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
-
 
 def readable_markdown(text: str) -> str:
     """Notes written for a text editor, made to render well: headings one level smaller, and a
@@ -122,6 +94,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.welcome = WelcomePage()
+        self.welcome.lesson_requested.connect(self.start_lesson)
         self.tabs.addTab(self.welcome, "Welcome")
         self.filter_studio = FilterStudio()
         self.tabs.addTab(self.filter_studio, "Filter studio")
@@ -272,6 +245,21 @@ class MainWindow(QMainWindow):
             if callable(shutdown):
                 shutdown()
         super().closeEvent(event)
+
+    def start_lesson(self, key: str) -> None:
+        """Set up the tab of lesson `key` (see `playground.welcome.LESSONS`) and show it."""
+        if key in STUDIO_LESSONS:
+            self.tabs.setCurrentWidget(self.filter_studio)
+            image, preset, view, parameters = STUDIO_LESSONS[key]
+            self.filter_studio.set_up(resource_path("images", image), preset, view, **parameters)
+            return
+        path = next(p for p in shipped_templates() if p.stem == key)
+
+        def open_in_training() -> None:
+            self.builder.open_spec_file(path, template=True)
+            self.tabs.setCurrentWidget(self.training)
+
+        self.builder.confirm_replace(open_in_training)  # an unsaved network is asked about
 
     def _on_builder_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

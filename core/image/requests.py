@@ -9,12 +9,13 @@ copying) and a possibly subsampled one for the screen.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from core.files.images import to_uint8
 from core.image.filtering import (
+    PADDING_MODES,
     angle_to_rgb,
     apply_kernel,
     neighbourhood,
@@ -37,6 +38,55 @@ class NeedsColourImage(ValueError):
     """A per-channel kernel met a grey image: switching off per-channel mode fixes it."""
 
 
+MODES = ("correlate", "convolve")
+FUNCTIONS = ("sum", "median", "min", "max")
+"""A weighted sum uses the kernel's weights; the others only its size."""
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """How the kernel walks over the image: padding (one of `PADDING_MODES`), pad width (None:
+    half the kernel, keeping the size), stride, correlation or convolution, and the function of
+    each neighbourhood. A pad width typed before choosing "valid" is kept (and ignored)."""
+
+    padding: str = "zero"
+    pad_width: int | None = None
+    stride: int = 1
+    mode: str = "correlate"
+    function: str = "sum"
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (("padding", self.padding, PADDING_MODES),
+                                     ("mode", self.mode, MODES),
+                                     ("function", self.function, FUNCTIONS)):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; received {value!r}")
+        if int(self.stride) != self.stride or self.stride < 1:
+            raise ValueError(f"stride must be a whole number of at least 1; received {self.stride}")
+        if self.pad_width is not None and (int(self.pad_width) != self.pad_width
+                                           or self.pad_width < 0):
+            raise ValueError(f"pad width must be a whole number of at least 0 or None (half the "
+                             f"kernel); received {self.pad_width}")
+
+    def effective(self) -> Geometry:
+        """The geometry as it is applied: no pad width with "valid" padding."""
+        return replace(self, pad_width=None) if self.padding == "valid" else self
+
+    def core_options(self) -> dict:
+        """Keyword arguments for `core.image.filtering` calls."""
+        return {"padding": self.padding, "pad_width": self.effective().pad_width,
+                "stride": self.stride}
+
+    def carried_over(self) -> str:
+        """"stride 2, pad width 3": the settings a new image or kernel would not expect
+        ("" when stride and pad width are the defaults)."""
+        parts = [f"stride {self.stride}"] if self.stride != 1 else []
+        pad = self.effective().pad_width
+        if pad is not None:
+            parts.append(f"pad width {pad}")
+        return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class FilterRequest:
     """Everything a run needs; `view` is "kernel", "magnitude" or "angle" (Sobel views)."""
@@ -50,6 +100,18 @@ class FilterRequest:
     function: str = "sum"
     view: str = "kernel"
     scale: str = "clip"
+
+    @classmethod
+    def of(cls, image: np.ndarray, kernel: Kernel, geometry: Geometry, view: str = "kernel",
+           scale: str = "clip") -> FilterRequest:
+        """The request for `image` and `kernel` walked as `geometry` says."""
+        geometry = geometry.effective()
+        return cls(image, kernel, geometry.padding, geometry.pad_width, geometry.stride,
+                   geometry.mode, geometry.function, view, scale)
+
+    @property
+    def geometry(self) -> Geometry:
+        return Geometry(self.padding, self.pad_width, self.stride, self.mode, self.function)
 
     def check(self) -> tuple[int, int]:
         """The output (h, w); raises ValueError (a message for the user) if it cannot be made."""
@@ -150,3 +212,18 @@ def run_filter(request: FilterRequest, progress, should_stop) -> FilterOutput:
     if step == 1:
         output._full_display = display
     return output
+
+
+def rescale(output: FilterOutput, scale: str) -> FilterOutput:
+    """The same result shown with another display `scale` ("clip", "normalize", "abs"): only the
+    uint8 display is made anew, the float result is re-used."""
+    request = replace(output.request, scale=scale)
+    step = subsample_step(output.raw.shape)
+    shown_magnitude = None if output.magnitude is None else output.magnitude[::step, ::step]
+    display = np.ascontiguousarray(display_image(output.raw[::step, ::step], request,
+                                                 shown_magnitude))
+    rescaled = FilterOutput(request, output.raw, display, output.title, output.y0, output.x0,
+                            output.stride, output.magnitude)
+    if step == 1:
+        rescaled._full_display = display
+    return rescaled

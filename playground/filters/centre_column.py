@@ -1,5 +1,6 @@
 """The studio's middle column: the images above, and below them the tabs "Explain a pixel" and
-"Worked example (9x9)", the height shared by what the chosen tab needs."""
+"Worked example (9x9)". Choosing a tab never moves the images (each tab scrolls when short;
+the splitter handle gives it more room)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playground.filters.columns import scrolling
 
 class CentreColumn(QSplitter):
     """A vertical splitter: `views` on top, `tabs` (the explain panel, then the worked example
-    in `example_scroll`) below. Choosing a tab shares the height anew."""
+    in `example_scroll`) below."""
 
     def __init__(self, views: QWidget, explain_panel: QWidget, example: QWidget,
                  parent: QWidget | None = None) -> None:
@@ -21,7 +22,6 @@ class CentreColumn(QSplitter):
         self.example_scroll = scrolling(example, frame=False)  # its controls need ~400 px
         tabs.addTab(self.example_scroll, "Worked example (9x9)")
         self.tabs = tabs
-        tabs.currentChanged.connect(self._on_tab_changed)
         self.addWidget(views)
         self.addWidget(tabs)
         self.setStretchFactor(0, 3)
@@ -32,8 +32,3 @@ class CentreColumn(QSplitter):
         """Give the images `top_fraction` of the height and the tabs the rest."""
         height = sum(self.sizes()) or self.height()
         self.setSizes([int(height * top_fraction), int(height * (1 - top_fraction))])
-
-    def _on_tab_changed(self, index: int) -> None:
-        """The worked example needs room; the images get it back for the explain table."""
-        example = self.tabs.widget(index) is self.example_scroll
-        self.share(0.45 if example else 0.62)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGraphicsRectItem,
@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.image.filtering import PixelExplanation, explain_pixel
-from playground.filters.kernel_grid import diverging_colour, format_weight
+from playground.filters.cell_text import exact_weight, format_value, format_weight
+from playground.filters.kernel_grid import diverging_colour
 
+PROMPT = ("Explain mode: switch on Explain above the images, then hover over or click a pixel "
+          "of the result to see its arithmetic.")
 MAX_LABELLED_CELLS = 81
 """Above this many cells the overlay shows only the outline (text would not be readable)."""
 
@@ -49,6 +52,12 @@ def explain_request(request, row: int, col: int, channel: int | None):
     return explanation, text
 
 
+def weights_text(weights) -> str:
+    """A cell's weight (or its R, G, B weights) in full precision, for a tooltip."""
+    values = np.atleast_1d(weights)
+    return ", ".join(exact_weight(float(v)) for v in values)
+
+
 class WindowOverlay:
     """Outline of the kernel window on the original view, with the weights written in its cells."""
 
@@ -61,6 +70,9 @@ class WindowOverlay:
         view_box.addItem(self.outline, ignoreBounds=True)
         self.cells: list[QGraphicsRectItem] = []
         self.texts: list[pg.TextItem] = []
+        self._label_width = 0.0
+        view_box.sigRangeChanged.connect(self._show_labels_that_fit)
+        view_box.sigResized.connect(self._show_labels_that_fit)
 
     def show(self, explanation: PixelExplanation) -> None:
         self.clear()
@@ -74,6 +86,8 @@ class WindowOverlay:
         labelled = kh * kw <= MAX_LABELLED_CELLS
         font = QFont()
         font.setPixelSize(11)
+        metrics = QFontMetrics(font)
+        self._label_width = 0.0
         for i in range(kh):
             for j in range(kw):
                 cell = QGraphicsRectItem(QRectF(left + j, top + i, 1, 1))
@@ -85,13 +99,28 @@ class WindowOverlay:
                 self.view_box.addItem(cell, ignoreBounds=True)
                 self.cells.append(cell)
                 if labelled:
-                    text = pg.TextItem(format_weight(float(flat[i, j])), color=(255, 255, 255),
+                    words = format_weight(float(flat[i, j]))
+                    self._label_width = max(self._label_width, metrics.horizontalAdvance(words))
+                    text = pg.TextItem(words, color=(255, 255, 255),
                                        anchor=(0.5, 0.5), fill=pg.mkBrush(0, 0, 0, 120))
                     text.setFont(font)
                     text.setPos(left + j + 0.5, top + i + 0.5)
                     text.setZValue(21)
                     self.view_box.addItem(text, ignoreBounds=True)
                     self.texts.append(text)
+        self._show_labels_that_fit()
+
+    def cell_pixels(self) -> float:
+        """How wide one image pixel is on the screen now."""
+        width = self.view_box.viewPixelSize()[0]
+        return 1.0 / width if width > 0 else 0.0
+
+    def _show_labels_that_fit(self, *_args) -> None:
+        """Weights are written only when every cell is wide enough for its text, so labels
+        never run into each other (zoom in, or click the pixel, to read them)."""
+        fits = self.cell_pixels() >= self._label_width + 8
+        for text in self.texts:
+            text.setVisible(fits)
 
     def zoom_to(self, explanation: PixelExplanation, margin: int = 5) -> None:
         """Zoom the view so that the window and a few pixels around it fill it."""
@@ -113,7 +142,7 @@ class ExplainPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.explanation: PixelExplanation | None = None
-        self.headline = QLabel("Explain mode: hover over or click a pixel of the result.")
+        self.headline = QLabel(PROMPT)
         self.headline.setObjectName("explainHeadline")
         self.headline.setWordWrap(True)
         self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -139,14 +168,16 @@ class ExplainPanel(QWidget):
         """Fill the table for output pixel (row, col)."""
         self.explanation = explanation
         window, weights, products = explanation.window, explanation.weights, explanation.products
-        if window.ndim == 3:  # a per-channel kernel: show the channels' sums per cell
-            window_text = [[", ".join(f"{v:.4g}" for v in cell) for cell in r] for r in window]
-            weight_text = [[", ".join(format_weight(float(v)) for v in cell) for cell in r]
-                           for r in weights]
+        if window.ndim == 3:  # a per-channel kernel: one line per channel, then their sum
+            terms = [[[f"{name} {format_value(float(v))} × {format_weight(float(w))}"
+                       for name, v, w in zip("RGB", cell, cell_weights, strict=False)]
+                      for cell, cell_weights in zip(r, rw, strict=True)]
+                     for r, rw in zip(window, weights, strict=True)]
             products = products.sum(axis=2)
         else:
-            window_text = [[f"{v:.4g}" for v in r] for r in window]
-            weight_text = [[format_weight(float(v)) for v in r] for r in weights]
+            terms = [[[f"{format_value(float(v))} × {format_weight(float(w))}"]
+                      for v, w in zip(r, rw, strict=True)]
+                     for r, rw in zip(window, weights, strict=True)]
         kh, kw = products.shape
         self.table.clear()
         self.table.setRowCount(kh)
@@ -158,16 +189,19 @@ class ExplainPanel(QWidget):
         for i in range(kh):
             for j in range(kw):
                 product = float(products[i, j]) + 0.0  # no "-0"
-                text = f"{window_text[i][j]} × {weight_text[i][j]}\n= {product:.4g}"
+                text = "\n".join(terms[i][j]) + f"\n= {format_value(product)}"
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 colour = (QColor(200, 200, 200) if explanation.in_padding[i, j]
                           else diverging_colour(float(products[i, j]), scale))
                 item.setBackground(QBrush(colour))
                 item.setForeground(QBrush(QColor(20, 20, 20)))
-                if explanation.in_padding[i, j]:
-                    item.setToolTip("padding: outside the image")
+                exact = f"{float(np.sum(explanation.window[i, j] * weights[i, j])):.8g}"
+                where = "padding: outside the image. " if explanation.in_padding[i, j] else ""
+                item.setToolTip(f"{where}weight {weights_text(weights[i, j])}, "
+                                f"product {exact}")
                 self.table.setItem(i, j, item)
+        self._fit_cells()
         self.headline.setText(
             f"<b>Output pixel (row {row}, col {col}){channel_text} = {explanation.value:.6g}</b>"
             f" — window's top-left on the input: row {top}, col {left}"
@@ -178,6 +212,27 @@ class ExplainPanel(QWidget):
             f"÷ divisor {explanation.divisor:g} + offset {explanation.offset:g} "
             f"= <b>{explanation.value:.6g}</b>"
         )
+
+    def _fit_cells(self) -> None:
+        """Cells share the table's room when their text fits in it; otherwise each is as big as
+        its text and the table scrolls (a number is never cut)."""
+        for header, count, room in ((self.table.horizontalHeader(), self.table.columnCount(),
+                                     self.table.viewport().width()),
+                                    (self.table.verticalHeader(), self.table.rowCount(),
+                                     self.table.viewport().height())):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            needed = sum(header.sectionSize(index) for index in range(count))
+            if count and needed <= room:
+                header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.explanation is not None:
+            self._fit_cells()
+
+    def show_prompt(self) -> None:
+        """No pixel explained: say how to explain one."""
+        self.show_message(PROMPT)
 
     def show_message(self, text: str) -> None:
         self.explanation = None

@@ -17,6 +17,7 @@ class ExplainMode:
 
     def __init__(self, studio) -> None:
         self.studio = studio
+        self.pixel: tuple[int, int] | None = None  # the output pixel explained last
         self.action = QAction("Explain", studio, checkable=True)
         self.action.setToolTip("Hover over or click a result pixel to see its arithmetic")
         self.action.toggled.connect(self._on_toggled)
@@ -30,6 +31,22 @@ class ExplainMode:
         else:
             studio.overlay.clear()
             studio.views.mark_output(None)
+            studio.views.fit()  # back from the close-up a click zoomed to
+
+    def refresh(self) -> None:
+        """A new result (or none): explain the same pixel of it, or go back to the prompt, so
+        the table never shows numbers of an earlier image, kernel or geometry."""
+        studio = self.studio
+        output, pixel = studio.output, self.pixel
+        if pixel is not None and output is not None and self.action.isChecked():
+            height, width = output.raw.shape[:2]
+            if pixel[0] < height and pixel[1] < width:
+                self.explain(*pixel)
+                return
+        self.pixel = None
+        studio.overlay.clear()
+        studio.views.mark_output(None)
+        studio.explain_panel.show_prompt()
 
     def _on_result_hovered(self, row: int, col: int) -> None:
         image = self.studio.image
@@ -44,15 +61,19 @@ class ExplainMode:
     def explain(self, row: int, col: int, *, zoom: bool = False):
         """Show how output pixel (row, col) was computed; returns the `PixelExplanation`."""
         studio = self.studio
-        request = studio.request()
-        if request is None or studio.output is None:
+        if studio.output is None:
             return None
+        request = studio.output.request  # what the result shows, not edits still running
         channel = max(studio.views.channel, 0) if request.image.ndim == 3 else None
         try:
             explanation, channel_text = explain_request(request, row, col, channel)
         except ValueError as error:
+            self.pixel = None
+            studio.overlay.clear()
+            studio.views.mark_output(None)
             studio.explain_panel.show_message(str(error))
             return None
+        self.pixel = (row, col)
         studio.explain_panel.show_explanation(explanation, row, col, channel_text)
         studio.overlay.show(explanation)
         studio.views.mark_output(row, col)

@@ -1,26 +1,28 @@
 """Padding, stride, correlation vs convolution and the neighbourhood function, with the size text.
 
-The settings are one small `Geometry` value; the panel edits it and says what comes out, e.g.
+The settings are one small `Geometry` value held by the studio's document; the panel shows it,
+changes it through the document and says what comes out, e.g.
 "300x451 (rows x cols), pad 1, 3x3, stride 2 -> 150x226" (from
 `core.image.filtering.describe_geometry`).
 Sizes are written rows x cols (height x width) everywhere in the studio. The Sobel magnitude and
 angle views are computed at stride 1 with edge padding: the panel then disables its controls
 and says so.
 
-With an undo stack (the kernel document's), every change of a control is one undoable step
-in the same history as the kernel's edits, and undo moves the controls back.
+Every change of a control is one undoable step in the same history as the kernel's edits, and
+undo moves the controls back (they follow the document).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QWidget
 
 from core.image.filtering import PADDING_MODES, describe_geometry
+from core.image.requests import Geometry
+from playground.filters.studio_document import StudioDocument
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
+
+__all__ = ["Geometry", "GeometryPanel", "let_shrink", "size_text"]
 
 PADDING_TEXT = {
     "zero": "Zero (most common)",
@@ -59,54 +61,16 @@ def let_shrink(*combos: QComboBox, characters: int = COMBO_MIN_CHARACTERS) -> No
         combo.setMinimumWidth(metrics.averageCharWidth() * characters + 32)
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """How the kernel walks over the image."""
-
-    padding: str = "zero"
-    pad_width: int | None = None
-    stride: int = 1
-    mode: str = "correlate"
-    function: str = "sum"
-
-    def core_options(self) -> dict:
-        """Keyword arguments for `core.image.filtering` calls."""
-        return {"padding": self.padding, "pad_width": self.pad_width, "stride": self.stride}
-
-
-class _ControlsCommand(QUndoCommand):
-    """One change of the panel's controls; undo and redo put every control back."""
-
-    def __init__(self, panel: GeometryPanel, before: tuple, after: tuple, text: str) -> None:
-        super().__init__(text)
-        self._panel = panel
-        self._before = before
-        self._after = after
-        self._first = True
-
-    def redo(self) -> None:
-        if self._first:  # pushed after the control changed: it already shows `after`
-            self._first = False
-            return
-        self._panel._show_controls(self._after)
-
-    def undo(self) -> None:
-        self._panel._show_controls(self._before)
-
-
 class GeometryPanel(QWidget):
-    """Edits a `Geometry`; emits `changed(Geometry)`; `describe(...)` sets the size text.
+    """Shows and edits the document's `Geometry`; `describe(...)` sets the size text.
 
-    Given an `undo_stack`, each control change is pushed onto it as one undoable step.
+    Each control change is one undoable step of the document; undo moves the controls back
+    because they follow the document.
     """
 
-    changed = Signal(object)
-
-    def __init__(self, parent: QWidget | None = None,
-                 undo_stack: QUndoStack | None = None) -> None:
+    def __init__(self, document: StudioDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.geometry_value = Geometry()
-        self.undo_stack = undo_stack
+        self.document = document
         self.padding_combo = QComboBox()
         self.padding_combo.setObjectName("paddingCombo")
         for mode in PADDING_MODES:
@@ -160,40 +124,30 @@ class GeometryPanel(QWidget):
         form.addRow("Mode:", self.mode_combo)
         form.addRow("Neighbourhood function:", self.function_combo)
         form.addRow("Output:", self.size_label)
-
-        self._shown = self._control_values()
+        document.geometry_changed.connect(self._on_document_changed)
+        self._on_document_changed()
 
     @property
     def geometry_settings(self) -> Geometry:
-        return self.geometry_value
+        """The geometry as applied (no pad width with "valid" padding)."""
+        return self.document.geometry.effective()
 
     def set_geometry(self, geometry: Geometry) -> None:
-        """Show `geometry` in the controls (and emit `changed` once); one undoable step."""
-        pad = -1 if geometry.pad_width is None else geometry.pad_width
-        self._show_controls((geometry.padding, pad, geometry.stride, geometry.mode,
-                             geometry.function), undoable=True)
+        """Set the document's geometry (one undoable step; the controls follow)."""
+        self.document.set_geometry(geometry)
 
-    def _control_values(self) -> tuple:
-        """(padding, pad spin value (-1 = auto), stride, mode, function) as the controls show."""
-        return (self.padding_combo.currentData(), self.pad_spin.value(),
-                self.stride_spin.value(), self.mode_combo.currentData(),
-                self.function_combo.currentData())
-
-    def _show_controls(self, values: tuple, undoable: bool = False) -> None:
-        padding, pad, stride, mode, function = values
+    def _on_document_changed(self) -> None:
+        """Show the document's geometry in the controls (without echoing it back)."""
+        geometry = self.document.geometry
         with (QSignalBlocker(self.padding_combo), QSignalBlocker(self.pad_spin),
               QSignalBlocker(self.stride_spin), QSignalBlocker(self.mode_combo),
               QSignalBlocker(self.function_combo)):
-            self.padding_combo.setCurrentIndex(self.padding_combo.findData(padding))
-            self.pad_spin.setValue(pad)
-            self.stride_spin.setValue(stride)
-            self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
-            self.function_combo.setCurrentIndex(self.function_combo.findData(function))
-        if undoable:
-            self._on_control_changed()
-        else:
-            self._shown = self._control_values()
-            self._apply()
+            self.padding_combo.setCurrentIndex(self.padding_combo.findData(geometry.padding))
+            self.pad_spin.setValue(-1 if geometry.pad_width is None else geometry.pad_width)
+            self.stride_spin.setValue(geometry.stride)
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData(geometry.mode))
+            self.function_combo.setCurrentIndex(self.function_combo.findData(geometry.function))
+        self._update_enabled()
 
     def set_sobel_view(self, sobel_view: bool) -> None:
         """Disable the controls (with a note) while a Sobel magnitude or angle view is shown."""
@@ -202,8 +156,9 @@ class GeometryPanel(QWidget):
 
     def _update_enabled(self) -> None:
         sobel = self.sobel_view
-        valid = self.padding_combo.currentData() == "valid"
-        neighbourhood = self.function_combo.currentData() != "sum"
+        geometry = self.document.geometry
+        valid = geometry.padding == "valid"
+        neighbourhood = geometry.function != "sum"
         for widget in (self.padding_combo, self.stride_spin, self.function_combo):
             widget.setEnabled(not sobel)
         self.pad_spin.setEnabled(not sobel and not valid)
@@ -213,46 +168,20 @@ class GeometryPanel(QWidget):
         self.note_label.setVisible(bool(note))
 
     def _on_control_changed(self) -> None:
-        """A person changed a control: one undo step (with a stack), then the new geometry."""
-        before, after = self._shown, self._control_values()
-        self._shown = after
-        if self.undo_stack is not None and before != after:
-            self.undo_stack.push(_ControlsCommand(self, before, after,
-                                                  self._step_text(before, after)))
-        self._apply()
-
-    def _step_text(self, before: tuple, after: tuple) -> str:
-        """What changed, for the Edit menu: e.g. "Stride 2" or "Padding: Reflect"."""
-        padding, pad, stride, mode, function = after
-        if padding != before[0]:
-            return f"Padding: {PADDING_TEXT.get(padding, padding).split(' (')[0]}"
-        if pad != before[1]:
-            return "Pad width auto" if pad < 0 else f"Pad width {pad}"
-        if stride != before[2]:
-            return f"Stride {stride}"
-        if mode != before[3]:
-            return "Convolution" if mode == "convolve" else "Correlation"
-        return f"Function: {'weighted sum' if function == 'sum' else function}"
-
-    def _apply(self) -> None:
-        """Take the geometry from the controls, update what is enabled, emit `changed`."""
-        valid = self.padding_combo.currentData() == "valid"
-        pad = -1 if valid else self.pad_spin.value()
-        self._update_enabled()
-        self.geometry_value = replace(
-            self.geometry_value,
+        """A person changed a control: the document takes it (one undoable step)."""
+        pad = self.pad_spin.value()
+        self.document.set_geometry(Geometry(
             padding=self.padding_combo.currentData(),
             pad_width=None if pad < 0 else pad,
             stride=self.stride_spin.value(),
             mode=self.mode_combo.currentData(),
             function=self.function_combo.currentData(),
-        )
-        self.changed.emit(self.geometry_value)
+        ))
 
     def describe(self, image_hw: tuple[int, int] | None, kernel_hw: tuple[int, int]) -> str:
         """Set and return the output-size text for what the result shows; a geometry that does
         not fit is said so. Sizes are rows x cols."""
-        geometry = self.geometry_value
+        geometry = self.document.geometry
         if image_hw is None:
             text = "open an image to see the output size"
         elif self.sobel_view:

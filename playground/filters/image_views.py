@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -43,6 +44,38 @@ class ResultPlacement:
     def output_index(self, x: float, y: float) -> tuple[int, int]:
         row = int(np.floor((y - self.y0) / self.stride))
         return row, int(np.floor((x - self.x0) / self.stride))
+
+
+class OneLineTitle(QLabel):
+    """A title on one line whatever its length: elided ("…", by default in the middle, keeping
+    a result's size at its end) when it does not fit, the whole text in the tooltip, so the
+    images below never move."""
+
+    def __init__(self, text: str = "",
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__()
+        self.full_text = ""
+        self.elide = elide
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self.full_text = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self.full_text
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full_text, self.elide,
+                                              max(0, self.width() - 4))
+        super().setText(shown)
 
 
 class ImagePair(QWidget):
@@ -73,12 +106,9 @@ class ImagePair(QWidget):
         self.graphics.ci.setSpacing(6)
         # Titles live outside the graphics layout so that text length never changes the
         # views' widths (equal widths keep the linked ranges showing the same region).
-        self.original_title = QLabel("Original: open, drop or paste an image, or pick a sample")
-        self.result_title = QLabel("Result")
-        for title in (self.original_title, self.result_title):
-            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            title.setWordWrap(True)  # a long title wraps instead of losing its ends
-            title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.original_title = OneLineTitle("Original: open, drop or paste an image, or pick a "
+                                           "sample", Qt.TextElideMode.ElideRight)
+        self.result_title = OneLineTitle("Result")
         self.original_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True)
         self.result_box = self.graphics.addViewBox(row=0, col=1, lockAspect=True, invertY=True)
         for column in (0, 1):  # same size, so linked ranges show the same region
@@ -98,6 +128,9 @@ class ImagePair(QWidget):
         self.result_box.addItem(self.result_item)
         self.histogram = pg.HistogramLUTItem(image=self.result_item)
         self.histogram.setMaximumWidth(110)
+        policy = self.histogram.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # hidden for the angle view: the images stay put
+        self.histogram.setSizePolicy(policy)
         self.graphics.addItem(self.histogram, row=0, col=2)
         self.histogram.setLevels(0, 255)
         self._cursor_pen = QPen(QColor(255, 200, 0), 0)
@@ -126,6 +159,10 @@ class ImagePair(QWidget):
         self.value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+        self.fit_button = QPushButton("Fit")
+        self.fit_button.setObjectName("fitButton")
+        self.fit_button.setToolTip("Show the whole image again (or double-click an image)")
+        self.fit_button.clicked.connect(self.fit)
         let_shrink(self.scale_combo, self.channel_combo, characters=8)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Show result:"))
@@ -133,6 +170,7 @@ class ImagePair(QWidget):
         controls.addWidget(QLabel("Channel:"))
         controls.addWidget(self.channel_combo)
         controls.addStretch(1)
+        controls.addWidget(self.fit_button)
         titles = QHBoxLayout()
         titles.addWidget(self.original_title, 1)
         titles.addWidget(self.result_title, 1)
@@ -178,6 +216,12 @@ class ImagePair(QWidget):
     def fit_image(self) -> None:
         """Show the whole original (and the result beside it, the views being linked)."""
         self.original_box.autoRange(padding=0.02)
+
+    def fit(self) -> None:
+        """Fit the whole image in the views, and keep fitting it when they are resized."""
+        self.fit_on_resize = True
+        if self.original is not None:
+            self.fit_image()
 
     def keep_view(self, *_args) -> None:
         """Stop fitting the image on resize: the person chose what to look at."""
@@ -279,6 +323,9 @@ class ImagePair(QWidget):
     def _on_mouse_clicked(self, event) -> None:
         point, _ = self._image_point(event.scenePos())
         if point is None:
+            return
+        if event.double():
+            self.fit()
             return
         out = self._output_at(point.x(), point.y())
         if out is not None:

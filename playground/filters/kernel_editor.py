@@ -6,7 +6,7 @@ follow the document when it changes (undo, presets), with their own signals bloc
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +27,9 @@ from playground.filters.kernel_grid import SYMMETRIES, KernelGrid
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 CHANNEL_NAMES = ("R", "G", "B")
+WIDE_SHARE = 4
+"""Per channel, the grid being edited is this many times as wide as each of the other two, so
+its cells are big enough for numbers; the others show their colours (click one to widen it)."""
 
 
 def _spin(low: float, high: float, decimals: int, step: float, tip: str) -> QDoubleSpinBox:
@@ -57,8 +60,11 @@ class KernelEditor(QWidget):
             grid_area.addWidget(label, 0, index)
             grid_area.addWidget(grid, 1, index)
             grid.error.connect(self.error)
+            grid.installEventFilter(self)
         grid_area.setRowStretch(1, 1)
+        self.grid_area = grid_area
         self.grid = self.grids[0]
+        self.wide_channel = 0
 
         self.rows_spin = QSpinBox()
         self.cols_spin = QSpinBox()
@@ -140,12 +146,41 @@ class KernelEditor(QWidget):
             # three grids side by side: smaller cells, height fitted to the cells
             grid.set_compact(document.per_channel)
             label.setVisible(document.per_channel)
+        self._share_width()
         self.layout_stretch.setStretch(0, 0 if document.per_channel else 1)
         raw = float(document.values.sum())
         self.sum_label.setText(
             f"Sum: <b>{document.total():.4g}</b> "
             f"(weights {raw:.4g} ÷ {document.divisor:g})"
         )
+
+    def eventFilter(self, watched, event) -> bool:
+        """Clicking (or tabbing into) a narrow channel grid widens it."""
+        if watched in self.grids and event.type() in (QEvent.Type.MouseButtonPress,
+                                                      QEvent.Type.FocusIn):
+            self.widen_channel(self.grids.index(watched))
+        return False
+
+    def widen_channel(self, channel: int) -> None:
+        """Give the grid of `channel` (0 R, 1 G, 2 B) most of the width, with its numbers."""
+        self.wide_channel = channel
+        self._share_width()
+
+    def _share_width(self) -> None:
+        per_channel = self.document.per_channel
+        for index, label in enumerate(self.channel_labels):
+            wide = index == self.wide_channel
+            shown = per_channel or index == 0
+            # per channel the grids' tops are in one row, under R G B
+            self.grid_area.setAlignment(self.grids[index], Qt.AlignmentFlag.AlignTop
+                                        if per_channel else Qt.AlignmentFlag(0))
+            self.grid_area.setColumnStretch(index, (WIDE_SHARE if wide else 1) if shown else 0)
+            name = CHANNEL_NAMES[index]
+            font = label.font()
+            font.setBold(wide)
+            label.setFont(font)
+            label.setToolTip("" if wide else f"Click to widen the {name} grid and read its "
+                                             "numbers")
 
     def _on_size_changed(self) -> None:
         self.document.resize(self.rows_spin.value(), self.cols_spin.value())

@@ -11,14 +11,14 @@ A cell's tooltip gives its exact weight.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.filters.cell_text import (
-    MAX_CELL_DIGITS,
+    MIN_CELL_FONT,
     CellEditor,
     exact_weight,
-    format_weight,
+    measure_cell_text,
 )
 from playground.filters.kernel_document import KernelDocument
 
@@ -87,6 +87,7 @@ class KernelGrid(QWidget):
         self._last_cell: tuple[int, int] | None = None
         self._press_stroke: int | None = None
         self._press_cell: tuple[int, int] | None = None
+        self._text_cache: dict[tuple, tuple[str, int]] = {}
         self.editor = CellEditor(self)
         self.editor.setObjectName("cellEditor")
         self.editor.cancelled.connect(self.cancel_editor)
@@ -118,7 +119,6 @@ class KernelGrid(QWidget):
         self.compact = compact
         self.align_top = compact
         if compact:
-            self.setMinimumWidth(60)
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self._fit_height()
         else:
@@ -136,7 +136,9 @@ class KernelGrid(QWidget):
         return int(size * height + 2 * self.MARGIN + 1)
 
     def _fit_height(self) -> None:
-        if self.compact:
+        if self.compact:  # never narrower than the smallest cells need
+            columns = self.document.shape[1]
+            self.setMinimumWidth(int(columns * self.COMPACT_MIN_CELL + 2 * self.MARGIN + 1))
             self.setFixedHeight(self.height_for(self.width()))
 
     def resizeEvent(self, event) -> None:
@@ -186,8 +188,7 @@ class KernelGrid(QWidget):
         scale = float(abs(values).max()) if values.size else 0.0
         height, width = data.shape
         size = self.cell_size()
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(15, int(size / 3.4))))
+        font = self.cell_font()
         painter.setFont(font)
         grid_pen = QPen(QColor(150, 150, 150), 1)
         for row in range(height):
@@ -198,11 +199,16 @@ class KernelGrid(QWidget):
                 painter.fillRect(rect, colour)
                 painter.setPen(grid_pen)
                 painter.drawRect(rect)
-                if size >= 18:
+                if size >= 2 * MIN_CELL_FONT:
                     light = colour.lightness() > 140
                     painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                                     self._fitting_text(value, rect.width(), font))
+                    text, size_px = self._fitting_text(value, rect.width(), font)
+                    if size_px != font.pixelSize():
+                        smaller = QFont(font)
+                        smaller.setPixelSize(size_px)
+                        painter.setFont(smaller)
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    painter.setFont(font)
         centre = self.cell_rect(height // 2, width // 2) if height % 2 and width % 2 else None
         if centre is not None:
             painter.setPen(QPen(QColor(60, 60, 60), 2, Qt.PenStyle.DotLine))
@@ -213,21 +219,29 @@ class KernelGrid(QWidget):
             painter.drawRect(self.cell_rect(row, col).adjusted(1, 1, -1, -1))
         painter.end()
 
-    def _fitting_text(self, value: float, width: float, font: QFont) -> str:
-        """The most digits of `value` (up to MAX_CELL_DIGITS) that fit in a cell `width` wide."""
-        metrics = QFontMetrics(font)
-        for digits in range(MAX_CELL_DIGITS, 3, -1):
-            text = format_weight(value, digits)
-            if metrics.horizontalAdvance(text) <= width - 6:
-                return text
-        return format_weight(value)
+    def cell_font(self) -> QFont:
+        """The numbers' font: grows with the cells, never below MIN_CELL_FONT pixels."""
+        font = QFont(self.font())
+        font.setPixelSize(max(MIN_CELL_FONT, min(15, int(self.cell_size() / 3.4))))
+        return font
+
+    def _fitting_text(self, value: float, width: float, font: QFont) -> tuple[str, int]:
+        """(text, font pixel size): the most digits of `value` that fit in a cell `width` wide
+        at the cell font, else 3 digits or fewer at a font down to MIN_CELL_FONT; ("", size)
+        when nothing fits (the cell shows its colour only)."""
+        key = (value, round(width, 1), font.key())
+        if key not in self._text_cache:
+            if len(self._text_cache) > 4096:
+                self._text_cache.clear()
+            self._text_cache[key] = measure_cell_text(value, width, font)
+        return self._text_cache[key]
 
     def cell_text(self, row: int, col: int) -> str:
-        """The text painted in a cell at the current size."""
-        font = QFont(self.font())
-        font.setPixelSize(max(7, min(15, int(self.cell_size() / 3.4))))
+        """The text painted in a cell at the current size ("" for colour only)."""
+        if self.cell_size() < 2 * MIN_CELL_FONT:
+            return ""
         value = self.document.cell(row, col, self.channel)
-        return self._fitting_text(value, self.cell_rect(row, col).width(), font)
+        return self._fitting_text(value, self.cell_rect(row, col).width(), self.cell_font())[0]
 
     def cell_tooltip(self, row: int, col: int) -> str:
         """e.g. "row 4 of 7, col 4 of 7: 0.22508352" (rows and columns counted from 1)."""

@@ -31,7 +31,9 @@ from playground.filters.kernel_previews import (
     ICON_SIDE,
     blank_icon,
     compute_previews,
+    preset_previews,
     preview_icon,
+    preview_sample,
 )
 from playground.filters.preset_parameters import PresetParameters, preset_defaults
 from playground.filters.sobel_view_box import SobelViewBox
@@ -62,7 +64,7 @@ class PresetsPanel(QWidget):
         self.document = document
         self.folder = Path(folder) if folder is not None else user_kernel_folder()
         self.previews: dict[str, np.ndarray] = {}
-        self._thumbnail: np.ndarray | None = None
+        self._thumbnail = preview_sample()  # one fixed picture: previews mean the same always
         self._preview_runner = LatestJobRunner(self)
         self._preview_runner.result_ready.connect(self._on_previews)
 
@@ -153,8 +155,7 @@ class PresetsPanel(QWidget):
         self._set_icons()
         if hasattr(self, "document"):
             self.follow_document()
-        if self._thumbnail is not None:
-            self.set_preview_source(self._thumbnail)
+        self.set_preview_source(self._thumbnail)
 
     def user_kernel_names(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())
@@ -167,6 +168,14 @@ class PresetsPanel(QWidget):
             raise KeyError(name)
         self.list.setCurrentItem(matches[-1])
         self.list.scrollToItem(matches[-1])
+
+    def load_preset(self, name: str, **parameters: float) -> None:
+        """Load preset `name` into the document with `parameters` (the others at the values a
+        click uses), e.g. `load_preset("Gaussian", size=7, sigma=0.84089642)`."""
+        values = {**preset_defaults(name), **parameters}
+        kernel = make_preset(name, **values)
+        self.document.set_kernel(kernel.values, divisor=kernel.divisor, offset=kernel.offset,
+                                 name=name, source=name, parameters=values)
 
     def current_name(self) -> str | None:
         item = self.list.currentItem()
@@ -190,12 +199,7 @@ class PresetsPanel(QWidget):
                 self.document.set_kernel(kernel.values, divisor=kernel.divisor,
                                          offset=kernel.offset, name=item.text(), source=path)
             else:
-                name = item.text()
-                parameters = preset_defaults(name)
-                kernel = make_preset(name, **parameters)
-                self.document.set_kernel(kernel.values, divisor=kernel.divisor,
-                                         offset=kernel.offset, name=name, source=name,
-                                         parameters=parameters)
+                self.load_preset(item.text())
         except (ValueError, OSError) as error:
             self.error.emit(f"Cannot load kernel: {error}")
             self.follow_document()  # the selection goes back to the document's kernel
@@ -265,8 +269,10 @@ class PresetsPanel(QWidget):
 
     # ---- previews ------------------------------------------------------------------------
     def set_preview_source(self, thumbnail: np.ndarray) -> None:
-        """Recompute the list's effect previews from a small image (off the GUI thread)."""
+        """Show the presets' previews (made once, on `kernel_previews.preview_sample()`) and
+        compute those of the user's kernels on `thumbnail` off the GUI thread."""
         self._thumbnail = thumbnail
+        self.previews = dict(preset_previews())
         user_kernels = {}
         for path in (self.list.item(i).data(PATH_ROLE) for i in range(self.list.count())):
             if path:
@@ -274,12 +280,14 @@ class PresetsPanel(QWidget):
                     user_kernels[path] = load_kernel(path)
                 except (ValueError, OSError):
                     continue  # listed without a preview; clicking it says what is wrong
-        self._preview_runner.submit(
-            lambda progress, should_stop: compute_previews(thumbnail, user_kernels, progress,
-                                                           should_stop))
+        self._set_icons()
+        if user_kernels:
+            self._preview_runner.submit(
+                lambda progress, should_stop: compute_previews(thumbnail, user_kernels,
+                                                               progress, should_stop))
 
     def _on_previews(self, previews: dict) -> None:
-        self.previews = previews
+        self.previews = {**preset_previews(), **previews}
         self._set_icons()
 
     def _set_icons(self) -> None:

@@ -25,7 +25,9 @@ from core.image.requests import (
     PER_CHANNEL_SWITCH,
     FilterOutput,
     FilterRequest,
+    Geometry,
     NeedsColourImage,
+    rescale,
     run_filter,
     subsample_step,
 )
@@ -34,21 +36,20 @@ from playground.filters.columns import ColumnSplitter, scrolling
 from playground.filters.explain import ExplainPanel, WindowOverlay
 from playground.filters.explain_mode import ExplainMode
 from playground.filters.filter_progress import FilterProgress
-from playground.filters.geometry_panel import SOBEL_VIEWS, Geometry, GeometryPanel
+from playground.filters.geometry_panel import SOBEL_VIEWS, GeometryPanel
 from playground.filters.image_loading import ImageLoader
 from playground.filters.image_views import ImagePair, ResultPlacement
-from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_editor import KernelEditor
 from playground.filters.kernel_facts import KernelFactsPanel
 from playground.filters.presets_panel import PresetsPanel
 from playground.filters.result_scale import SignedScale, scale_note
+from playground.filters.studio_document import StudioDocument
 from playground.filters.studio_files import StudioFiles
 from playground.filters.worked_example import WorkedExample
 from playground.widgets.action_message_bar import ActionMessageBar
 from playground.widgets.background import LatestJobRunner
 from playground.widgets.undo_keys import pass_undo_keys
 
-THUMBNAIL_SIDE = 64
 RIGHT_PANEL_MIN_WIDTH = 300
 CENTRE_MIN_WIDTH = 440
 """Below this the images' column takes width from the side panels (a small window)."""
@@ -69,12 +70,12 @@ class FilterStudio(QWidget):
                  kernel_folder: Path | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
-        self.image: np.ndarray | None = None
-        self.image_name = ""
-        self.is_preview = False
         self.output: FilterOutput | None = None
+        self._result_is_current = False  # the output shows the document (but for the scale)
         self._sized = False
-        self.document = KernelDocument(self)
+        self.document = StudioDocument(self)
+        self._kernel_source = self.document.source
+        self._carry_note = ""  # the message saying a stride or pad width was kept
         self.runner = LatestJobRunner(self)
         self.loader = ImageLoader(self, settings)
         self.files = StudioFiles(self)
@@ -83,7 +84,7 @@ class FilterStudio(QWidget):
         self.views = ImagePair()
         self.signed_scale = SignedScale(self.views, self.document.source)
         self.editor = KernelEditor(self.document)
-        self.geometry_panel = GeometryPanel(undo_stack=self.document.undo_stack)
+        self.geometry_panel = GeometryPanel(self.document)
         self.facts = KernelFactsPanel(self.document)
         self.presets = PresetsPanel(self.document, kernel_folder)
         self.explain_panel = ExplainPanel()
@@ -143,8 +144,10 @@ class FilterStudio(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 4, 0)
-        for title, widget in (("Kernel", self.editor), ("Kernel facts", self.facts),
-                              ("Padding, stride and function", self.geometry_panel)):
+        # the grid and the padding / stride controls next to each other: seen together
+        for title, widget in (("Kernel", self.editor),
+                              ("Padding, stride and function", self.geometry_panel),
+                              ("Kernel facts", self.facts)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(widget)
             right_layout.addWidget(box, 3 if widget is self.editor else 0)
@@ -171,16 +174,31 @@ class FilterStudio(QWidget):
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_kernel_changed)
-        self.geometry_panel.changed.connect(self._on_geometry_changed)
+        self.document.geometry_changed.connect(self._on_geometry_changed)
+        self.document.scale_changed.connect(self._on_scale_changed)
         self.presets.save_button.clicked.connect(self.save_kernel)
         for source in (self.presets.error, self.editor.error):
             source.connect(self.show_message)
         self.presets.saved.connect(lambda path: self.show_message(f"Saved {path}", "info"))
-        self.views.scale_changed.connect(self._on_scale_changed)
+        self.views.scale_changed.connect(self.document.set_scale)
         self.runner.result_ready.connect(self._on_result)
         self.runner.failed.connect(lambda text: self.show_message(f"Filtering failed: {text}"))
         self.loader.image_loaded.connect(self._on_image_loaded)
         self.loader.failed.connect(self.show_message)
+
+    # ---- the document's image -------------------------------------------------------------
+    @property
+    def image(self) -> np.ndarray | None:
+        """The image being filtered (the document's)."""
+        return self.document.image
+
+    @property
+    def image_name(self) -> str:
+        return self.document.image_name
+
+    @property
+    def is_preview(self) -> bool:
+        return self.document.is_preview
 
     # ---- images in -----------------------------------------------------------------------
     def open_path(self, path: str | Path) -> bool:
@@ -197,19 +215,33 @@ class FilterStudio(QWidget):
         return self.loader.open_array(np.asarray(image), name)
 
     def _on_image_loaded(self, image: np.ndarray, name: str, preview: bool) -> None:
-        self.image, self.image_name, self.is_preview = image, name, preview
+        self.document.set_image(image, name, preview)
         step = subsample_step(image.shape)
         display = image if step == 1 else np.ascontiguousarray(image[::step, ::step])
         self.views.set_original(image, display)
         self.overlay.clear()
         self.facts.set_image_shape(image.shape)
-        thumb_step = max(1, max(image.shape[:2]) // THUMBNAIL_SIDE)
-        self.presets.set_preview_source(np.ascontiguousarray(image[::thumb_step, ::thumb_step]))
         height, width = image.shape[:2]
         if not preview:
             self.messages.clear()
             self.image_changed.emit(name, width, height, image.ndim == 3)
         self.schedule_filter()
+        if not preview:
+            self._say_carried_over("image")
+
+    def set_up(self, image_path: str | Path, preset: str, view: str = "kernel",
+               **parameters: float) -> bool:
+        """Open `image_path` and show `preset` (with `parameters`) at the default padding and
+        stride; `view` "magnitude" or "angle" shows a Sobel view (a lesson's starting point).
+        False (with a message) when the image cannot be read."""
+        if not self.open_path(image_path):
+            return False
+        self.document.set_geometry(Geometry(), "Default padding and stride")
+        self.presets.load_preset(preset, **parameters)
+        if view != "kernel":
+            self.presets.choose_sobel_view(view)
+        self.views.fit()
+        return True
 
     # ---- edits ---------------------------------------------------------------------------
     @property
@@ -218,27 +250,57 @@ class FilterStudio(QWidget):
         return self.document.view
 
     def _on_kernel_changed(self) -> None:
+        self.geometry_panel.set_sobel_view(self.document.view in SOBEL_VIEWS)
+        self.schedule_filter()  # before the scale follows: a scale switched then joins this run
         self.signed_scale.follow(self.document.source)
         values = self.document.values
         divisor = None if self.document.divisor == 1.0 else self.document.divisor
         self.example.set_kernel(values, divisor, self.document.offset)
-        self.geometry_panel.set_sobel_view(self.document.view in SOBEL_VIEWS)
         # compact per-channel grids leave their spare height to the stretch below the boxes
         compact = self.document.per_channel
         self.right_layout.setStretch(0, 0 if compact else 3)
         self.right_layout.setStretch(self.right_layout.count() - 1, 1 if compact else 0)
-        self.schedule_filter()
+        source = self.document.source
+        if source and source != self._kernel_source:
+            self._say_carried_over("kernel")
+        self._kernel_source = source
 
-    def _on_scale_changed(self, _scale: str) -> None:
+    def _say_carried_over(self, what: str) -> None:
+        """A new image or kernel keeps a stride and pad width chosen before: say so, and offer
+        to go back to stride 1 and the automatic pad width."""
+        carried = self.document.geometry.carried_over()
+        request = self.document.request()
+        if not carried or self.document.view != "kernel" or request is None:
+            return
+        try:
+            rows, cols = request.check()
+        except ValueError:
+            return  # the run says what is wrong
+        self._carry_note = (f"New {what}, same walk: {carried} kept from before, so the "
+                            f"result is {rows}x{cols}.")
+        self.show_message(self._carry_note, "info", action_text="Reset to stride 1, auto pad",
+                          action=self.document.reset_walk)
+
+    def _on_scale_changed(self) -> None:
+        """Only the display changes: re-use the float result when it is the current one."""
+        self.views.set_scale(self.document.scale)
         self.signed_scale.on_scale_changed()
-        self.schedule_filter()
+        output, scale = self.output, self.document.scale
+        if output is None or not self._result_is_current:
+            self.schedule_filter()
+            return
+        self.runner.submit(lambda _progress, _should_stop: rescale(output, scale))
 
-    def _on_geometry_changed(self, geometry: Geometry) -> None:
-        self.example.set_function(geometry.function)
+    def _on_geometry_changed(self) -> None:
+        if self._carry_note and self.messages.text() == self._carry_note:
+            self.messages.clear()  # the walk changed: the note's numbers would be stale
+        self._carry_note = ""
+        self.example.set_function(self.document.geometry.function)
         self.schedule_filter()
 
     def schedule_filter(self) -> None:
         """Run the filter as soon as the current burst of edits is over."""
+        self._result_is_current = False
         self._update_geometry_text()
         self._filter_timer.start()
 
@@ -247,13 +309,8 @@ class FilterStudio(QWidget):
         self.geometry_panel.describe(image_hw, self.document.shape)
 
     def request(self) -> FilterRequest | None:
-        """The run the current settings ask for (None without an image)."""
-        if self.image is None:
-            return None
-        geometry = self.geometry_panel.geometry_settings
-        return FilterRequest(self.image, self.document.to_kernel(), geometry.padding,
-                             geometry.pad_width, geometry.stride, geometry.mode,
-                             geometry.function, self.sobel_view, self.views.scale)
+        """The run the document asks for (None without an image)."""
+        return self.document.request()
 
     def run_now(self) -> None:
         """Check the settings and hand the run to the worker (bad settings give a message)."""
@@ -267,6 +324,7 @@ class FilterStudio(QWidget):
             self.runner.cancel()
             self.output = None
             self.views.set_result(None, None, title="No result")
+            self.explain_mode.refresh()
             if isinstance(error, NeedsColourImage):
                 self.show_message(f"Cannot filter: {error}",
                                   action_text=f"Switch off {PER_CHANNEL_SWITCH}",
@@ -281,14 +339,14 @@ class FilterStudio(QWidget):
 
     def _on_result(self, output: FilterOutput) -> None:
         self.output = output
+        self._result_is_current = not self._filter_timer.isActive()
         placement = ResultPlacement(output.stride, output.y0, output.x0)
         title = output.title
         title += scale_note(output.request.view, output.request.scale)
         title += " — preview" if self.is_preview else ""
         self.views.set_result(output.raw, output.display, placement, title,
                               colour_map=output.request.view == "angle")
-        self.overlay.clear()
-        self.views.mark_output(None)
+        self.explain_mode.refresh()  # the table and window follow the new result
         self.result_changed.emit()
 
     def cancel_filter(self) -> None:

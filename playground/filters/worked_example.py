@@ -10,9 +10,10 @@ through one channel, saying how many weights the full sum uses. Numbers come fro
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.image.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
-from playground.filters.kernel_grid import diverging_colour, format_weight
+from playground.filters.cell_text import format_weight
+from playground.filters.kernel_grid import diverging_colour
 
 EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)
 """The 9x9 array stepped through: digits 0..9 in a pattern that is easy to follow."""
@@ -34,6 +36,11 @@ ALL_TERMS_MAX = 25
 zero products out (and say so)."""
 CHANNEL_NAMES = ("red", "green", "blue")
 STEP_MS = 700
+MIN_CELL = 20
+"""Smallest cell (pixels) of the example: its digits stay readable (a short tab scrolls)."""
+MAX_CELL = 40
+SIDE_MIN_WIDTH = 300
+"""Width the controls and arithmetic need beside the canvas."""
 
 
 class _Canvas(QWidget):
@@ -42,8 +49,19 @@ class _Canvas(QWidget):
     def __init__(self, example: WorkedExample) -> None:
         super().__init__(example)
         self.example = example
-        self.setMinimumSize(300, 170)  # cells stay readable; a small tab scrolls instead
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def grid_shape(self) -> tuple[int, int]:
+        """(rows, columns) of cells drawn: the title row, the padded input, a gap, the output."""
+        ex = self.example
+        side = EXAMPLE_INPUT.shape[0] + 2 * ex.pad
+        out_h, out_w = ex.output.shape if ex.output is not None else (0, 0)
+        return max(side, out_h) + 1, side + 1 + max(out_w, 4)
+
+    def fit_minimum(self) -> None:
+        """At least MIN_CELL pixels a cell: readable digits, the tab scrolls when short."""
+        rows, columns = self.grid_shape()
+        self.setMinimumSize(columns * MIN_CELL, rows * MIN_CELL)
 
     def paintEvent(self, event) -> None:
         ex = self.example
@@ -51,11 +69,10 @@ class _Canvas(QWidget):
         pad, n = ex.pad, EXAMPLE_INPUT.shape[0]
         side = n + 2 * pad
         out_h, out_w = ex.output.shape if ex.output is not None else (0, 0)
-        columns = side + 1 + max(out_w, 1)
-        rows = max(side, out_h) + 1
-        cell = max(8.0, min(40.0, self.width() / columns, self.height() / rows))
+        rows, columns = self.grid_shape()
+        cell = max(float(MIN_CELL), min(MAX_CELL, self.width() / columns, self.height() / rows))
         font = QFont(self.font())
-        font.setPixelSize(max(7, int(cell / 2.6)))
+        font.setPixelSize(max(11, int(cell / 2.4)))
         painter.setFont(font)
         y0 = cell
         painter.drawText(QRectF(0, 0, side * cell, cell), Qt.AlignmentFlag.AlignCenter,
@@ -152,12 +169,37 @@ class WorkedExample(QWidget):
         controls.addStretch(1)
         for button in (self.back_button, self.step_button, self.play_button):
             controls.addWidget(button)
-        layout = QVBoxLayout(self)
+        # the canvas beside its controls and arithmetic: the example needs width more than height
+        side = QVBoxLayout()
+        side.addLayout(controls)
+        side.addWidget(self.arithmetic)
+        side.addStretch(1)
+        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas, 1)
-        layout.addLayout(controls)
-        layout.addWidget(self.arithmetic)
+        layout.addWidget(self.canvas, 3)
+        layout.addLayout(side, 2)
+        self.box_layout = layout
+        self._watching = False
         self._recompute()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        parent = self.parentWidget()  # a scroll area's viewport: its width is the room
+        if parent is not None and not self._watching:
+            self._watching = True
+            parent.installEventFilter(self)
+        self._arrange(parent.width() if parent is not None else self.width())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self._arrange(event.size().width())
+        return False
+
+    def _arrange(self, room: int) -> None:
+        """Controls and arithmetic beside the canvas when there is room, else below it."""
+        beside = room >= self.canvas.minimumWidth() + SIDE_MIN_WIDTH
+        self.box_layout.setDirection(QBoxLayout.Direction.LeftToRight if beside
+                                     else QBoxLayout.Direction.TopToBottom)
 
     def set_kernel(self, values: np.ndarray, divisor: float | None, offset: float) -> None:
         """Use the studio's kernel (kh, kw), or (kh, kw, 3) per channel: the example then steps
@@ -176,6 +218,7 @@ class WorkedExample(QWidget):
 
     def go_to(self, step: int) -> None:
         """Show step `step` (0 = first output cell), clamped to the output."""
+        self.canvas.fit_minimum()
         if self.output is None:
             return
         self.step = min(max(step, 0), self.output.size - 1)

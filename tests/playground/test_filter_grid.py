@@ -7,9 +7,10 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from test_filter_helpers import drag_cells
 
+from playground.filters.cell_text import format_weight
 from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_editor import KernelEditor
-from playground.filters.kernel_grid import KernelGrid, format_weight, symmetric_cells
+from playground.filters.kernel_grid import KernelGrid, symmetric_cells
 
 
 @pytest.fixture
@@ -163,11 +164,14 @@ def test_grid_colours_follow_values(qtbot, grid, document, screenshot_dir):
     grid.grab().save(str(screenshot_dir / "filter_kernel_grid.png"))
 
 
-def test_format_weight_is_short():
+def test_format_weight_is_readable():
     assert format_weight(2.0) == "2"
-    assert format_weight(0.22508352) == ".225"
-    assert format_weight(-0.0547) == "-.0547"
-    assert format_weight(6.7e-7) == "7e-7"
+    assert format_weight(0.22508352) == "0.225"
+    assert format_weight(-0.0547) == "-0.0547"
+    assert format_weight(6.7e-7) == "≈0"  # never an exponent a student must decode
+    assert format_weight(6.7e-7, 6) == "0.00000067"
+    assert format_weight(0.0012, 2) == "0.0012"
+    assert format_weight(1234.5) == "1234"
 
 
 def test_editor_follows_document_and_reports_zero_sum(qtbot, document):

@@ -365,7 +365,8 @@ def test_explain_per_channel_kernel_and_median(qtbot, loaded):
     assert explanation.window.shape == (3, 3, 3)  # 27 weights over R, G and B
     np.testing.assert_allclose(explanation.window, image[6:9, 8:11].astype(np.float32))
     assert explanation.value == pytest.approx(float(output.raw[7, 9]), abs=ATOL)
-    assert ", " in studio.explain_panel.table.item(0, 0).text()  # one value per channel
+    lines = studio.explain_panel.table.item(0, 0).text().splitlines()
+    assert [line[0] for line in lines[:3]] == ["R", "G", "B"]  # one line per channel
     combo = studio.geometry_panel.function_combo
     combo.setCurrentIndex(combo.findData("median"))
     wait_result(qtbot, studio)

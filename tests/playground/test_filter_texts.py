@@ -39,11 +39,15 @@ def test_the_notes_sigma_can_be_typed_and_each_cell_tells_its_exact_weight(qtbot
     QApplication.sendEvent(grid, event)
     qtbot.waitUntil(QToolTip.isVisible)
     assert f"{NOTES_CENTRE}" in QToolTip.text()
-    # big cells show more digits than the 3 that always fit
+    # a 3x3 grid's cells show the weight with its leading zero and 3 digits or more
     studio.presets.parameter_controls["size"].spin.setValue(3)
     value = studio.document.cell(1, 1)
-    assert len(grid.cell_text(1, 1).strip("-.")) >= 5
-    assert float(grid.cell_text(1, 1)) == pytest.approx(value, rel=1e-4)
+    text = grid.cell_text(1, 1)
+    assert text.startswith("0.") and len(text) >= 5
+    assert float(text) == pytest.approx(value, rel=2e-3)
+    # the 7x7 corner (6.7e-7) reads "≈0", never an exponent
+    studio.presets.parameter_controls["size"].spin.setValue(7)
+    assert grid.cell_text(0, 0) in ("≈0", "")
 
 
 def _example_text(studio):
