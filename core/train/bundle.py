@@ -281,8 +281,10 @@ def read_weights(data: bytes | os.PathLike | str, path: Path | None = None) -> d
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             return {key: arrays[key] for key in arrays.files}
     except (OSError, ValueError, EOFError) as error:
+        reason = ("it holds Python objects (pickles), which are never loaded"
+                  if "pickle" in str(error) else str(error))
         raise BundleError(f"{path} is not a weights file (.npz without pickles): "
-                          f"{error}") from None
+                          f"{reason}") from None
 
 
 def _read_history(data: bytes, path: Path) -> History:
