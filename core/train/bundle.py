@@ -3,10 +3,14 @@
 Files, from one prefix (`bundle_paths`): NAME.json, the model document (the network spec under
 its usual keys, so anything reading specs reads it, plus a "bundle" section: format, version,
 preprocessing, recipe, and the SHA-256 of the other files), NAME.npz (weights, no pickles)
-and NAME.history.json (the curves). `save_bundle` stages every file completely, then puts them
-in place, the model document last: a set that was replaced half-way shows as files whose
-checksum does not match, and `load_bundle` says so naming the file. Files from before the format
-had a version (a bare spec, weights and a history holding the mean and std) still open.
+and NAME.history.json (the curves). The weights file also holds a copy of the model document
+(without its own checksum). `save_bundle` stages every file completely and flushes it to disk,
+then puts them in place, weights first and the model document last: a save cut short at any
+moment (even by SIGKILL) leaves the old model or the new one, and no temporary file. When the
+weights are newer than the model document, `load_bundle` reads the copy inside them; a history
+that does not belong is left out with a note; files changed by hand are reported naming the
+file. Files from before the format had a version (a bare spec, weights and a history holding the
+mean and std) still open.
 """
 
 from __future__ import annotations
@@ -15,13 +19,12 @@ import hashlib
 import io
 import json
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from core.files.images import atomic_write
+from core.files.atomic import put_in_place, stage, sync_folder
 from core.files.json_files import read_json
 from core.nn.model import Sequential
 from core.nn.spec import SpecError, problems
@@ -32,6 +35,8 @@ FORMAT = "playground-model"
 VERSION = 2  # 1: the unversioned spec + weights + history, with mean/std in the history only
 HISTORY_SUFFIX = ".history.json"
 SUFFIXES = (HISTORY_SUFFIX, ".json", ".npz")
+DOCUMENT_MEMBER = "playground_model_document"
+"""The member of NAME.npz holding the model document (UTF-8 JSON bytes as uint8)."""
 
 
 class BundleError(ValueError):
@@ -148,20 +153,23 @@ def save_bundle(path: str | os.PathLike, model: Sequential, *, recipe: Recipe | 
     if preprocessing is None:
         mean, std = (recipe.mean, recipe.std) if recipe is not None else (None, None)
         preprocessing = Preprocessing(model.input_shape, model.classes, mean, std)
-    buffer = io.BytesIO()
-    np.savez(buffer, **model.get_weights())
-    files = [(paths.weights, buffer.getvalue())]
-    if history is not None:
-        files.append((paths.history, history.to_text().encode("utf-8")))
+    history_data = history.to_text().encode("utf-8") if history is not None else None
     section = {
         "format": FORMAT, "version": VERSION,
-        "weights": {"file": paths.weights.name, "sha256": _digest(files[0][1])},
-        "history": ({"file": paths.history.name, "sha256": _digest(files[1][1])}
+        "weights": {"file": paths.weights.name, "sha256": None},
+        "history": ({"file": paths.history.name, "sha256": _digest(history_data)}
                     if history is not None else None),
         "preprocessing": preprocessing.to_dict(),
         "recipe": recipe.to_dict() if recipe is not None else None,
     }
     document = {**model.spec(), "bundle": section}
+    copy = json.dumps(document, allow_nan=False).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **model.get_weights(), **{DOCUMENT_MEMBER: np.frombuffer(copy, np.uint8)})
+    files = [(paths.weights, buffer.getvalue())]
+    section["weights"]["sha256"] = _digest(files[0][1])
+    if history is not None:
+        files.append((paths.history, history_data))
     files.append((paths.model, json.dumps(document, indent=2, allow_nan=False).encode()))
     _replace_all(files)
     return [paths.model, paths.weights] + ([paths.history] if history is not None else [])
@@ -172,22 +180,18 @@ def _digest(data: bytes) -> str:
 
 
 def _replace_all(files: list[tuple[Path, bytes]]) -> None:
-    """Stage every file completely beside its target, then rename them into place in order."""
-    token = secrets.token_hex(4)
-    staged: list[tuple[Path, Path]] = []
+    """Stage every file completely (flushed to disk), then rename them into place in order and
+    flush the folder. Whatever fails, no staged file is left behind."""
+    staged = []
     try:
         for target, data in files:
-            temporary = target.with_name(f".{target.name}.{token}.staged")
-            atomic_write(temporary, lambda handle, data=data: handle.write(data))
-            staged.append((temporary, target))
-            if target.exists():
-                os.chmod(temporary, target.stat().st_mode & 0o7777)
-        for temporary, target in staged:
-            os.replace(temporary, target)
+            staged.append(stage(target, lambda handle, data=data: handle.write(data)))
+        for (target, _data), file in zip(files, staged, strict=True):
+            put_in_place(file, target)
     finally:
-        for temporary, _target in staged:
-            if temporary.exists():
-                temporary.unlink()
+        for file in staged:
+            file.close()
+    sync_folder(files[0][0].parent if str(files[0][0].parent) else ".")
 
 
 def load_bundle(path: str | os.PathLike, *, history: bool = True,
@@ -217,10 +221,19 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
         raise BundleError(f"{paths.model}: written by a newer Playground (model format "
                           f"version {version}); update Playground to open it")
     source = str(paths.model)
-    spec = {k: v for k, v in document.items() if k != "bundle"}
-    weights = _belonging(paths.weights, section.get("weights"), paths.model)
+    notes = []
+    try:
+        weights = _belonging(paths.weights, section.get("weights"), paths.model)
+    except BundleError:
+        newer = _document_in_weights(paths)
+        if newer is None:
+            raise
+        document, section, weights = newer
+        notes.append(f"{paths.model} is older than {paths.weights.name} (a save was cut "
+                     f"short); the model was read from {paths.weights.name}")
     if weights is None:
         raise BundleError(f"{paths.weights}: missing; it holds the weights of {paths.model.name}")
+    spec = {k: v for k, v in document.items() if k != "bundle"}
     model = _build(spec, read_weights(weights, paths.weights), paths, dtype)
     preprocessing = Preprocessing.from_dict(section.get("preprocessing"), source)
     recipe, recorded = None, set()
@@ -230,7 +243,7 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
         except RecipeError as error:
             raise BundleError(str(error)) from None
         recorded = set(section["recipe"])
-    bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded)
+    bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded, notes)
     if history and section.get("history") is not None:
         try:
             data = _belonging(paths.history, section["history"], paths.model)
@@ -239,6 +252,26 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
         except BundleError as error:
             bundle.notes.append(f"{error}; its curves are left out")
     return bundle
+
+
+def _document_in_weights(paths: BundlePaths):
+    """(document, section, weights bytes) from the copy of the model document inside
+    NAME.npz, when it is a Playground model's saved under this name (else None)."""
+    try:
+        data = paths.weights.read_bytes()
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            if DOCUMENT_MEMBER not in arrays.files:
+                return None
+            copy = arrays[DOCUMENT_MEMBER]
+        document = json.loads(copy.astype(np.uint8).tobytes().decode("utf-8"))
+    except (OSError, ValueError, EOFError, UnicodeDecodeError, RecursionError):
+        return None
+    section = document.get("bundle") if isinstance(document, dict) else None
+    if (not isinstance(section, dict) or section.get("format") != FORMAT
+            or section.get("version") != VERSION or not isinstance(section.get("weights"), dict)
+            or section["weights"].get("file") != paths.weights.name):
+        return None
+    return document, section, data
 
 
 def _belonging(path: Path, entry, model_path: Path) -> bytes | None:
@@ -279,7 +312,7 @@ def read_weights(data: bytes | os.PathLike | str, path: Path | None = None) -> d
             raise BundleError(f"cannot read {path}: {error.strerror or error}") from None
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            return {key: arrays[key] for key in arrays.files}
+            return {key: arrays[key] for key in arrays.files if key != DOCUMENT_MEMBER}
     except (OSError, ValueError, EOFError) as error:
         reason = ("it holds Python objects (pickles), which are never loaded"
                   if "pickle" in str(error) else str(error))
