@@ -3,13 +3,16 @@
 A file is first written in full where no one sees it (`stage`), flushed to the disk, then put in
 place with one rename (`put_in_place`), and the folder's entry is flushed too (`sync_folder`).
 On Linux the staged file has no name until that moment (O_TMPFILE), so even a process killed
-with SIGKILL while writing leaves nothing behind; elsewhere it is a hidden ".NAME.xxxx.tmp" that
-every failure path removes. `atomic_write` does the three steps for one file; a saved model
-stages several files, then puts them in place (`core.train.bundle`).
+with SIGKILL while writing leaves nothing behind; elsewhere it is a hidden ".NAME.PID.xxxx.tmp"
+that every failure path removes. A process killed in the instant between naming the file and the
+rename leaves that hidden file: the next write of NAME in the folder removes it. `atomic_write`
+does the three steps for one file; a saved model stages several files, then puts them in place
+(`core.train.bundle`).
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -52,9 +55,11 @@ def stage(path: str | os.PathLike, write, *, mode: int | None = None) -> Staged:
     folder = path.parent if str(path.parent) else Path(".")
     if mode is None:
         mode = _mode_for(path)
+    _remove_stale(folder, path.name)
     fd, temporary = _open_unnamed(folder)
     if fd is None:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                         dir=folder)
     staged = Staged(folder, path.name, fd, temporary)
     try:
         with os.fdopen(os.dup(fd), "wb") as handle:
@@ -92,7 +97,7 @@ def _name(staged: Staged) -> None:
         return
     _NO_LINK.add(os.fstat(staged._fd).st_dev)
     staged._path = None
-    fd, staged._path = tempfile.mkstemp(prefix=f".{staged.name}.", suffix=".tmp",
+    fd, staged._path = tempfile.mkstemp(prefix=f".{staged.name}.{os.getpid()}.", suffix=".tmp",
                                         dir=staged.folder)
     with os.fdopen(fd, "wb") as handle:
         os.lseek(staged._fd, 0, os.SEEK_SET)
@@ -154,6 +159,29 @@ def _open_unnamed(folder: Path) -> tuple[int | None, str | None]:
         return os.open(folder, flag | os.O_RDWR, _PRIVATE), None
     except OSError:  # the file system cannot (e.g. some network or overlay file systems)
         return None, None
+
+
+def _remove_stale(folder: Path, name: str) -> None:
+    """Remove the temporaries ".NAME.PID.xxx.tmp" of processes that no longer run: a process
+    killed in the instant between naming a staged file and renaming it leaves one."""
+    try:
+        candidates = list(folder.glob(f".{glob.escape(name)}.*.tmp"))
+    except OSError:
+        return
+    for path in candidates:
+        pid = path.name[len(name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            _remove(str(path))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or a system that cannot tell
+        return True
+    return True
 
 
 def _mode_for(path: Path) -> int:

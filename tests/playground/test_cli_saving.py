@@ -3,6 +3,7 @@ a save that fails goes to a fallback it prints, a spec's name cannot point elsew
 model replaced while the process is killed is the old one or the new one, never a mix."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -136,10 +137,14 @@ def test_a_model_saved_again_and_again_while_killed_is_old_or_new_and_leaves_not
         seen.add(index)
         if bundle.history is not None:
             assert bundle.history.meta["seed"] == index + 1  # the history of that model
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["m.history.json", "m.json",
-                                                              "m.npz"]
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names[-3:] == ["m.history.json", "m.json", "m.npz"]
+        # Only a kill in the instant between naming a staged file and its rename leaves one
+        # (about 1 kill in 200 of back-to-back saves); the next save removes it.
+        assert all(f".{process.pid}." in name for name in names[:-3])
     assert seen == {0, 1}
+    save_bundle(prefix, models[0], history=History(meta={"seed": 1}))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.history.json", "m.json", "m.npz"]
 
 
 @pytest.mark.slow
@@ -183,3 +188,16 @@ def test_weights_newer_than_the_model_document_open_as_the_new_model(tmp_path):
         (tmp_path / "b" / "m.history.json").read_bytes())
     assert load_bundle(tmp_path / "a" / "m").history.meta["seed"] == 2
     assert printable(bundle.notes[0]) == bundle.notes[0]
+
+
+def test_a_temporary_left_by_a_killed_process_is_removed_by_the_next_save(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    stale = tmp_path / f".m.npz.{dead.stdout.strip()}.1234.tmp"
+    stale.write_bytes(b"half")
+    running = tmp_path / f".m.npz.{os.getpid()}.99.tmp"  # this process: not touched
+    running.write_bytes(b"mine")
+    model = Sequential.from_spec(_spec("m"), seed=1)
+    save_bundle(tmp_path / "m", model)
+    assert not stale.exists() and running.exists()
+    assert load_bundle(tmp_path / "m").model.get_weights().keys() == model.get_weights().keys()
