@@ -6,7 +6,6 @@ Images are NumPy arrays (H, W) for grey or (H, W, C) for colour, as `core.image.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from core.files.atomic import atomic_write
 from core.files.reading import check_file
 from core.jobs import StopFn, check_stop
 
@@ -178,41 +178,3 @@ def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
     if fmt is None:
         raise ValueError(f"{path}: cannot write {suffix!r} images; use .png, .jpg, .bmp or .tif")
     atomic_write(path, lambda f: Image.fromarray(array).save(f, format=fmt))
-
-
-def atomic_write(path: str | os.PathLike, write) -> None:
-    """Call `write(binary_file)` on a temporary file beside `path`, then rename it over `path`.
-
-    A failure half-way leaves the old file (if any) untouched. The file gets the permissions of
-    the file it replaces or, for a new file, those any program would give it (0o666 less umask).
-    """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.chmod(tmp, mode)  # mkstemp makes files private (0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    """The process's umask, read without changing it where the system allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
-    os.umask(mask)
-    return mask

@@ -24,11 +24,12 @@ HEADER_ROOM = 4096
 
 def read_npz(data: bytes, source: str, *, expected: dict[str, tuple] | None = None,
              max_member_bytes: int, error: type[ValueError] = FileReadError,
-             ) -> dict[str, np.ndarray]:
+             skip: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """The floating-point arrays of the .npz archive `data` read from `source`, by name
     (read-only views of the inflated bytes; copy them to change them).
 
-    expected: name -> shape the archive must hold exactly (None: any names and shapes).
+    expected: name -> shape the archive must hold exactly (None: any names and shapes), besides
+    the members named in `skip`, which are left unread.
     A member declaring more than `max_member_bytes` is refused before it is inflated.
     Raises `error` naming `source` and what is wrong.
     """
@@ -40,12 +41,40 @@ def read_npz(data: bytes, source: str, *, expected: dict[str, tuple] | None = No
                 if data[:6] == b"\x93NUMPY" else "truncated, damaged or not an .npz archive")
         raise error(f"{source}: {kind}") from None
     with archive:
+        members = [info for info in members if info.filename.removesuffix(".npy") not in skip]
         names = _names(members, source, expected, error)
         arrays = {}
         for info, name in zip(members, names, strict=True):
             shape = expected.get(name) if expected is not None else None
             arrays[name] = _member(archive, info, name, shape, max_member_bytes, source, error)
     return arrays
+
+
+def read_bytes_member(data: bytes, source: str, name: str, *, max_bytes: int,
+                      error: type[ValueError] = FileReadError) -> bytes | None:
+    """The bytes held by member `name` of the .npz archive `data`, stored as a 1-D uint8 array
+    (None when the archive has no such member); refused past `max_bytes` before inflating."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        info = next((i for i in archive.infolist() if i.filename == f"{name}.npy"), None)
+        if info is None:
+            return None
+        if info.file_size > max_bytes + HEADER_ROOM:
+            raise error(f"{source}: array {name} declares {size_text(info.file_size)}, more "
+                        f"than it can hold ({size_text(max_bytes)})")
+        with archive, archive.open(info) as handle:
+            dtype, found, _fortran = _header(handle)
+            if dtype != np.uint8 or len(found) != 1 or found[0] > max_bytes:
+                raise error(f"{source}: array {name} is not the bytes of a document")
+            raw = handle.read(found[0])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            ValueError, SyntaxError, NotImplementedError, RuntimeError) as damage:
+        if isinstance(damage, error):
+            raise
+        raise error(f"{source}: array {name} is damaged ({_plain(damage)})") from None
+    if len(raw) != found[0]:
+        raise error(f"{source}: array {name} holds less data than its header says")
+    return raw
 
 
 def _names(members, source: str, expected, error) -> list[str]:

@@ -3,10 +3,14 @@
 Files, from one prefix (`bundle_paths`): NAME.json, the model document (the network spec under
 its usual keys, so anything reading specs reads it, plus a "bundle" section: format, version,
 preprocessing, recipe, and the SHA-256 of the other files), NAME.npz (weights, no pickles)
-and NAME.history.json (the curves). `save_bundle` stages every file completely, then puts them
-in place, the model document last: a set that was replaced half-way shows as files whose
-checksum does not match, and `load_bundle` says so naming the file. Files from before the format
-had a version (a bare spec, weights and a history holding the mean and std) still open.
+and NAME.history.json (the curves). The weights file also holds a copy of the model document
+(without its own checksum). `save_bundle` stages every file completely and flushes it to disk,
+then puts them in place, weights first and the model document last: a save cut short at any
+moment (even by SIGKILL) leaves the old model or the new one, and no temporary file. When the
+weights are newer than the model document, `load_bundle` reads the copy inside them; a history
+that does not belong is left out with a note; files changed by hand are reported naming the
+file. Files from before the format had a version (a bare spec, weights and a history holding the
+mean and std) still open.
 """
 
 from __future__ import annotations
@@ -16,15 +20,14 @@ import io
 import json
 import math
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from core.files.images import atomic_write
-from core.files.json_files import parse_json, read_json
-from core.files.npz import HEADER_ROOM, read_npz
+from core.files.atomic import put_in_place, stage, sync_folder
+from core.files.json_files import MAX_JSON_BYTES, parse_json, read_json
+from core.files.npz import HEADER_ROOM, read_bytes_member, read_npz
 from core.files.reading import read_bytes
 from core.nn.model import Sequential
 from core.nn.spec import MAX_PARAMS, SpecError, problems, weight_shapes
@@ -35,10 +38,16 @@ FORMAT = "playground-model"
 VERSION = 2  # 1: the unversioned spec + weights + history, with mean/std in the history only
 HISTORY_SUFFIX = ".history.json"
 SUFFIXES = (HISTORY_SUFFIX, ".json", ".npz")
+DOCUMENT_MEMBER = "playground_model_document"
+"""The member of NAME.npz holding the model document (UTF-8 JSON bytes as uint8)."""
 
 
 class BundleError(ValueError):
     """A saved model that cannot be read; the message names the file."""
+
+
+class _NotSavedWith(BundleError):
+    """A file whose checksum is not the one the model document recorded for it."""
 
 
 @dataclass(frozen=True)
@@ -175,20 +184,23 @@ def save_bundle(path: str | os.PathLike, model: Sequential, *, recipe: Recipe | 
     if preprocessing is None:
         mean, std = (recipe.mean, recipe.std) if recipe is not None else (None, None)
         preprocessing = Preprocessing(model.input_shape, model.classes, mean, std)
-    buffer = io.BytesIO()
-    np.savez(buffer, **model.get_weights())
-    files = [(paths.weights, buffer.getvalue())]
-    if history is not None:
-        files.append((paths.history, history.to_text().encode("utf-8")))
+    history_data = history.to_text().encode("utf-8") if history is not None else None
     section = {
         "format": FORMAT, "version": VERSION,
-        "weights": {"file": paths.weights.name, "sha256": _digest(files[0][1])},
-        "history": ({"file": paths.history.name, "sha256": _digest(files[1][1])}
+        "weights": {"file": paths.weights.name, "sha256": None},
+        "history": ({"file": paths.history.name, "sha256": _digest(history_data)}
                     if history is not None else None),
         "preprocessing": preprocessing.to_dict(),
         "recipe": recipe.to_dict() if recipe is not None else None,
     }
     document = {**model.spec(), "bundle": section}
+    copy = json.dumps(document, allow_nan=False).encode()
+    buffer = io.BytesIO()
+    np.savez(buffer, **model.get_weights(), **{DOCUMENT_MEMBER: np.frombuffer(copy, np.uint8)})
+    files = [(paths.weights, buffer.getvalue())]
+    section["weights"]["sha256"] = _digest(files[0][1])
+    if history is not None:
+        files.append((paths.history, history_data))
     files.append((paths.model, json.dumps(document, indent=2, allow_nan=False).encode()))
     _replace_all(files)
     return [paths.model, paths.weights] + ([paths.history] if history is not None else [])
@@ -199,22 +211,18 @@ def _digest(data: bytes) -> str:
 
 
 def _replace_all(files: list[tuple[Path, bytes]]) -> None:
-    """Stage every file completely beside its target, then rename them into place in order."""
-    token = secrets.token_hex(4)
-    staged: list[tuple[Path, Path]] = []
+    """Stage every file completely (flushed to disk), then rename them into place in order and
+    flush the folder. Whatever fails, no staged file is left behind."""
+    staged = []
     try:
         for target, data in files:
-            temporary = target.with_name(f".{target.name}.{token}.staged")
-            atomic_write(temporary, lambda handle, data=data: handle.write(data))
-            staged.append((temporary, target))
-            if target.exists():
-                os.chmod(temporary, target.stat().st_mode & 0o7777)
-        for temporary, target in staged:
-            os.replace(temporary, target)
+            staged.append(stage(target, lambda handle, data=data: handle.write(data)))
+        for (target, _data), file in zip(files, staged, strict=True):
+            put_in_place(file, target)
     finally:
-        for temporary, _target in staged:
-            if temporary.exists():
-                temporary.unlink()
+        for file in staged:
+            file.close()
+    sync_folder(files[0][0].parent if str(files[0][0].parent) else ".")
 
 
 def load_bundle(path: str | os.PathLike, *, history: bool = True,
@@ -246,8 +254,19 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     source = str(paths.model)
     spec = {k: v for k, v in document.items() if k != "bundle"}
     shapes = _weight_shapes(spec, paths)
-    weights = _belonging(paths.weights, section.get("weights"), paths.model,
-                         _weights_bytes(shapes))
+    notes = []
+    try:
+        weights = _belonging(paths.weights, section.get("weights"), paths.model,
+                             _weights_bytes(shapes))
+    except _NotSavedWith:
+        newer = _document_in_weights(paths)
+        if newer is None:
+            raise
+        document, section, weights = newer
+        spec = {k: v for k, v in document.items() if k != "bundle"}
+        shapes = _weight_shapes(spec, paths)
+        notes.append(f"{paths.model} is older than {paths.weights.name} (a save was cut "
+                     f"short); the model was read from {paths.weights.name}")
     if weights is None:
         raise BundleError(f"{paths.weights}: missing; it holds the weights of {paths.model.name}")
     model = _build(spec, read_weights(weights, paths.weights, shapes), paths, dtype)
@@ -259,7 +278,7 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
         except RecipeError as error:
             raise BundleError(str(error)) from None
         recorded = set(section["recipe"])
-    bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded)
+    bundle = Bundle(model, preprocessing, recipe, None, version, paths, recorded, notes)
     if history and section.get("history") is not None:
         try:
             data = _belonging(paths.history, section["history"], paths.model,
@@ -271,6 +290,27 @@ def load_bundle(path: str | os.PathLike, *, history: bool = True,
     return bundle
 
 
+def _document_in_weights(paths: BundlePaths):
+    """(document, section, weights bytes) from the copy of the model document inside
+    NAME.npz, when it is a Playground model's saved under this name (else None)."""
+    try:
+        data = read_bytes(paths.weights, "weights file", max_bytes=_MAX_WEIGHTS_FILE,
+                          error=BundleError)
+        copy = read_bytes_member(data, str(paths.weights), DOCUMENT_MEMBER,
+                                 max_bytes=MAX_JSON_BYTES, error=BundleError)
+        if copy is None:
+            return None
+        document = parse_json(copy, str(paths.weights), "saved model", error=BundleError)
+    except BundleError:
+        return None
+    section = document.get("bundle") if isinstance(document, dict) else None
+    if (not isinstance(section, dict) or section.get("format") != FORMAT
+            or section.get("version") != VERSION or not isinstance(section.get("weights"), dict)
+            or section["weights"].get("file") != paths.weights.name):
+        return None
+    return document, section, data
+
+
 def _belonging(path: Path, entry, model_path: Path, max_bytes: int) -> bytes | None:
     """The bytes of `path` if it is the file the model document lists (None if missing)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
@@ -280,7 +320,7 @@ def _belonging(path: Path, entry, model_path: Path, max_bytes: int) -> bytes | N
     what = "training history" if path.name.endswith(HISTORY_SUFFIX) else "weights file"
     data = read_bytes(path, what, max_bytes=max_bytes, error=BundleError)
     if _digest(data) != entry["sha256"]:
-        raise BundleError(f"{path}: not the file saved with {model_path.name} (the set was "
+        raise _NotSavedWith(f"{path}: not the file saved with {model_path.name} (the set was "
                           "replaced half-way, or the file was changed)")
     return data
 
@@ -297,8 +337,13 @@ def _weight_shapes(spec: dict, paths: BundlePaths) -> dict[str, tuple]:
 
 
 def _weights_bytes(shapes: dict[str, tuple]) -> int:
-    """The most an .npz of these weights can take (float64 values, headers, the zip's index)."""
-    return sum(8 * math.prod(s) + HEADER_ROOM + 256 for s in shapes.values()) + 65536
+    """The most an .npz of these weights can take (float64 values, headers, the zip's index,
+    and the copy of the model document it carries)."""
+    return (sum(8 * math.prod(s) + HEADER_ROOM + 256 for s in shapes.values()) + 65536
+            + MAX_JSON_BYTES + HEADER_ROOM)
+
+
+_MAX_WEIGHTS_FILE = 8 * MAX_PARAMS + MAX_JSON_BYTES + (1 << 20)
 
 
 def _build(spec: dict, weights: dict, paths: BundlePaths, dtype) -> Sequential:
@@ -315,12 +360,12 @@ def read_weights(data: bytes | os.PathLike | str, path: Path | None = None,
     """The arrays of an .npz of weights (bytes or a file), read without pickles; with `shapes`
     (name -> shape, see `core.nn.spec.weight_shapes`) they must be exactly those, checked
     before anything is inflated. Raises BundleError naming the file."""
-    limit = _weights_bytes(shapes) if shapes is not None else 8 * MAX_PARAMS + (1 << 20)
+    limit = _weights_bytes(shapes) if shapes is not None else _MAX_WEIGHTS_FILE
     if not isinstance(data, bytes):
         path = Path(data)
         data = read_bytes(path, "weights file", max_bytes=limit, error=BundleError)
     return read_npz(data, str(path), expected=shapes, max_member_bytes=limit,
-                    error=BundleError)
+                    error=BundleError, skip=(DOCUMENT_MEMBER,))
 
 
 def _read_history(data: bytes, path: Path) -> History:

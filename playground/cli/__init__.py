@@ -2,7 +2,10 @@
 
 A command module adds its parser with `set_defaults(handler=...)`; the handler takes the parsed
 arguments and returns an exit code. Errors the user can fix are raised as `CommandError` and
-printed as one line.
+printed as one line (exit code 1); a flag that is wrong, or ignored with the others given, is a
+`UsageError` (exit code 2, with the command's usage, as argparse does). Ctrl-C ends with 130
+(see `interrupts`), a closed pipe with 141. Library warnings are not shown, and whatever is
+printed from a file or a file name goes through `safe_text.printable`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 # Sub-command modules, in the order `playground --help` lists them.
 COMMAND_MODULES: list[str] = [
@@ -34,6 +38,11 @@ class CommandError(Exception):
                                if more else ""))
 
 
+class UsageError(CommandError):
+    """A flag that is malformed, out of range or does not apply with the others given: exit
+    code 2 with the command's usage. The message names the flag as the user typed it."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playground",
@@ -47,20 +56,58 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help()
-        return 2
+    """Run one command; returns its exit code (0 ok, 1 bad input, 2 usage, 130 Ctrl-C)."""
+    from playground.cli import interrupts
+
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 never stops a print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    command = "playground"
     try:
-        return int(args.handler(args) or 0)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "handler", None) is None:
+            parser.print_help()
+            return 2
+        command = f"playground {args.command}"
+        if args.command == "gui":
+            return int(args.handler(args) or 0)
+        with interrupts.installed(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return int(args.handler(args) or 0)
+    except UsageError as error:
+        _subparser(parser, args.command).print_usage(sys.stderr)
+        _error(command, error)
+        return 2
     except CommandError as error:
-        print(f"playground {args.command}: error: {error}", file=sys.stderr)
+        _error(command, error)
         return 1
     except KeyboardInterrupt:
-        print(f"playground {args.command}: interrupted", file=sys.stderr)
+        _error(command, "interrupted", prefix="")
         return 130
     except BrokenPipeError:  # e.g. `playground summary spec.json | head -3`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         return 141
+    except Exception as error:
+        from core.jobs import Cancelled
+
+        if isinstance(error, Cancelled):  # the work ended after a Ctrl-C
+            _error(command, "interrupted", prefix="")
+            return 130
+        raise
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions:  # noqa: SLF001 - argparse has no getter
+        if command in getattr(action, "choices", {}):
+            return action.choices[command]
+    return parser
+
+
+def _error(command: str, message, *, prefix: str = "error: ") -> None:
+    from playground.cli.safe_text import printable
+
+    clear = "\r\033[K" if sys.stderr.isatty() else ""  # over a progress bar
+    print(f"{clear}{command}: {prefix}{printable(message, keep_newlines=False)}",
+          file=sys.stderr, flush=True)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 
+from playground.cli import CommandError
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -36,55 +38,75 @@ def register(subparsers) -> None:
 def _run(args) -> int:
     import numpy as np
 
-    from core.data.digits import fit_input, photo_to_ink, to_mnist
-    from core.data.image_folder import prepare_image
-    from core.files.images import ImageReadError, read_image
-    from playground.cli import CommandError
+    from playground.cli import UsageError, interrupts
+    from playground.cli.safe_text import printable
 
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1; received {args.top}")
     bundle = _load(args.model)
     model = bundle.model
     if len(model.input_shape) != 3:
         what = "sequences" if len(model.input_shape) == 2 else "vectors"
         raise CommandError(f"{args.model}: the network takes {what} "
                            f"{model.input_shape}, not images")
-    invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
-    as_digit = args.digit == "yes" or (
-        args.digit == "auto" and tuple(model.input_shape) == (1, 28, 28))
-    inputs = []
-    for name in args.images:
-        try:
-            pixels = read_image(name)
-        except ImageReadError as error:
-            raise CommandError(str(error)) from None
-        if as_digit:
-            ink = photo_to_ink(pixels, None if invert == "auto" else invert)
-            inputs.append(fit_input(to_mnist(ink), model.input_shape)[0])
-        else:
-            inputs.append(prepare_image(pixels, model.input_shape, invert=invert))
+    stops = interrupts.current()
+    with stops.stopping():  # Ctrl-C: ends after the current image, exit code 130
+        inputs = [_prepared(name, model.input_shape, args, stops.should_stop)
+                  for name in args.images]
     probabilities = model.predict(bundle.preprocessing.apply(np.stack(inputs)))
-    classes = list(model.classes or [])
+    classes = [printable(c, keep_newlines=False) for c in (model.classes or [])]
     classes += [str(i) for i in range(len(classes), probabilities.shape[1])]
-    top = max(1, min(args.top, probabilities.shape[1]))
+    top = min(args.top, probabilities.shape[1])
     for name, row in zip(args.images, probabilities, strict=True):
         order = np.argsort(-row, kind="stable")[:top]
         if args.json:
-            print(json.dumps({"image": name, "top": [
+            print(json.dumps({"image": printable(name, keep_newlines=False), "top": [
                 {"class": classes[k], "probability": float(row[k])} for k in order]}))
         else:
             ranked = ", ".join(f"{classes[k]} {100 * row[k]:.1f}%" for k in order)
-            print(f"{name}: {ranked}")
+            print(f"{printable(name, keep_newlines=False)}: {ranked}")
     return 0
 
 
-def _load(prefix):
-    """The saved model's `Bundle` (without its history: predictions do not need it)."""
-    from core.train.bundle import bundle_paths, load_bundle
-    from playground.cli import CommandError
+def _prepared(name: str, input_shape, args, should_stop):
+    """One image file made into the network's input, as the model was trained."""
+    from core.data.digits import fit_input, photo_to_ink, to_mnist
+    from core.data.image_folder import prepare_image
+    from core.files.images import ImageReadError, read_image
+    from core.jobs import check_stop
+    from playground.cli.named_resources import image_path
+    from playground.cli.quiet import library_output_hidden
 
+    check_stop(should_stop, "predicting")
+    path = image_path(name)
+    if path.is_dir():
+        raise CommandError(f"{path}: a folder, not an image file")
+    try:
+        with library_output_hidden():
+            pixels = read_image(path, should_stop=should_stop)
+    except ImageReadError as error:
+        raise CommandError(str(error)) from None
+    invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    as_digit = args.digit == "yes" or (
+        args.digit == "auto" and tuple(input_shape) == (1, 28, 28))
+    if as_digit:
+        ink = photo_to_ink(pixels, None if invert == "auto" else invert)
+        return fit_input(to_mnist(ink), input_shape)[0]
+    return prepare_image(pixels, input_shape, invert=invert)
+
+
+def _load(prefix: str):
+    """The saved model's `Bundle` (without its history: predictions do not need it)."""
+    from pathlib import Path
+
+    from core.train.bundle import bundle_paths, load_bundle
+
+    if Path(prefix).is_dir():
+        raise CommandError(f"{prefix}: a folder; give a model's prefix or its .json file")
     paths = bundle_paths(prefix)
     if not os.path.lexists(paths.model):  # a pipe or folder: load_bundle says what it is
         raise CommandError(f"{paths.model}: no such model (train one with `playground train`)")
     try:
         return load_bundle(paths.model, history=False)
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, OSError) as error:
         raise CommandError(str(error)) from None

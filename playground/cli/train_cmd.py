@@ -2,17 +2,20 @@
 
 Writes the trained model as a bundle (see `core.train.bundle`): PREFIX.json (the spec with the
 preprocessing and the run's recipe), PREFIX.npz (weights) and PREFIX.history.json (what
-happened); `--json` prints one JSON object per epoch on stdout for scripts.
+happened); `--json` prints one JSON object per epoch on stdout for scripts. Ctrl-C stops after
+the current batch, saves and exits with 130; a second Ctrl-C ends at once (`interrupts`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
-import time
 from pathlib import Path
+
+from playground.cli.train_report import ProgressBar, Report
+
+__all__ = ["ProgressBar", "Report", "recipe_from_args", "register"]
 
 DATA_HELP = (
     "mnist-5k (bundled, default), shapes, idx:DIR (MNIST / Fashion-MNIST IDX files), "
@@ -23,10 +26,12 @@ DATA_HELP = (
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "train", help="train a network spec on a data set, headless",
-        description="Train a network (a JSON spec, e.g. resources/models/reference.json) and "
-        "save the model and its training history. Ctrl-C stops after the current batch and "
-        "still saves what was learned.")
-    parser.add_argument("spec", help="network spec .json, or a saved model (PREFIX.json)")
+        description="Train a network (a JSON spec, e.g. resources/models/reference.json, or the "
+        "name of a shipped one: reference, lenet5, tiny_mlp, deep_sigmoid, deep_relu) and save "
+        "the model and its training history. Ctrl-C stops after the current batch, still saves "
+        "what was learned and exits with 130; a second Ctrl-C quits at once.")
+    parser.add_argument("spec", help="network spec .json, a saved model (PREFIX.json) or the "
+                        "name of a shipped network")
     parser.add_argument("--data", default="mnist-5k", metavar="SOURCE", help=DATA_HELP)
     parser.add_argument("--epochs", type=int, default=5, metavar="N", help="default 5")
     parser.add_argument("--batch-size", type=int, default=64, metavar="B", help="default 64")
@@ -34,7 +39,7 @@ def register(subparsers) -> None:
                         help="default sgd")
     parser.add_argument("--lr", type=float, default=None, metavar="X",
                         help="learning rate (default 0.05 for sgd, 0.001 for adam)")
-    parser.add_argument("--momentum", type=float, default=0.9, metavar="M",
+    parser.add_argument("--momentum", type=float, default=None, metavar="M",
                         help="SGD momentum (default 0.9)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="seed for the initial weights, shuffling and augmentation")
@@ -57,27 +62,43 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from playground.cli import CommandError
+    from playground.cli import interrupts
+    from playground.cli.named_resources import network_path
+    from playground.cli.train_options import check_flags, check_folder, default_prefix
 
-    spec, saved = _read_network(Path(args.spec))
-    prefix = Path(args.out) if args.out else Path(f"{spec['name']}-trained")
-    if not prefix.parent.is_dir():
-        raise CommandError(f"--out {prefix}: the folder {prefix.parent} does not exist")
-    for name, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size)):
-        if value < 1:
-            raise CommandError(f"{name} must be at least 1; received {value}")
-    train, test = _load_data(args, spec)
-    model = _network_for(spec, train, saved=saved, seed=args.seed)
-    trainer = _make_trainer(args, model, train, test, prefix, saved, spec)
-    report = Report(args.epochs, as_json=args.json)
-    trainer.on_batch, trainer.on_epoch = report.batch, report.epoch
-    report.start(model, train, test)
-    history = _run_in_thread(trainer, report)
-    _save(prefix, model, trainer, train)
-    report.finish(history, prefix)
+    check_flags(args)
+    spec, saved = _read_network(network_path(args.spec))
+    _check_normalize(args, saved)
+    prefix = Path(args.out) if args.out else default_prefix(spec.get("name"))
+    check_folder(prefix, "--out" if args.out else "the default output")
+    stops = interrupts.current()
+    with stops.stopping():  # a Ctrl-C from here on ends the work cleanly, then exits 130
+        train, test = _load_data(args, spec, stops.should_stop)
+        model = _network_for(spec, train, saved=saved, seed=args.seed)
+        trainer = _make_trainer(args, model, train, test, prefix, saved, spec)
+        report = Report(args.epochs, as_json=args.json)
+        trainer.on_batch, trainer.on_epoch = report.batch, report.epoch
+        report.start(model, train, test)
+        history = _run_in_thread(trainer, report, stops)
+        written, failure = _save(prefix, model, trainer, train)
+        report.finish(history, written)
+    if failure is not None:
+        from playground.cli.safe_text import printable
+
+        report.note(printable(f"could not save at {prefix} ({failure}); the model was saved at "
+                              f"{written} instead", keep_newlines=False))
+        return 1
     if history.stop_reason.startswith("diverged"):
         return 1
-    return 130 if history.stop_reason == "stopped" else 0
+    return 130 if history.stop_reason == "stopped" or stops.requested else 0
+
+
+def _check_normalize(args, saved) -> None:
+    from playground.cli import UsageError
+
+    if args.normalize and saved is not None and saved.preprocessing.mean is None:
+        raise UsageError(f"--normalize: {args.spec} was trained without normalisation and "
+                         "keeps its preprocessing; leave --normalize out")
 
 
 def _read_network(path: Path):
@@ -87,13 +108,15 @@ def _read_network(path: Path):
     from core.train.bundle import bundle_paths, load_bundle
     from playground.cli import CommandError
 
+    if path.is_dir():
+        raise CommandError(f"{path}: a folder, not a network spec (.json)")
     try:
         spec = read_spec(path)
         if path.suffix == ".json" and os.path.lexists(bundle_paths(path).weights):
             return spec, load_bundle(path, history=False)
     except SpecError as error:
         raise CommandError.from_spec_error(error) from None
-    except ValueError as error:  # weights that do not fit their spec, a half-replaced set
+    except (ValueError, KeyError, TypeError) as error:  # weights that do not fit their spec
         raise CommandError(str(error)) from None
     return spec, None
 
@@ -105,6 +128,7 @@ def _network_for(spec: dict, train, *, saved, seed: int):
     from core.nn.spec import SpecError
     from core.train.fitting import fit_to_data
     from playground.cli import CommandError
+    from playground.cli.safe_text import printable
 
     try:
         fitted = fit_to_data(spec, train, trained=saved is not None)
@@ -112,36 +136,41 @@ def _network_for(spec: dict, train, *, saved, seed: int):
     except SpecError as error:
         raise CommandError.from_spec_error(error) from None
     if fitted.note:
-        print(f"note: {fitted.note}", file=sys.stderr)
+        print(printable(f"note: {fitted.note}"), file=sys.stderr)
     return model
 
 
-def _load_data(args, spec: dict):
+def _load_data(args, spec: dict, should_stop):
     from core.data.datasets import DatasetError
     from core.data.sources import load_dataset
-    from core.jobs import Cancelled
     from core.train.fitting import data_options
     from playground.cli import CommandError
+    from playground.cli.quiet import library_output_hidden
+    from playground.cli.train_options import check_shift
 
     options = data_options(args.data, spec)
-    bar = ProgressBar("loading", enabled=sys.stderr.isatty())
-    try:
-        return load_dataset(args.data, progress=bar.update, **options)  # normalised by the recipe
-    except (DatasetError, Cancelled) as error:
-        raise CommandError(str(error)) from None
-    finally:
-        bar.close()
+    with library_output_hidden():
+        bar = ProgressBar("loading", enabled=sys.stderr.isatty(), stream=sys.stderr)
+        try:
+            train, test = load_dataset(args.data, progress=bar.update, should_stop=should_stop,
+                                       **options)  # normalised by the recipe
+        except DatasetError as error:
+            raise CommandError(str(error)) from None
+        finally:
+            bar.close()
+    check_shift(args.shift, train.shape)
+    return train, test
 
 
 def recipe_from_args(args, saved=None, data_options: dict | None = None):
     """The run's recipe from the flags (and the loader options used for --data); a saved model
-    trained further keeps its preprocessing (the mean and std it was trained with), whatever
-    --normalize says."""
+    trained further keeps its preprocessing (the mean and std it was trained with)."""
     from core.train.recipe import DEFAULT_LR, Recipe
 
     kind = "Adam" if args.optimizer == "adam" else "SGD"
     lr = args.lr if args.lr is not None else DEFAULT_LR[kind]
-    config = {"lr": lr} if kind == "Adam" else {"lr": lr, "momentum": args.momentum}
+    momentum = args.momentum if args.momentum is not None else 0.9
+    config = {"lr": lr} if kind == "Adam" else {"lr": lr, "momentum": momentum}
     recipe = Recipe(data=args.data, data_options=dict(data_options or {}),
                     normalize=bool(args.normalize),
                     optimizer={"class": kind, "config": config}, epochs=args.epochs,
@@ -158,8 +187,6 @@ def _make_trainer(args, model, train, test, prefix, saved, spec: dict):
     from core.train.run_setup import build_trainer
     from playground.cli import CommandError
 
-    if not args.clip_norm >= 0:
-        raise CommandError(f"--clip-norm must be 0 (never) or positive; received {args.clip_norm}")
     recipe = recipe_from_args(args, saved, data_options(args.data, spec))
     try:
         return build_trainer(recipe, model, train, test,
@@ -170,121 +197,46 @@ def _make_trainer(args, model, train, test, prefix, saved, spec: dict):
         raise CommandError(str(error)) from None
 
 
-def _save(prefix, model, trainer, train) -> None:
-    """Write the trained model as a bundle: spec, weights, preprocessing, recipe, history."""
+def _save(prefix, model, trainer, train):
+    """Write the trained model as a bundle (spec, weights, preprocessing, recipe, history) at
+    `prefix`, or at a fallback prefix when that fails: (prefix written, why `prefix` failed)."""
     from core.train.bundle import Preprocessing, save_bundle
-    from playground.cli import CommandError
+    from playground.cli.train_options import save_somewhere
 
     model.classes = list(train.class_names)
-    try:
-        save_bundle(prefix, model, recipe=trainer.recipe, history=trainer.history,
-                    preprocessing=Preprocessing.of_data(trainer.train))
-    except OSError as error:
-        raise CommandError(f"cannot save {prefix}: {error.strerror or error}") from None
+    preprocessing = Preprocessing.of_data(trainer.train)
+
+    def save(where):
+        save_bundle(where, model, recipe=trainer.recipe, history=trainer.history,
+                    preprocessing=preprocessing)
+
+    return save_somewhere(save, prefix, model.name)
 
 
-def _run_in_thread(trainer, report):
-    """Run the trainer on a thread so that Ctrl-C can stop it cleanly between batches."""
-    result, failure = [], []
+def _run_in_thread(trainer, report, stops):
+    """Run the trainer on a thread; the first Ctrl-C asks it to stop before the next batch.
+
+    The main thread waits on an Event, not on `Thread.join`: once a join is interrupted by
+    Ctrl-C, a later join can return while the thread still runs (Python 3.11)."""
+    outcome: dict = {}
+    done = threading.Event()
 
     def work():
         try:
-            result.append(trainer.run())
+            outcome["history"] = trainer.run()
         except BaseException as error:  # re-raised in the main thread
-            failure.append(error)
+            outcome["error"] = error
+        finally:
+            done.set()
 
     thread = threading.Thread(target=work, name="training", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.2)
-    except KeyboardInterrupt:
-        report.note("stopping after the current batch...")
-        trainer.stop()
-        thread.join()
-    if failure:
-        raise failure[0]
-    return result[0]
-
-
-class ProgressBar:
-    """A one-line text bar redrawn in place on stderr, at most 10 times a second."""
-
-    def __init__(self, label: str, *, enabled: bool = True, stream=None, width: int = 24):
-        self.label, self.enabled, self.width = label, enabled, width
-        self.stream = stream if stream is not None else sys.stderr
-        self._last = 0.0
-        self._drawn = False
-
-    def update(self, done: int, total: int, extra: str = "") -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and done < total):
-            return
-        self._last = now
-        filled = int(self.width * done / total) if total else self.width
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {extra}".rstrip() + "\033[K")
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._drawn = False
-
-
-class Report:
-    """Prints the run: a header, a progress bar per epoch, one line (or JSON) per epoch."""
-
-    def __init__(self, epochs: int, *, as_json: bool, out=None, err=None):
-        self.epochs, self.as_json = epochs, as_json
-        self.out = out if out is not None else sys.stdout
-        self.err = err if err is not None else sys.stderr
-        self.bar = ProgressBar("", enabled=self.err.isatty(), stream=self.err)
-        self.began = time.perf_counter()
-        self.speed = 0.0
-
-    def _line(self, text: str) -> None:
-        self.bar.close()
-        print(text, file=self.err if self.as_json else self.out, flush=True)
-
-    def note(self, text: str) -> None:
-        self.bar.close()
-        print(text, file=self.err, flush=True)
-
-    def start(self, model, train, test) -> None:
-        test_text = f", test {len(test)}" if test is not None else ""
-        self._line(f"training {model.name} ({model.param_count():,} parameters) on "
-                   f"{train.name.removesuffix(' (train)')}: train {len(train)}{test_text}")
-
-    def batch(self, event: dict) -> None:
-        self.speed = event["samples_per_s"]
-        self.bar.label = f"epoch {event['epoch']}/{self.epochs}"
-        self.bar.update(event["batch"], event["batches"],
-                        f"loss {event['loss']:.4f} acc {event['accuracy']:.3f} "
-                        f"{event['samples_per_s']:.0f} samples/s")
-
-    def epoch(self, event: dict) -> None:
-        self.bar.close()
-        if self.as_json:
-            print(json.dumps(event), file=self.out, flush=True)
-            return
-        test = ""
-        if event["test_accuracy"] is not None:
-            test = f"  test loss {event['test_loss']:.4f} acc {event['test_accuracy']:.4f}"
-        self._line(f"epoch {event['epoch']}/{self.epochs}  train loss {event['train_loss']:.4f} "
-                   f"acc {event['train_accuracy']:.4f}{test}  lr {event['lr']:g}  "
-                   f"{event['seconds']:.1f} s  {self.speed:.0f} samples/s")
-
-    def finish(self, history, prefix) -> None:
-        seconds = time.perf_counter() - self.began
-        if history.stop_reason.startswith("diverged"):
-            self.note(f"{history.stop_reason}; the last good weights were kept")
-        elif history.stop_reason == "stopped":
-            self.note(f"stopped after {history.steps} batches")
-        from core.train.bundle import bundle_paths
-
-        paths = bundle_paths(prefix)
-        self.note(f"saved {paths.model}, {paths.weights} and {paths.history} "
-                  f"({seconds:.1f} s in all)")
+    noted = False
+    with stops.stopping(on_first=trainer.stop):
+        thread.start()
+        while not done.wait(0.05):
+            if stops.requested and not noted:
+                report.note("stopping after the current batch (Ctrl-C again to quit at once)...")
+                noted = True
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["history"]

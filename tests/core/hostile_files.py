@@ -228,7 +228,6 @@ def section_edits() -> list[tuple[str, callable]]:
         ("format-other", setting("bundle", "format", value="keras")),
         ("section-list", setting("bundle", value=[1, 2])),
         ("weights-entry-missing", setting("bundle", "weights", value=None)),
-        ("weights-sha-wrong", setting("bundle", "weights", "sha256", value="0" * 64)),
         ("weights-sha-number", setting("bundle", "weights", "sha256", value=12)),
         ("pre-missing", setting("bundle", "preprocessing", value=None)),
         ("pre-shape-other", setting("bundle", "preprocessing", "input_shape",

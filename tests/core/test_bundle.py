@@ -15,6 +15,7 @@ from core.nn.model import Sequential, SpecError
 from core.resources import resource_path
 from core.train import bundle as bundle_module
 from core.train.bundle import (
+    DOCUMENT_MEMBER,
     VERSION,
     BundleError,
     Preprocessing,
@@ -57,8 +58,8 @@ def test_save_and_load_round_trip(tmp_path):
     assert loaded.recipe is None and loaded.history is None and loaded.notes == []
     x = np.random.default_rng(3).random((2, 1, 28, 28), dtype=np.float32)
     np.testing.assert_array_equal(loaded.model.predict(x), model.predict(x))
-    with np.load(written[1], allow_pickle=False) as data:
-        assert sorted(data.files) == sorted(model.get_weights())
+    with np.load(written[1], allow_pickle=False) as data:  # the weights and the document
+        assert sorted(data.files) == sorted([*model.get_weights(), DOCUMENT_MEMBER])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "net.npz"]
 
 

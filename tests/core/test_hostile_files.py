@@ -180,6 +180,17 @@ def test_damaged_or_lying_weights_are_refused_before_they_are_inflated(tmp_path,
     assert "pickle" not in message.replace("Python objects", "")
 
 
+def test_a_document_that_does_not_match_its_weights_is_read_from_the_copy_in_them(tmp_path):
+    """A save cut short between the renames leaves weights newer than NAME.json: the weights
+    carry a copy of their own model document, which is read instead, with a note."""
+    prefix = H.saved_model(tmp_path)
+    document = json.loads(prefix.with_suffix(".json").read_text())
+    document["bundle"]["weights"]["sha256"] = "0" * 64
+    prefix.with_suffix(".json").write_text(json.dumps(document))
+    bundle = read_model(prefix.with_suffix(".json"))
+    assert bundle.notes and "a save was cut short" in bundle.notes[0]
+
+
 def test_weights_changed_after_saving_are_refused(tmp_path):
     prefix = H.saved_model(tmp_path)
     data = bytearray(prefix.with_suffix(".npz").read_bytes())

@@ -37,6 +37,16 @@ def _run_error(args, capsys, match):
     return err
 
 
+def _run_usage(args, capsys, match):
+    """A usage error: exit code 2, the command's usage, then one line naming the flag."""
+    assert run_cli(["filter", *map(str, args)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("usage: playground filter")
+    last = err.splitlines()[-1]
+    assert last.startswith("playground filter: error:") and match in last, err
+    return last
+
+
 def test_preset_to_png(picture, tmp_path, capsys):
     path, image = picture
     out = tmp_path / "blur.png"
@@ -137,26 +147,32 @@ def test_unreadable_files_are_one_line_errors(picture, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        (["--kernel", "1,2;3"], "same length"),
+        (["--kernel", "1,2;3"], "--kernel: kernel rows must all have the same length"),
         (["--kernel", "1,x"], "could not convert"),
         (["--kernel", ";"], "empty"),
         (["--kernel", "nan,1"], "NaN"),
-        (["--preset", "Blurry"], "unknown preset"),
-        (["--preset", "Sobel x", "--size", "5"], "no parameter"),
-        (["--preset", "Gaussian", "--size", "40"], "from 1 to 31"),
-        (["--preset", "Gaussian", "--stride", "0"], "stride"),
-        (["--kernel", ";".join([",".join(["1"] * 25)] * 25), "--padding", "valid"],
-         "does not fit"),
+        (["--preset", "Blurry"], "--preset: unknown preset"),
+        (["--preset", "Sobel x", "--size", "5"],
+         "--size does not apply to the Sobel x preset (it has no settings)"),
+        (["--preset", "Gaussian", "--size", "40"],
+         "--size must be a whole number from 1 to 31 for the Gaussian preset; received 40"),
+        (["--preset", "Gaussian", "--stride", "0"], "--stride must be at least 1; received 0"),
         (["--preset", "Gaussian", "-o", "out.gif"], "cannot write .gif"),
         ([], "choose a filter"),
-        (["--neighbourhood", "min"], "needs --size"),
+        (["--neighbourhood", "min"], "--neighbourhood needs --size"),
     ],
 )
-def test_bad_options_are_one_line_errors(picture, tmp_path, capsys, args, match):
+def test_bad_options_are_usage_errors(picture, tmp_path, capsys, args, match):
     path, _ = picture
-    _run_error([path, *args], capsys, match)
+    _run_usage([path, *args], capsys, match)
     assert not path.with_name("in_filtered.png").exists()
 
 
+def test_a_kernel_larger_than_the_image_is_one_line(picture, capsys):
+    path, _ = picture
+    _run_error([path, "--kernel", ";".join([",".join(["1"] * 25)] * 25), "--padding", "valid"],
+               capsys, "does not fit")
+
+
 def test_no_image_given(capsys):
-    _run_error(["--preset", "Gaussian"], capsys, "give an input image")
+    _run_usage(["--preset", "Gaussian"], capsys, "give an input image")

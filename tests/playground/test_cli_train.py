@@ -15,7 +15,7 @@ from core.resources import resource_path
 from core.train.bundle import load_bundle, save_bundle
 from core.train.history import History
 from playground.cli import run_cli
-from playground.cli.train_cmd import ProgressBar
+from playground.cli.train_report import ProgressBar
 
 SPEC = {
     "name": "tiny",
@@ -75,9 +75,6 @@ def test_train_json_prints_one_object_per_epoch(spec_file, tmp_path, capsys):
     [
         (["--data", "idx:/no/such/folder"], "/no/such/folder: no such folder"),
         (["--data", "nonsense"], "unknown data source 'nonsense'"),
-        (["--epochs", "0", "--data", "shapes"], "--epochs must be at least 1"),
-        (["--lr", "-1", "--data", "shapes"], "learning rate must be a positive number"),
-        (["--clip-norm", "-1", "--data", "shapes"], "--clip-norm must be 0 (never) or positive"),
     ],
 )
 def test_train_reports_bad_input_in_one_line(spec_file, tmp_path, capsys, arguments, message):
@@ -85,6 +82,25 @@ def test_train_reports_bad_input_in_one_line(spec_file, tmp_path, capsys, argume
     err = capsys.readouterr().err
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--epochs", "0"], "--epochs must be at least 1; received 0"),
+        (["--lr", "-1"], "--lr must be a positive number; received -1.0"),
+        (["--clip-norm", "-1"], "--clip-norm must be 0 (never) or positive; received -1.0"),
+    ],
+)
+def test_train_refuses_bad_flags_as_usage_errors(spec_file, tmp_path, capsys, arguments,
+                                                 message):
+    code = run_cli(["train", str(spec_file), "--data", "shapes", "--out", str(tmp_path / "m"),
+                    *arguments])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("usage: playground train")
+    assert err.strip().splitlines()[-1] == f"playground train: error: {message}"
     assert not (tmp_path / "m.json").exists()
 
 
