@@ -31,123 +31,27 @@ from core.files.npz import HEADER_ROOM, read_bytes_member, read_npz
 from core.files.reading import read_bytes
 from core.nn.model import Sequential
 from core.nn.spec import MAX_PARAMS, SpecError, problems, weight_shapes
+from core.train.bundle_files import (
+    HISTORY_SUFFIX,
+    BundleError,
+    BundlePaths,
+    bundle_paths,
+    model_prefix,
+)
 from core.train.history import MAX_HISTORY_BYTES, History
+from core.train.preprocessing import Preprocessing
 from core.train.recipe import SCHEDULE_PRESETS, Recipe, RecipeError
 
 FORMAT = "playground-model"
 VERSION = 2  # 1: the unversioned spec + weights + history, with mean/std in the history only
-HISTORY_SUFFIX = ".history.json"
-SUFFIXES = (HISTORY_SUFFIX, ".json", ".npz")
 DOCUMENT_MEMBER = "playground_model_document"
+__all__ = ["HISTORY_SUFFIX", "Bundle", "BundleError", "BundlePaths", "Preprocessing",
+           "bundle_paths", "load_bundle", "model_prefix", "read_weights", "save_bundle"]
 """The member of NAME.npz holding the model document (UTF-8 JSON bytes as uint8)."""
-
-
-class BundleError(ValueError):
-    """A saved model that cannot be read; the message names the file."""
 
 
 class _NotSavedWith(BundleError):
     """A file whose checksum is not the one the model document recorded for it."""
-
-
-@dataclass(frozen=True)
-class BundlePaths:
-    """The files of one saved model."""
-
-    prefix: Path
-    model: Path  # NAME.json
-    weights: Path  # NAME.npz
-    history: Path  # NAME.history.json
-
-    def all(self) -> tuple[Path, Path, Path]:
-        return self.model, self.weights, self.history
-
-
-def model_prefix(path: str | os.PathLike) -> Path:
-    """"run/m.json", "run/m.npz", "run/m.history.json" or "run/m" -> Path("run/m")."""
-    path = Path(path)
-    for suffix in SUFFIXES:
-        if path.name.lower().endswith(suffix) and len(path.name) > len(suffix):
-            return path.with_name(path.name[: -len(suffix)])
-    return path
-
-
-def bundle_paths(path: str | os.PathLike) -> BundlePaths:
-    """The model, weights and history files of the model at `path` (any of them, or the prefix)."""
-    prefix = model_prefix(path)
-    return BundlePaths(prefix, *(prefix.with_name(prefix.name + s)
-                                 for s in (".json", ".npz", HISTORY_SUFFIX)))
-
-
-@dataclass
-class Preprocessing:
-    """How inputs are prepared for the network: shape (C, H, W) or (F,), class names, and the
-    per-channel mean and std images are standardised with (None: used as they are, 0..1)."""
-
-    input_shape: tuple[int, ...]
-    classes: list[str] | None = None
-    mean: list[float] | None = None
-    std: list[float] | None = None
-
-    @classmethod
-    def of_data(cls, data) -> Preprocessing:
-        """What a `Dataset` records: its image shape, class names, mean and std."""
-        return cls(tuple(data.shape), list(data.class_names), data.mean, data.std)
-
-    def apply(self, images) -> np.ndarray:
-        """Images (N, C, H, W) in 0..1 prepared as in training (float32)."""
-        images = np.asarray(images, dtype=np.float32)
-        if self.mean is None:
-            return images
-        shape = (-1,) + (1,) * (len(self.input_shape) - 1)
-        mean = np.asarray(self.mean, np.float32).reshape(shape)
-        std = np.asarray(self.std, np.float32).reshape(shape)
-        return ((images - mean) / std).astype(np.float32)
-
-    def to_dict(self) -> dict:
-        return {"input_shape": list(self.input_shape), "classes": self.classes,
-                "mean": self.mean, "std": self.std}
-
-    @classmethod
-    def from_dict(cls, data, source: str, model: Sequential | None = None) -> Preprocessing:
-        """Read the section back, checked (against `model`'s input and outputs when given);
-        raises BundleError naming `source`."""
-        if not isinstance(data, dict) or not isinstance(data.get("input_shape"), list) or not (
-                all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-                    for s in data["input_shape"])):
-            raise BundleError(f"{source}: the preprocessing section must hold input_shape, a "
-                              "list of positive whole numbers")
-        shape = tuple(data["input_shape"])
-        if model is not None and shape != model.input_shape:
-            raise BundleError(f"{source}: the preprocessing is for inputs "
-                              f"{'x'.join(map(str, shape))} but the network takes "
-                              f"{'x'.join(map(str, model.input_shape))}")
-        mean, std = _mean_std(data.get("mean"), data.get("std"), shape, source)
-        classes = data.get("classes")
-        if classes is not None and (not isinstance(classes, list) or not all(
-                isinstance(c, str) for c in classes)):
-            raise BundleError(f"{source}: the preprocessing's classes must be a list of names")
-        return cls(shape, list(classes) if classes is not None else None, mean, std)
-
-
-def _mean_std(mean, std, shape: tuple, source: str):
-    """Checked mean and std: both None, or lists of finite numbers, one per channel, std > 0."""
-    if mean is None and std is None:
-        return None, None
-    channels = shape[0] if len(shape) > 1 else 1
-    numbers = (isinstance(mean, list) and isinstance(std, list) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-        for v in mean + std))
-    if not numbers or len(mean) != len(std) or len(mean) not in (1, channels) or not all(
-            v > 0 for v in std):
-        raise BundleError(f"{source}: preprocessing mean and std must be lists of {channels} "
-                          f"finite numbers (std > 0); received {_short(mean)} and {_short(std)}")
-    return [float(m) for m in mean], [float(s) for s in std]
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.image.filtering import PixelExplanation, explain_pixel
 from playground.filters.cell_text import exact_weight, format_value, format_weight
-from playground.filters.kernel_grid import diverging_colour
+from playground.filters.grid_cells import diverging_colour
 
 PROMPT = ("Explain mode: switch on Explain above the images, then hover over or click a pixel "
           "of the result to see its arithmetic.")

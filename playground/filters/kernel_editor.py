@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from playground.filters.geometry_panel import let_shrink
+from playground.filters.grid_cells import SYMMETRIES
 from playground.filters.kernel_document import MAX_SIZE, MIN_SIZE, RGB_CHANNELS, KernelDocument
-from playground.filters.kernel_grid import SYMMETRIES, KernelGrid
+from playground.filters.kernel_grid import KernelGrid
 from playground.widgets.no_wheel import ignore_wheel_unless_focused
 
 CHANNEL_NAMES = ("R", "G", "B")

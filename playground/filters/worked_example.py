@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from core.image.filtering import apply_kernel, explain_pixel, neighbourhood, output_size
 from playground.filters.cell_text import format_weight
-from playground.filters.kernel_grid import diverging_colour
+from playground.filters.grid_cells import diverging_colour
 
 EXAMPLE_INPUT = (np.arange(81).reshape(9, 9) * 37 % 10).astype(np.float32)
 """The 9x9 array stepped through: digits 0..9 in a pattern that is easy to follow."""

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QApplication
 from test_filter_helpers import drag_cells
 
 from playground.filters.cell_text import format_weight
+from playground.filters.grid_cells import symmetric_cells
 from playground.filters.kernel_document import KernelDocument
 from playground.filters.kernel_editor import KernelEditor
-from playground.filters.kernel_grid import KernelGrid, symmetric_cells
+from playground.filters.kernel_grid import KernelGrid
 
 
 @pytest.fixture
