@@ -90,3 +90,16 @@ def test_edit_menu_shows_the_undo_keys(main_window):
         QKeySequence.SequenceFormat.NativeText)
     assert undo == f"&Undo\t{undo_key}" and undo_key
     assert redo.startswith("&Redo\t") and len(redo) > len("&Redo\t")
+
+
+def test_the_suite_keeps_away_from_the_users_own_kernels_and_settings():
+    """The app's data folder is the test run's own, not the user's: the suite passes the same on
+    a machine where the app has been used (kernels saved, settings changed)."""
+    from pathlib import Path
+
+    from playground.app import make_application
+    from playground.widgets.user_kernels import user_kernel_folder
+
+    make_application()
+    assert Path.home().name.startswith("playground-tests-home-")
+    assert Path.home() in user_kernel_folder().parents
