@@ -121,9 +121,8 @@ class UnrolledChain(QWidget):
         painter.setPen(QColor(80, 80, 80))
         painter.drawText(QRectF(8, self.height() - 20, self.width() - 16, 18),
                          Qt.AlignmentFlag.AlignLeft,
-                         "grey strip: a(t), the input at step t (black 0, white high)  ·  "
-                         "coloured strip: x(t), the hidden state (blue < 0 < red), passed on "
-                         "to the next step")
+                         "grey: a(t), the input at step t  ·  coloured: x(t), the hidden "
+                         "state passed on (blue < 0 < red)")
         if self.stale:
             painter.setPen(QColor(170, 60, 0))
             painter.drawText(QRectF(8, self.height() - 38, self.width() - 16, 18),

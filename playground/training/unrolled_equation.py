@@ -23,6 +23,7 @@ class Part:
     input_sum: float  # sum_k W_ih[row, k] a_k(t)
     input_terms: tuple[tuple[int, float, float], ...]  # (k, W_ih[row, k], a_k(t)), largest
     input_count: int  # how many products the input sum has
+    nonzero_inputs: int  # how many a_k(t) are not 0
     bias_ih: float
     recurrent_sum: float  # sum_m W_hh[row, m] x_m(t-1)
     bias_hh: float
@@ -52,7 +53,7 @@ def _part(weights: dict, row: int, a: np.ndarray, previous: np.ndarray, value: f
     input_sum = float(products.sum())
     recurrent_sum = float(weights["weight_hh"][row].astype(np.float64) @ previous)
     b_ih, b_hh = float(weights["bias_ih"][row]), float(weights["bias_hh"][row])
-    return Part(input_sum, terms, int(a.size), b_ih, recurrent_sum, b_hh,
+    return Part(input_sum, terms, int(a.size), int(np.count_nonzero(a)), b_ih, recurrent_sum, b_hh,
                 input_sum + b_ih + recurrent_sum + b_hh, float(value))
 
 
@@ -96,7 +97,9 @@ def _sum_text(part: Part, t: str) -> str:
     rest = part.input_count - len(part.input_terms)
     if not shown:
         return f"0 (a({t}) is all zeros)"
-    more = f" + {rest} smaller products" if rest > 0 else ""
+    zeros = part.input_count - part.nonzero_inputs
+    more = (f" + {rest} smaller products" if rest > zeros else
+            f" (the other {rest} a<sub>k</sub>({t}) are 0)" if rest else "")
     return f"{shown}{more} = {number(part.input_sum)}"
 
 

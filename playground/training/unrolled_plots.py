@@ -43,7 +43,7 @@ class StateStrips(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         self.input_plot, self.input_image = _image_box(self, 0, 0, "input a(t): row t")
         self.state_plot, self.state_image = _image_box(
-            self, 0, 1, "hidden state x(t): column t, one row per unit")
+            self, 0, 1, "hidden state x(t): a column per step")
         self.ci.layout.setColumnStretchFactor(0, 2)
         self.ci.layout.setColumnStretchFactor(1, 5)
         self.input_image.setLookupTable(GREY)
@@ -108,9 +108,9 @@ class GradientFade(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
-        self.setTitle("How much error reaches each step: ||dE/dx(t)||, after one backward pass")
+        self.setTitle("Error reaching each step, ||dE/dx(t)|| (one backward pass)")
         self.setLogMode(y=True)
-        self.setLabel("bottom", "step t (the error flows from the last step back to step 1)")
+        self.setLabel("bottom", "step t (the error flows back from the last step)")
         self.setLabel("left", "||dE/dx(t)||")
         self.showGrid(x=True, y=True, alpha=0.3)
         self.setMouseEnabled(False, False)

@@ -127,13 +127,13 @@ class UnrolledView(QWidget):
         self.unit.setToolTip("The unit whose equation is written out (or click the heat map)")
         self.unit.valueChanged.connect(lambda _v: self._show_step())
         top = QHBoxLayout()
-        for widget in (self.sample, self.random_button):
+        for widget in (self.sample, self.random_button, self.unit):
             top.addWidget(widget)
-        top.addSpacing(12)
-        for widget in (self.back_button, self.slider, self.next_button, self.step_label,
-                       self.unit):
-            top.addWidget(widget)
-        top.setStretch(top.indexOf(self.slider), 1)
+        top.addStretch(1)
+        time_row = QHBoxLayout()
+        for widget in (self.back_button, self.slider, self.next_button, self.step_label):
+            time_row.addWidget(widget)
+        time_row.setStretch(time_row.indexOf(self.slider), 1)
         self.chain = UnrolledChain()
         self.chain.step_clicked.connect(self.set_step)
         self.strips = StateStrips()
@@ -147,7 +147,6 @@ class UnrolledView(QWidget):
         self.equation.setStyleSheet("background: white; padding: 6px;")
         equation_box = QScrollArea()
         equation_box.setWidgetResizable(True)
-        equation_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         equation_box.setWidget(self.equation)
         self.fade = GradientFade()
         self.weights_view = RecurrentWeights()
@@ -168,13 +167,15 @@ class UnrolledView(QWidget):
         for row in (0, 1):
             grid.setRowMinimumHeight(row, 190)
             grid.setRowStretch(row, 1)
-        for widget in (self.strips, fade_box, self.weights_view):
-            widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        for widget in (self.strips, fade_box, self.weights_view, equation_box):
+            widget.setMinimumWidth(160)
+            widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.note)
         column.addLayout(top)
+        column.addLayout(time_row)
         column.addWidget(self.chain)
         column.addLayout(grid, 1)
         scroll = QScrollArea()
