@@ -34,6 +34,9 @@ STUDIO_LESSONS = {
     "sobel_angle": ("coffee.png", "Sobel x", "angle", {}),
 }
 """Filter-studio lessons: key -> (sample image, preset, view, preset parameters)."""
+TRAINING_LESSONS = {"rnn_first_symbol": "first-symbol"}
+"""Training lessons that load their own data set (key -> data source) and open the Unrolled
+view."""
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 
 def readable_markdown(text: str) -> str:
@@ -257,7 +260,14 @@ class MainWindow(QMainWindow):
 
         def open_in_training() -> None:
             self.builder.open_spec_file(path, template=True)
+            source, panel = TRAINING_LESSONS.get(key), self.training.dataset_panel
+            if source is not None:
+                panel.set_source(source)  # loaded when the tab first shows, else below
             self.tabs.setCurrentWidget(self.training)
+            if source is not None:
+                if panel.train is not None and not panel.is_loading():
+                    panel.load()
+                self.training.views.setCurrentWidget(self.training.views.unrolled)
 
         self.builder.confirm_replace(open_in_training)  # an unsaved network is asked about
 

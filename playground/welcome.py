@@ -62,6 +62,11 @@ LESSONS = (
            "Deep sigmoid: the gradient shrinks layer by layer and the early layers barely "
            "learn. Train it, look at the gradient norms, then train deep ReLU, the cure.",
            "Deep sigmoid in Training"),
+    Lesson("rnn_first_symbol", "5. Unroll a recurrent network: x(t) = f(x(t−1), a(t))",
+           "The same cell applied at every time step, drawn unrolled on a sequence that must "
+           "remember its first symbol: step through time, read one unit's equation, and see "
+           "the error fade on its way back (the LSTM carries it further).",
+           "Unroll it in Training"),
 )
 EXTRA_BUTTONS = {"deep_sigmoid": ("deep_relu", "Deep ReLU (the cure)")}
 """Lessons with a second button: the lesson key -> (its key, its text)."""

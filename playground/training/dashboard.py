@@ -177,6 +177,7 @@ class TrainingDashboard(DashboardEvents, DashboardFiles, QWidget):
 
     def _on_dataset_loaded(self, train, test) -> None:
         self.feature_maps.set_data(test.images, test.labels, test.class_names)
+        self.views.unrolled_link.set_data(test)
         self._show_network()
         if self._start_when_loaded:
             self._start_when_loaded = False
@@ -199,6 +200,9 @@ class TrainingDashboard(DashboardEvents, DashboardFiles, QWidget):
                  "trained weights" if not difference else "fresh weights at Start")
         self.network_label.setText(f"<b>{name}</b> ({state})<br><small>{blocks}</small>")
         self.files_box.save_name = default_file_name(name)
+        self.views.unrolled_link.show_network(
+            self.spec, self.dataset_panel.train, trained=not difference,
+            seed=self.hyper_panel.seed.value(), running=self.is_training())
         if self.is_training():
             return
         self.controls.set_continues(not difference)
@@ -304,6 +308,7 @@ class TrainingDashboard(DashboardEvents, DashboardFiles, QWidget):
         """Stop training and loading and wait for their threads (the window is closing)."""
         self._drain_timer.stop()
         self.dataset_panel.shutdown()
+        self.views.unrolled.shutdown()
         if self.worker is None:
             return True
         ended = self.worker.stop_and_wait(timeout_ms)

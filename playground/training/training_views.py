@@ -17,6 +17,7 @@ from playground.training.feature_maps import FeatureMapsView
 from playground.training.filters_view import FiltersView, conv_layers
 from playground.training.results_view import ResultsView
 from playground.training.try_it import TryItPanel
+from playground.training.unrolled_link import UnrolledLink
 
 FEATURE_MAP_SECONDS = 0.5  # feature maps are recomputed at most twice a second
 
@@ -43,6 +44,8 @@ class TrainingViews(QTabWidget):
         self.addTab(self.feature_maps, "Feature maps")
         self.addTab(self.results, "Results")
         self.addTab(self.try_it, "Try it")
+        self.unrolled_link = UnrolledLink(self)  # the "Unrolled" tab, for recurrent networks
+        self.unrolled = self.unrolled_link.view
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
 
     def set_model(self, model, preprocessing, classes: list[str] | None) -> None:
@@ -58,6 +61,7 @@ class TrainingViews(QTabWidget):
         classes = self.shadow.classes or classes
         mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
         self.try_it.set_model(self.shadow, classes, mean, std)
+        self.unrolled_link.prepare = pre.apply if pre is not None else None
 
     def show_weights(self, weights: dict, *, force: bool = False) -> None:
         """Load a snapshot of the trained weights into the shadow and redraw what shows."""
@@ -80,6 +84,8 @@ class TrainingViews(QTabWidget):
             self.feature_maps.refresh()
         elif current is self.try_it:
             self.try_it.update_prediction()
+        elif current is self.unrolled:
+            self.unrolled_link.show_shadow()
 
     def forget_model(self) -> None:
         """Drop the shadow: filters, feature maps, Try it and results wait for the next run."""
