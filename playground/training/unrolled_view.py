@@ -158,15 +158,9 @@ class UnrolledView(QWidget):
         fade_layout.addWidget(self.fade, 1)
         fade_layout.addWidget(self.fade_note)
         grid = QGridLayout()
-        grid.addWidget(self.strips, 0, 0)
-        grid.addWidget(equation_box, 0, 1)
-        grid.addWidget(fade_box, 1, 0)
-        grid.addWidget(self.weights_view, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        for row in (0, 1):
-            grid.setRowMinimumHeight(row, 190)
-            grid.setRowStretch(row, 1)
+        self._grid, self._panels, self._columns = grid, (
+            self.strips, equation_box, fade_box, self.weights_view), 0
+        self._arrange(2)
         for widget in (self.strips, fade_box, self.weights_view, equation_box):
             widget.setMinimumWidth(160)
             widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -185,6 +179,30 @@ class UnrolledView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
+
+    NARROW = 1100
+    """Below this width the panels stand in one column (the view scrolls) instead of two."""
+
+    def _arrange(self, columns: int) -> None:
+        """Lay the four panels out in a 2 x 2 grid, or one under the other when narrow."""
+        if columns == self._columns:
+            return
+        grid = self._grid
+        for panel in self._panels:
+            grid.removeWidget(panel)
+        for index, panel in enumerate(self._panels):
+            grid.addWidget(panel, *divmod(index, columns))
+        rows = -(-len(self._panels) // columns)
+        for row in range(len(self._panels)):
+            grid.setRowMinimumHeight(row, 190 if row < rows else 0)
+            grid.setRowStretch(row, 1 if row < rows else 0)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2 if columns == 2 else 0)
+        self._columns = columns
+
+    def resizeEvent(self, event) -> None:
+        self._arrange(1 if event.size().width() < self.NARROW else 2)
+        super().resizeEvent(event)
 
     # ------------------------------------------------------------------------------ inputs
     @property
