@@ -39,7 +39,9 @@ def run_app(image: str | None = None, screenshot: str | None = None) -> int:
         window.open_image(str(resource_path("images", "camera.png")))
     if screenshot:
         _screenshot_when_exposed(app, window, screenshot)
-    return app.exec()
+    from playground.widgets.background import exit_code_after_loop
+
+    return exit_code_after_loop(app.exec())
 
 
 def _screenshot_when_exposed(app, window, path: str, attempts: int = 100) -> None:

@@ -36,6 +36,7 @@ from playground.training.files_box import NetworkFilesBox, default_file_name
 from playground.training.hyper_panel import HyperPanel
 from playground.training.training_views import TrainingViews
 from playground.training.training_worker import TrainingWorker
+from playground.widgets.background import CLOSE_GRACE_MS
 from playground.widgets.messages import show_error
 
 DRAIN_MS = 50  # the views redraw at most 20 times a second
@@ -304,15 +305,15 @@ class TrainingDashboard(DashboardEvents, DashboardFiles, QWidget):
         self.controls.show_progress(0, 1, "Reset: Start trains fresh weights.")
         self._show_network()
 
-    def shutdown(self, timeout_ms: int = 30000) -> bool:
-        """Stop training and loading and wait for their threads (the window is closing)."""
+    def shutdown(self, grace_ms: int = CLOSE_GRACE_MS) -> bool:
+        """Stop training and loading and wait up to `grace_ms` for their threads (the window is
+        closing); a batch still running then is abandoned, never waited for. True if all ended."""
         self._drain_timer.stop()
         self.dataset_panel.shutdown()
         self.views.unrolled.shutdown()
         if self.worker is None:
             return True
-        ended = self.worker.stop_and_wait(timeout_ms)
-        return ended
+        return self.worker.stop_or_abandon(grace_ms)
 
     def _set_editing_enabled(self, enabled: bool) -> None:
         self.hyper_panel.setEnabled(enabled)

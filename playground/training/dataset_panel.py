@@ -168,9 +168,10 @@ class DatasetPanel(QGroupBox):
             self._worker.stop()
 
     def shutdown(self) -> None:
-        """Cancel a running load and wait for its thread (window closing)."""
+        """Cancel a running load and wait a short grace for its thread (window closing); a load
+        stuck longer is abandoned (see `BackgroundTask.abandon`)."""
         if self._worker is not None:
-            self._worker.stop_and_wait()
+            self._worker.stop_or_abandon()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Shown as a window of its own: stop and wait for the loading before closing."""

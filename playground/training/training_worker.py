@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from threadpoolctl import threadpool_limits
 
-from playground.widgets.background import BackgroundTask
+from playground.widgets.background import CLOSE_GRACE_MS, BackgroundTask
 
 
 class TrainingWorker(QObject):
@@ -25,7 +25,8 @@ class TrainingWorker(QObject):
     `build_trainer(on_batch=..., on_epoch=..., on_stats=...)` must return an object with `run()`
     (-> history), `pause()`, `resume()`, `stop()`; `model` must have `get_weights()` and
     `predict(x)`; `test_images` (N, C, H, W) are classified after training for the results views.
-    The owner (the worker's parent) stops and waits for it before closing (`stop_and_wait`).
+    The owner (the worker's parent) stops it before closing (`stop_or_abandon`): a batch that
+    does not end within a short grace is left to run on its own (never destroyed while running).
     """
 
     batch_done = Signal(dict)
@@ -126,6 +127,19 @@ class TrainingWorker(QObject):
             return True
         self.stop(abort=True)
         return self.task.stop_and_wait(timeout_ms)
+
+    def stop_or_abandon(self, grace_ms: int = CLOSE_GRACE_MS) -> bool:
+        """Stop the run (skipping the final evaluation) and wait up to `grace_ms` for its
+        thread; a batch still running then is abandoned: the worker leaves its owner and is kept
+        until the thread ends (see `playground.widgets.background`). True if it ended."""
+        if not self.task.worker_thread.isRunning():
+            return True
+        self.stop(abort=True)
+        if self.task.stop_or_abandon(grace_ms):
+            return True
+        self.setParent(None)  # the job still runs this object's methods: never delete it
+        self.task.keep_alive = self
+        return False
 
     def discard(self) -> None:
         """Let a run that has ended go: deleted once its thread has finished."""

@@ -10,13 +10,22 @@ never touches a widget.
   finishing its step does not compete with the newest one.
 - `BackgroundTask`: one long job (loading a data set or an image, training) on its own QThread;
   every `progress(...)` call is forwarded, `stop()` cancels. The task is a child of its owner,
-  which keeps it until its thread has ended and, when its window closes, stops and waits for it
-  (`stop_and_wait`, or `stop_tasks(owner)` for all of them): Qt must never destroy a running
-  QThread.
+  which keeps it until its thread has ended and, when its window closes, stops it and waits a
+  short grace (`stop_or_abandon`, or `stop_tasks(owner)` for all of them).
+
+Qt must never destroy a running QThread (it aborts the process). A job stuck in one long step
+(a training batch of a minute) cannot see its stop request in time, so a closing window does not
+wait for it: `abandon()` takes the task from its owner and keeps it in `_ABANDONED` until its
+thread ends. When the event loop ends with such a thread still running, `exit_code_after_loop`
+flushes the standard streams and leaves with `os._exit`: safe because background jobs only read
+files and compute in memory (every save happens in the GUI thread), so nothing is half-written,
+and the interpreter's shutdown, which would destroy the running QThread, never happens.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 import traceback
@@ -25,6 +34,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from core.jobs import Cancelled
+
+CLOSE_GRACE_MS = 2000
+"""How long a closing window waits for a stopped job before abandoning it."""
 
 PROGRESS_INTERVAL_S = 0.05
 """`LatestJobRunner` forwards at most one progress report per this many seconds."""
@@ -231,6 +243,29 @@ class BackgroundTask(QObject):
         self.stop()
         return self.worker_thread.wait(timeout_ms)
 
+    def stop_or_abandon(self, grace_ms: int = CLOSE_GRACE_MS) -> bool:
+        """Stop the job and wait up to `grace_ms` for its thread; if it is still running then,
+        `abandon()` it. True if the thread ended within the grace."""
+        if self.stop_and_wait(grace_ms):
+            return True
+        self.abandon()
+        return False
+
+    def abandon(self) -> None:
+        """Stop the job, report nothing more, and let it run on without an owner: the task is
+        kept (never destroyed while its thread runs) until the thread ends, then deleted."""
+        self._silent = True
+        self.stop()
+        if not self.worker_thread.isRunning():
+            return
+        self.setParent(None)
+        _ABANDONED.add(self)
+        self.worker_thread.finished.connect(self._on_abandoned_thread_finished)
+
+    def _on_abandoned_thread_finished(self) -> None:
+        _ABANDONED.discard(self)
+        self.deleteLater()
+
     def discard(self) -> None:
         """Stop the job, report nothing more, and delete the task once its thread has ended."""
         self._silent = True
@@ -264,7 +299,30 @@ class BackgroundTask(QObject):
             self.ended.emit()
 
 
-def stop_tasks(owner: QObject, timeout_ms: int = 30000) -> bool:
-    """Stop every `BackgroundTask` child of `owner` (discarded ones too) and wait for their
-    threads: what a closing window does. True if all ended within `timeout_ms` each."""
-    return all([task.stop_and_wait(timeout_ms) for task in owner.findChildren(BackgroundTask)])
+_ABANDONED: set[BackgroundTask] = set()
+"""Tasks whose window closed while their thread still ran (see `BackgroundTask.abandon`)."""
+
+
+def stop_tasks(owner: QObject, grace_ms: int = CLOSE_GRACE_MS) -> bool:
+    """Stop every `BackgroundTask` child of `owner` (discarded ones too), wait up to `grace_ms`
+    for each and abandon those still running: what a closing window does. True if all ended."""
+    return all([task.stop_or_abandon(grace_ms) for task in owner.findChildren(BackgroundTask)])
+
+
+def running_abandoned() -> list[str]:
+    """The names of abandoned tasks whose thread still runs."""
+    return [task.worker_thread.objectName() for task in list(_ABANDONED)
+            if task.worker_thread.isRunning()]
+
+
+def exit_code_after_loop(code: int) -> int:
+    """`code`, once the app's event loop has ended; if an abandoned job is still running, the
+    process ends here with `code` after flushing its streams (see the module docstring)."""
+    if running_abandoned():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(code)
+    return code

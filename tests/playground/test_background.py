@@ -149,3 +149,29 @@ def test_stop_tasks_waits_for_every_task_of_an_owner(owner):
 def test_cancelled_is_the_engines_one():
     with pytest.raises(Cancelled, match="loading was cancelled"):
         check_stop(lambda: True, "loading")
+
+
+def test_a_job_stuck_past_the_grace_is_abandoned_and_kept_until_it_ends(owner, qtbot):
+    from playground.widgets.background import running_abandoned
+
+    started, release, events = threading.Event(), threading.Event(), []
+
+    def stuck(progress, should_stop):  # one long step that does not look at should_stop
+        started.set()
+        release.wait()
+        events.append("step ended")
+        return "late"
+
+    task = BackgroundTask(stuck, name="stuck job", parent=owner)
+    heard = []
+    task.finished.connect(heard.append)
+    task.start()
+    assert started.wait(10)
+    assert not task.stop_or_abandon(grace_ms=50)
+    events.append("close went on")
+    assert task.parent() is None and owner.findChildren(BackgroundTask) == []
+    assert running_abandoned() == ["stuck job"]
+    with qtbot.waitSignal(task.destroyed, timeout=10_000):
+        release.set()
+    assert events == ["close went on", "step ended"]
+    assert running_abandoned() == [] and heard == []  # silent once abandoned
