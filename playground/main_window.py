@@ -212,25 +212,38 @@ class MainWindow(QMainWindow):
         unsaved = []
         if not self.builder.document.undo_stack.isClean():
             unsaved.append("the network in the builder")
-        if getattr(self.training, "has_unsaved_model", lambda: False)():
+        if self.training.is_training():
+            unsaved.append("the model being trained")
+        elif self.training.has_unsaved_model():
             unsaved.append("the trained model")
         return unsaved
 
     def _ask_before_closing(self, unsaved: list[str]) -> QMessageBox:
+        """Quit without saving / Cancel, and Save model… when a trained model would be lost
+        (it stops a run, saves, then closes again: anything still unsaved is asked about)."""
         verb = "has" if len(unsaved) == 1 else "have"
         what = " and ".join(unsaved)
+        buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        can_save = any("model" in item for item in unsaved)
+        if can_save:
+            buttons |= QMessageBox.StandardButton.Save
+        question = "Save the model before quitting?" if can_save else "Quit anyway?"
         box = QMessageBox(QMessageBox.Icon.Question, "Quit Playground?",
-                          f"{what[0].upper()}{what[1:]} {verb} not been saved. Quit anyway?",
-                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                          self)
+                          f"{what[0].upper()}{what[1:]} {verb} not been saved. {question}",
+                          buttons, self)
         box.setObjectName("closeBox")
         box.button(QMessageBox.StandardButton.Discard).setText("Quit without saving")
+        if can_save:
+            box.button(QMessageBox.StandardButton.Save).setText("Save model…")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
         def on_finished(_result: int) -> None:
             if box.clickedButton() is box.button(QMessageBox.StandardButton.Discard):
                 self.confirm_close = False
                 self.close()
+            elif can_save and box.clickedButton() is box.button(QMessageBox.StandardButton.Save):
+                self.tabs.setCurrentWidget(self.training)
+                self.training.save_model_then(self.close)
 
         box.finished.connect(on_finished)
         box.open()

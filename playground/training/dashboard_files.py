@@ -5,13 +5,16 @@ here (`model`, `recipe`, `preprocessing`, `history`, `spec`, `controls`, `curves
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
 
 from core.train.bundle import load_bundle, model_prefix, save_bundle
 from core.train.history import History
 from core.train.run_data import RunData, data_label
 from playground.training.controls import progress_text, summary_text
-from playground.training.files_box import saved_text
+from playground.training.files_box import MODEL_FILTER, saved_text
 from playground.widgets.messages import show_error
 
 
@@ -44,8 +47,41 @@ class DashboardFiles:
         return written
 
     def has_unsaved_model(self) -> bool:
-        """True when a model was trained here since it was last saved or opened."""
-        return self.model is not None and not self.model_saved
+        """True while training, and when a model was trained here since it was last saved or
+        opened."""
+        return self.is_training() or (self.model is not None and not self.model_saved)
+
+    def save_model_then(self, on_saved: Callable[[], None]) -> None:
+        """What Save does when the window is closing: stop a run (what it learned is kept), ask
+        where with a non-blocking dialog, save as Save model… does, then `on_saved()`. A failed
+        save shows why and keeps the trained model; a cancelled dialog does nothing more."""
+        if self.is_training():
+            worker = self.worker
+
+            def when_ended() -> None:
+                worker.ended.disconnect(when_ended)
+                self.save_model_then(on_saved)
+
+            worker.ended.connect(when_ended)
+            self.stop()
+            return
+        dialog = QFileDialog(self, "Save trained model", self.files_box.save_name, MODEL_FILTER)
+        dialog.setObjectName("saveModelDialog")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("json")
+
+        def chosen(path: str) -> None:
+            try:
+                self.save_model(path)
+            except (ValueError, OSError) as error:
+                show_error(self, "Cannot save the model", str(error))
+                return
+            on_saved()
+
+        dialog.fileSelected.connect(chosen)
+        self.save_dialog = dialog
+        dialog.open()
 
     def open_model(self, path: str) -> None:
         """Load a saved model to predict with or to continue training (with the preprocessing
