@@ -129,26 +129,56 @@ def _has_library(name: str) -> bool:
 TEST_PROGRAMS = {"Xvfb": "xvfb"}
 
 
+def _missing_packages(libs: dict[str, str], programs: dict[str, str]) -> list[str]:
+    missing = {pkg for lib, pkg in libs.items() if not _has_library(lib)}
+    missing |= {pkg for prog, pkg in programs.items() if not shutil.which(prog)}
+    return sorted(missing)
+
+
+def _apt_get(command: list[str], env: dict[str, str]) -> str:
+    """Run apt-get; "" when it worked, else its last error line (e.g. the dpkg lock is held)."""
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+    except OSError as error:
+        return str(error)
+    if done.returncode == 0:
+        return ""
+    lines = [line.strip() for line in (done.stderr or done.stdout or "").splitlines()]
+    errors = [line for line in lines if line.startswith("E:")] or [line for line in lines if line]
+    return errors[-1] if errors else f"exit status {done.returncode}"
+
+
 def ensure_system_libraries(libs: dict[str, str], programs: dict[str, str] | None = None) -> None:
-    """Install the Debian packages Qt needs, or say how to, when a library is missing."""
+    """Install the Debian packages Qt needs, or say how to, when a library is missing.
+
+    A failed apt-get (another process holding the dpkg lock, no network) is one line naming the
+    command to run by hand; set-up goes on when only optional programs (Xvfb) are still missing.
+    """
     if not sys.platform.startswith("linux"):
         return
-    missing = {pkg for lib, pkg in libs.items() if not _has_library(lib)}
-    missing |= {pkg for prog, pkg in (programs or {}).items() if not shutil.which(prog)}
-    missing = sorted(missing)
+    programs = programs or {}
+    missing = _missing_packages(libs, programs)
     if not missing:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        _say("installing Qt's system libraries: " + " ".join(missing))
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        _run(["apt-get", "update", "-q"], env=env)
-        _run(command + ["-q"], env=env)
-        _library_cache.cache_clear()
-    else:
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
         _say("Qt needs these system libraries; install them and try again:")
         _say("  sudo " + " ".join(command))
         sys.exit(1)
+    _say("installing Qt's system libraries: " + " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    _apt_get(["apt-get", "update", "-q"], env)  # if it fails, the old index may still do
+    problem = _apt_get(command + ["-q"], env)
+    _library_cache.cache_clear()
+    if not problem:
+        return
+    still = _missing_packages(libs, {})
+    if still:
+        _say(f"apt-get failed ({problem}); run by hand, then try again: "
+             + " ".join(["apt-get", "install", "-y", "--no-install-recommends", *still]))
+        sys.exit(1)
+    _say(f"apt-get failed ({problem}); Qt's libraries are there, going on without "
+         + " ".join(pkg for pkg in missing if pkg in programs.values()))
 
 
 def test(args: list[str]) -> int:
@@ -168,7 +198,8 @@ def run(args: list[str]) -> int:
     if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
         ensure_system_libraries(DISPLAY_LIBS)
     ensure_venv("")
-    return subprocess.run([str(BIN / "playground"), *args], cwd=ROOT).returncode
+    # In the folder the user ran this from: file names are relative to where they are.
+    return subprocess.run([str(BIN / "playground"), *args]).returncode
 
 
 def main(argv: list[str]) -> int:

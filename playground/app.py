@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+NO_DISPLAY = ("playground: no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY "
+              "is set): run it in a desktop session, or with QT_QPA_PLATFORM=offscreen for "
+              "screenshots (playground gui --screenshot out.png); the other commands "
+              "(playground --help) need no display")
+
+
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why the window cannot open, in one line, or None: on Linux, Qt's xcb and wayland
+    platforms need a display, and without one Qt aborts with a misleading message (about
+    xcb-cursor0). Checked before the QApplication is created."""
+    environ = os.environ if environ is None else environ
+    if not (platform or sys.platform).startswith("linux"):
+        return None
+    chosen = environ.get("QT_QPA_PLATFORM", "")
+    if chosen and not chosen.startswith(("xcb", "wayland")):
+        return None  # offscreen, vnc, eglfs... bring their own output
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
 
 
 def make_application():
@@ -25,7 +46,12 @@ def run_app(image: str | None = None, screenshot: str | None = None) -> int:
 
     With `screenshot`, the whole screen is saved to that PNG once the window is exposed, and the
     app quits: a check that a real window reaches the display (used under a virtual X server).
+    Without a display, says how to run it in one line and returns 1.
     """
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = make_application()
     from playground.main_window import MainWindow
 
