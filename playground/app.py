@@ -34,7 +34,10 @@ def make_application():
     if app is None:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Playground")
-    app.setOrganizationName("Playground")
+    app.setOrganizationName("Playground")  # names the settings file; see `user_kernels`
+    from playground.widgets.user_kernels import move_old_kernels
+
+    move_old_kernels()
     import pyqtgraph as pg
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)

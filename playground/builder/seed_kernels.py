@@ -155,7 +155,7 @@ class SeedKernelsDialog(QDialog):
                                  + "; ".join(skipped))
 
     def _add_user_kernels(self) -> list[str]:
-        """List the kernels saved in the filter studio (<AppDataLocation>/kernels) under the
+        """List the kernels saved in the filter studio (<data folder>/Playground/kernels) under the
         presets, headed "My kernels"; returns why any of them could not be listed."""
         from core.image.kernels import load_kernel
 

@@ -3,7 +3,7 @@
 Previews (presets and the user's kernels) are computed off the GUI thread (a `LatestJobRunner`) on a
 thumbnail of the current image. The chosen preset's parameters (`preset_parameters`) and the Sobel
 views (`sobel_view_box`) are boxes below the list. User kernels are JSON files in a folder under
-QStandardPaths.AppDataLocation, listed after the built-in presets.
+<data folder>/Playground/kernels, listed after the built-in presets.
 """
 
 from __future__ import annotations

@@ -389,5 +389,5 @@ def test_the_builder_reads_the_studios_kernel_folder():
     from playground.widgets.user_kernels import user_kernel_folder
 
     assert user_kernel_folder() == studio_folder()
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    assert str(user_kernel_folder()) == str(base) + "/kernels"
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    assert str(user_kernel_folder()) == str(base) + "/Playground/kernels"
