@@ -64,5 +64,6 @@ def test_closing_the_main_window_mid_training(main_window, qtbot):
     qtbot.waitUntil(lambda: len(training.worker.trainer.history.batches) >= 2,
                     timeout=WAIT_MS)
     thread = training.worker.task.worker_thread
+    main_window.confirm_close = False  # asking first is tested in test_close_asks_to_save
     main_window.close()
     assert thread.isFinished() and not training.is_training()
