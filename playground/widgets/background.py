@@ -20,6 +20,7 @@ thread ends. When the event loop ends with such a thread still running, `exit_co
 flushes the standard streams and leaves with `os._exit`: safe because background jobs only read
 files and compute in memory (every save happens in the GUI thread), so nothing is half-written,
 and the interpreter's shutdown, which would destroy the running QThread, never happens.
+`LatestJobRunner.shutdown` does the same for a job of the newest-job runner.
 """
 
 from __future__ import annotations
@@ -132,11 +133,17 @@ class LatestJobRunner(QObject):
         self._stop.set()
         self.generation += 1
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop the current job and wait for the thread (a closing window calls this)."""
+    def shutdown(self, grace_ms: int = CLOSE_GRACE_MS) -> bool:
+        """Stop the current job and wait up to `grace_ms` for it (a closing window calls this).
+        A job still running then is abandoned: the runner leaves its owner and is kept, since
+        deleting its pool would wait for the job. True if the job ended."""
         self.cancel()
         self._pool.clear()
-        return self._pool.waitForDone(timeout_ms)
+        if self._pool.waitForDone(grace_ms):
+            return True
+        self.setParent(None)
+        _ABANDONED_RUNNERS.add(self)
+        return False
 
     def _done_one(self) -> None:
         self._running = max(0, self._running - 1)
@@ -309,10 +316,16 @@ def stop_tasks(owner: QObject, grace_ms: int = CLOSE_GRACE_MS) -> bool:
     return all([task.stop_or_abandon(grace_ms) for task in owner.findChildren(BackgroundTask)])
 
 
+_ABANDONED_RUNNERS: set[LatestJobRunner] = set()
+"""Runners whose window closed while a job still ran (see `LatestJobRunner.shutdown`)."""
+
+
 def running_abandoned() -> list[str]:
-    """The names of abandoned tasks whose thread still runs."""
-    return [task.worker_thread.objectName() for task in list(_ABANDONED)
-            if task.worker_thread.isRunning()]
+    """The names of abandoned tasks (and "job" for abandoned runners) still running."""
+    tasks = [task.worker_thread.objectName() for task in list(_ABANDONED)
+             if task.worker_thread.isRunning()]
+    return tasks + ["job" for runner in list(_ABANDONED_RUNNERS)
+                    if runner._pool.activeThreadCount() > 0]
 
 
 def exit_code_after_loop(code: int) -> int:

@@ -175,3 +175,22 @@ def test_a_job_stuck_past_the_grace_is_abandoned_and_kept_until_it_ends(owner, q
         release.set()
     assert events == ["close went on", "step ended"]
     assert running_abandoned() == [] and heard == []  # silent once abandoned
+
+
+def test_a_runner_whose_job_is_stuck_past_the_grace_is_kept_until_the_job_ends(owner, qtbot):
+    from playground.widgets.background import running_abandoned
+
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(progress, should_stop):
+        started.set()
+        release.wait()
+        return "late"
+
+    runner = LatestJobRunner(owner)
+    runner.submit(stuck)
+    assert started.wait(10)
+    assert not runner.shutdown(grace_ms=50)
+    assert runner.parent() is None and running_abandoned() == ["job"]
+    release.set()
+    qtbot.waitUntil(lambda: running_abandoned() == [], timeout=10_000)
