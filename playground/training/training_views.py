@@ -59,8 +59,7 @@ class TrainingViews(QTabWidget):
         pre = preprocessing  # the model's, not the loaded data set's
         self.feature_maps.set_model(self.shadow, pre.apply if pre is not None else None)
         classes = self.shadow.classes or classes
-        mean, std = (pre.mean, pre.std) if pre is not None else (None, None)
-        self.try_it.set_model(self.shadow, classes, mean, std)
+        self.try_it.set_model(self.shadow, classes, pre)
         self.unrolled_link.prepare = pre.apply if pre is not None else None
 
     def show_weights(self, weights: dict, *, force: bool = False) -> None:

@@ -38,8 +38,7 @@ class TryItPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("tryItPanel")
         self.model = None
-        self.mean = None
-        self.std = None
+        self.preprocessing = None  # how the model's inputs are prepared (its normalisation)
         self.pad = DrawingPad()
         self.preview = QLabel()
         self.preview.setFixedSize(PREVIEW, PREVIEW)
@@ -74,13 +73,23 @@ class TryItPanel(QWidget):
         grid.setColumnStretch(2, 1)
         grid.setRowStretch(2, 1)
 
-    def set_model(self, model, classes: list[str] | None = None, mean=None, std=None) -> None:
-        """The network copy to ask (None: nothing to ask yet) and the data set's normalisation."""
+    def set_model(self, model, classes: list[str] | None = None, preprocessing=None) -> None:
+        """The network copy to ask (None: nothing to ask yet) and how its inputs are prepared
+        (a `core.train.preprocessing.Preprocessing`, or None for images used as they are)."""
         self.model = model
-        self.mean, self.std = mean, std
+        self.preprocessing = preprocessing
         if classes:
             self.bars.set_classes(classes)
         self.update_prediction()
+
+    @property
+    def mean(self) -> list[float] | None:
+        """The per-channel mean inputs are standardised with (None: not standardised)."""
+        return self.preprocessing.mean if self.preprocessing is not None else None
+
+    @property
+    def std(self) -> list[float] | None:
+        return self.preprocessing.std if self.preprocessing is not None else None
 
     def network_input(self) -> np.ndarray:
         """The drawing prepared like MNIST, (28, 28) float32 in 0..1."""
@@ -102,9 +111,8 @@ class TryItPanel(QWidget):
         except ValueError as error:
             self.verdict.setText(str(error))
             return
-        if self.mean is not None and self.std is not None:
-            x = (x - np.asarray(self.mean, np.float32)[None, :, None, None]) / np.asarray(
-                self.std, np.float32)[None, :, None, None]
+        if self.preprocessing is not None:
+            x = self.preprocessing.apply(x)
         probabilities = self.model.predict(x)[0]
         self.bars.set_probabilities(probabilities)
         top = self.bars.top_class()
