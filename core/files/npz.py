@@ -57,24 +57,13 @@ def read_bytes_member(data: bytes, source: str, name: str, *, max_bytes: int,
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         info = next((i for i in archive.infolist() if i.filename == f"{name}.npy"), None)
-        if info is None:
-            return None
-        if info.file_size > max_bytes + HEADER_ROOM:
-            raise error(f"{source}: array {name} declares {size_text(info.file_size)}, more "
-                        f"than it can hold ({size_text(max_bytes)})")
-        with archive, archive.open(info) as handle:
-            dtype, found, _fortran = _header(handle)
-            if dtype != np.uint8 or len(found) != 1 or found[0] > max_bytes:
-                raise error(f"{source}: array {name} is not the bytes of a document")
-            raw = handle.read(found[0])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
-            ValueError, SyntaxError, NotImplementedError, RuntimeError) as damage:
-        if isinstance(damage, error):
-            raise
-        raise error(f"{source}: array {name} is damaged ({_plain(damage)})") from None
-    if len(raw) != found[0]:
-        raise error(f"{source}: array {name} holds less data than its header says")
-    return raw
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        raise error(f"{source}: truncated, damaged or not an .npz archive") from None
+    if info is None:
+        return None
+    with archive:
+        return _member(archive, info, name, None, max_bytes, source, error,
+                       check=_bytes_problem).tobytes()
 
 
 def _names(members, source: str, expected, error) -> list[str]:
@@ -92,7 +81,9 @@ def _names(members, source: str, expected, error) -> list[str]:
 
 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape,
-            max_bytes: int, source: str, error) -> np.ndarray:
+            max_bytes: int, source: str, error, check=None) -> np.ndarray:
+    """One member read and checked: `check(dtype, shape found, shape expected)` names what is
+    wrong with its header (default: weights, floating-point of the expected shape)."""
     where = f"{source}: array {name}"
     limit = max_bytes if shape is None else 8 * math.prod(shape) + HEADER_ROOM
     if info.file_size > min(limit, max_bytes + HEADER_ROOM):
@@ -101,7 +92,7 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape,
     try:
         with archive.open(info) as handle:
             dtype, found, fortran = _header(handle)
-            problem = _header_problem(dtype, found, shape)
+            problem = (check or _header_problem)(dtype, found, shape)
             count = math.prod(found) * dtype.itemsize
             if problem is None and count > info.file_size:
                 problem = (f"declares {size_text(count)} of numbers in its header but "
@@ -135,6 +126,12 @@ def _header_problem(dtype: np.dtype, found: tuple, shape) -> str | None:
         return f"holds {dtype} values; weights are floating-point numbers"
     if shape is not None and found != tuple(shape):
         return f"has shape {found} but the network needs {tuple(shape)}"
+    return None
+
+
+def _bytes_problem(dtype: np.dtype, found: tuple, shape) -> str | None:
+    if dtype != np.uint8 or len(found) != 1:
+        return "is not the bytes of a document"
     return None
 
 
