@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core.data.sources import load_dataset
+from core.nn import lab_details
 from core.nn.backprop_lab import (
     LabPass,
     activation_curve,
@@ -91,7 +92,7 @@ def test_the_9x9_template_has_36_contributions_of_3x3_that_sum_to_the_weight_gra
     assert np.all(parts.patches[0][:, :2, :] == 0)  # the top-left window lies in the padding
 
 
-def test_contributions_of_each_sample_of_a_batch_add_up_to_the_batch_gradient():
+def test_contributions_of_each_sample_of_a_batch_add_up_to_the_batch_gradient(monkeypatch):
     model, x, labels = model_and_sample("reference", count=3)
     lab = run_lab_pass(model, x, labels)
     for conv in (lab.blocks[0], lab.blocks[3]):
@@ -99,6 +100,11 @@ def test_contributions_of_each_sample_of_a_batch_add_up_to_the_batch_gradient():
         np.testing.assert_allclose(total, conv.grad_params["weight"], rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match="sample must be 0..2"):
         conv_weight_contributions(lab.blocks[0], 3)
+    big = conv_weight_contributions(lab.blocks[3])
+    monkeypatch.setattr(lab_details, "MAX_TERMS", big.grad_out.size * big.patches[0].size - 1)
+    with pytest.raises(ValueError, match="take one filter slice with terms_for"):
+        big.terms  # noqa: B018 - the property is what is tested
+    assert big.terms_for(15, 7).shape == (196, 3, 3)
     with pytest.raises(ValueError, match="needs a convolution block"):
         conv_weight_contributions(lab.blocks[1])
 
