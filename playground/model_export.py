@@ -85,6 +85,8 @@ class ModelExport(QObject):
 
             dialog = QFileDialog(self.window, "Export as a PyTorch folder (a new folder)",
                                  export_folder_name(name))
+            dialog.setLabelText(QFileDialog.DialogLabel.FileName, "New folder:")
+            dialog.setNameFilter("Folders (*)")
         else:
             dialog = QFileDialog(self.window, "Export as an ONNX file", f"{name}.onnx",
                                  ONNX_FILTER)
@@ -92,6 +94,7 @@ class ModelExport(QObject):
         dialog.setObjectName("exportDialog")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Export")
         dialog.fileSelected.connect(lambda path: self.export_to(kind, path))
         self.dialog = dialog
         dialog.open()
