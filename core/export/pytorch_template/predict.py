@@ -6,7 +6,8 @@
 
 Images are turned grey or colour and resized to the network's input (this needs Pillow), scaled
 to 0..1 and standardised as in training. Grey images that are dark on light are inverted to the
-light-on-dark of MNIST's digits.
+light-on-dark of MNIST's digits. (`playground predict` also crops a photo of a digit to its ink
+and centres it like MNIST; this script does not.)
 """
 
 from __future__ import annotations
