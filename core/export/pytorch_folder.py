@@ -208,7 +208,8 @@ def _readme(model, recipe, data: str, notes: list[str]) -> str:
         data_row = (f"| `data/` | the data set of the run ({recipe.data}), so that "
                     "`python train.py` runs as it is |\n")
     return fill(template("README.md"), {
-        "name": model.name, "data": data, "data_row": data_row,
+        "name": model.name, "prefix": export_folder_name(model.name), "data": data,
+        "data_row": data_row,
         "shape": ", ".join(map(str, model.input_shape)), "epochs": str(recipe.epochs),
         "recipe": "; ".join(parts),
         "notes": "".join(f"\nNote: {note}.\n" for note in notes),

@@ -94,6 +94,8 @@ def parse_args(argv=None):
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if not args.lr > 0:
         p.error("--lr must be positive")
+    if (args.shift or args.flip) and len(model.INPUT_SHAPE) != 3:
+        p.error("--shift and --flip move and mirror images; this network reads sequences")
     return args
 
 
