@@ -35,7 +35,10 @@ def fit_picture(picture: np.ndarray, input_shape) -> np.ndarray:
 
 
 def _resize(picture: np.ndarray, height: int, width: int) -> np.ndarray:
-    image = Image.fromarray(picture, mode="F").resize((width, height), Image.Resampling.BILINEAR)
+    """Resized as the digits are (`core.data.digits.fit_input`): box filter when shrinking."""
+    shrinking = height <= picture.shape[0] and width <= picture.shape[1]
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    image = Image.fromarray(picture, mode="F").resize((width, height), method)
     return np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
 
 

@@ -127,6 +127,9 @@ class BackpropTab(QWidget):
         network = {"spec": json.loads(json.dumps(spec)), "weights": weights, "seed": seed,
                    "prepare": prepare, "note": note}
         if self.network is not None and _same(self.network, network):
+            if self.stale and self._wanted is None and self.result is not None:
+                self.stale = False  # back to the network shown
+                self._show_note()
             return
         self.network = network
         self._network_id += 1
@@ -148,6 +151,11 @@ class BackpropTab(QWidget):
         self.empty.setText(text)
         self.stack.setCurrentWidget(self.empty)
         self.update_panel.clear()
+
+    def mark_outdated(self, text: str) -> None:
+        """Say the pass shown is of a network that has changed since (until the next one)."""
+        if self.result is not None:
+            self._say_stale(text)
 
     def show_backward_step(self, block: int) -> None:
         """Open the backward step of block `block` (now, or when the pass arrives)."""
@@ -215,12 +223,7 @@ class BackpropTab(QWidget):
         old_step = self.bar.step
         self.result = result
         lab = result.lab
-        self.note.setStyleSheet("")
-        net = self.network or {}
-        name = net.get("spec", {}).get("name", "network")
-        self.note.setText(f"<b>{name}</b> with {net.get('note', '')}: {len(lab.blocks)} "
-                          f"blocks, {len(lab.steps)} steps. Keys: ← → step, Space plays, "
-                          f"Home / End.")
+        self._show_note()
         self.modules.set_modules([block.label for block in lab.blocks])
         self.bar.set_count(len(lab.steps))
         self.update_panel.show_pass(lab, self._classes())
@@ -231,6 +234,14 @@ class BackpropTab(QWidget):
             self.bar.set_step(0 if first else old_step)
             self._show_step()
         self.pass_shown.emit()
+
+    def _show_note(self) -> None:
+        lab, net = self.result.lab, self.network or {}
+        name = net.get("spec", {}).get("name", "network")
+        self.note.setStyleSheet("")
+        self.note.setText(f"<b>{name}</b> with {net.get('note', '')}: {len(lab.blocks)} "
+                          f"blocks, {len(lab.steps)} steps. Keys: ← → step, Space plays, "
+                          f"Home / End.")
 
     def _on_failed(self, message: str) -> None:
         self._wanted = None
