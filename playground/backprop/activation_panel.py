@@ -18,7 +18,7 @@ from playground.backprop.numbers import number_link
 from playground.backprop.step_panel import StepPanel
 from playground.backprop.tensor_view import TensorView
 
-MAX_POINTS = 4000
+MAX_POINTS = 1000
 """At most this many of the sample's values are drawn on the curves."""
 POINT = (40, 110, 200)
 CHOSEN = (215, 100, 20)

@@ -65,7 +65,7 @@ class ConvPanel(StepPanel):
         self.grids["out"].cell_clicked.connect(self._on_output_clicked)
         self.grids["grad_out"].cell_clicked.connect(self._on_grad_out_clicked)
         self.grids["total"].cell_clicked.connect(self._on_total_clicked)
-        self.grids["grad_in"].max_cell = 30
+        self.grids["grad_in"].max_cell = 40
         grid = QGridLayout()
         grid.addWidget(self.grids["input"], 0, 0, 2, 1)
         places = {"kernel": (0, 1), "out": (0, 2), "grad_out": (0, 1), "grad_in": (0, 2),
@@ -161,9 +161,8 @@ class ConvPanel(StepPanel):
                                       symmetric_scale(terms))
         self.grids["sum"].set_values(self.running, f"running sum of {p + 1}", scale)
         done = p == parts.count - 1
-        self.grids["total"].set_values(total if done else np.zeros_like(total),
-                                       "dE/dW (the total)" if done else "dE/dW: at the end",
-                                       scale)
+        self.grids["total"].set_values(total, "dE/dW (the total)" if done else
+                                       "dE/dW: when all are added", scale, blank=not done)
         self.grids["grad_in"].set_values(block.grad_input[0, i], "dE/dH (passed down)")
         self.progress.setText(f"{p + 1} of {parts.count} contributions added")
         self.next_button.setEnabled(not done)

@@ -38,7 +38,7 @@ class DensePanel(StepPanel):
         self.views = {name: TensorView(column=name not in ("Ht",)) for name in names}
         self.views["W"].grid.column = False
         for name in ("W", "Wt", "dW"):
-            self.views[name].grid.max_cell = 40
+            self.views[name].grid.max_cell = 52
         self.views["O"].entry_clicked.connect(lambda index: self._choose("forward", index[0]))
         self.views["W"].entry_clicked.connect(lambda index: self._choose("forward", index[0]))
         self.views["dH"].entry_clicked.connect(lambda index: self._choose("input", index[0]))
@@ -57,8 +57,9 @@ class DensePanel(StepPanel):
                 grid.addWidget(widget, r, c)
                 widgets.append(widget)
             self._rows.append(widgets)
-        for c, stretch in enumerate((4, 0, 1, 0, 1, 0, 1)):
+        for c, stretch in enumerate((4, 0, 1, 0, 1, 0, 1, 0)):
             grid.setColumnStretch(c, stretch)
+        grid.setColumnStretch(7, 1)  # what is left goes to the right of the grids
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.equation)

@@ -59,7 +59,7 @@ def paint_grid(painter: QPainter, origin: QPointF, cell, values: np.ndarray,
     font.setPixelSize(font_px)
     painter.setFont(font)
     metrics = QFontMetrics(font)
-    show_text = ch >= metrics.height() + 2 and cw >= 16
+    show_text = ch >= metrics.height() + 2 and cw >= 18
     faded = marks.faded if marks is not None else None
     image = grid_image(values, scale, faded)
     painter.drawImage(QRectF(origin.x(), origin.y(), cols * cw, rows * ch), image)
@@ -79,11 +79,12 @@ def paint_grid(painter: QPainter, origin: QPointF, cell, values: np.ndarray,
     if show_text:
         for r in range(rows):
             for c in range(cols):
-                text = short(values[r, c])
-                if metrics.horizontalAdvance(text) > cw - 3:
-                    text = short(values[r, c], 2)
-                    if metrics.horizontalAdvance(text) > cw - 3:
-                        continue
+                text = next((t for t in (short(values[r, c], d) for d in (3, 2, 1))
+                             if metrics.horizontalAdvance(t) <= cw - 3), "")
+                if not text and abs(values[r, c]) < 0.01 and metrics.horizontalAdvance("≈0") <= cw:
+                    text = "≈0"  # small, not blank (which would read 0)
+                if not text:
+                    continue
                 strength = abs(values[r, c]) / scale if scale > 0 else 0
                 dim = faded is not None and faded[r, c]
                 painter.setPen(QColor(150, 150, 150) if dim else
@@ -132,6 +133,7 @@ class HeatGrid(QWidget):
         super().__init__(parent)
         self.title = title
         self.values = np.zeros((0, 0), np.float32)
+        self.blank = False
         self.scale = 1.0
         self.marks = Marks()
         self.max_cell = max_cell
@@ -141,7 +143,10 @@ class HeatGrid(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(40, 40)
 
-    def set_values(self, values, title: str | None = None, scale: float | None = None) -> None:
+    def set_values(self, values, title: str | None = None, scale: float | None = None, *,
+                   blank: bool = False) -> None:
+        """Show `values`; `blank` keeps its cells grey and unnumbered (not known yet)."""
+        self.blank = blank
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 1:
             values = values[:, None] if self.column else values[None, :]
@@ -149,7 +154,9 @@ class HeatGrid(QWidget):
         self.scale = symmetric_scale(self.values) if scale is None else float(scale)
         if title is not None:
             self.title = title
-        self.setMinimumWidth(min(200, self.fontMetrics().horizontalAdvance(self.title) + 6))
+        title_width = self.fontMetrics().horizontalAdvance(self.title) + 6
+        self.setMinimumWidth(min(200, title_width))
+        self.setMaximumWidth(max(title_width, int(self.values.shape[1] * self.max_cell) + 2))
         self.updateGeometry()
         self.update()
 
@@ -197,7 +204,17 @@ class HeatGrid(QWidget):
         painter.drawText(QRectF(0, 0, self.width(), TITLE_H),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
                          self.title)
-        if self.values.size:
+        if self.values.size and self.blank:
+            width, height = self.cell_size()
+            rows, cols = self.values.shape
+            painter.setBrush(QColor(228, 228, 228))
+            painter.setPen(QColor(200, 200, 200))
+            painter.drawRect(QRectF(self.origin().x(), self.origin().y(), cols * width,
+                                    rows * height))
+            painter.setPen(QColor(120, 120, 120))
+            painter.drawText(QRectF(self.origin().x(), self.origin().y(), cols * width,
+                                    rows * height), Qt.AlignmentFlag.AlignCenter, "?")
+        elif self.values.size:
             paint_grid(painter, self.origin(), self.cell_size(), self.values, self.scale,
                        self.marks)
         painter.end()
