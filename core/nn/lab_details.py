@@ -20,6 +20,10 @@ from numpy.lib.stride_tricks import as_strided
 from core.nn import functional as F
 from core.nn.layer import LAYERS
 
+MAX_TERMS = 20_000_000
+"""The most values `ConvContributions.terms` hands out at once (80 MB in float32); a larger
+layer is read one filter slice at a time with `terms_for`."""
+
 
 def _windows(array: np.ndarray, size: int, stride: int, out_h: int, out_w: int) -> np.ndarray:
     """Read-only view (out_h, out_w, C, size, size) of the windows of a (C, H, W) array."""
@@ -71,7 +75,12 @@ class ConvContributions:
 
     @property
     def terms(self) -> np.ndarray:
-        """Every term, (P, C_out, C_in, k, k): P * C_out * C_in * k * k values."""
+        """Every term, (P, C_out, C_in, k, k): P * C_out * C_in * k * k values (at most
+        MAX_TERMS; ValueError beyond, then use `terms_for`)."""
+        size = self.grad_out.size * self.patches[0].size
+        if size > MAX_TERMS:
+            raise ValueError(f"the layer has {size:,} weight-gradient terms, more than "
+                             f"{MAX_TERMS:,} at once; take one filter slice with terms_for")
         return np.einsum("po,pcij->pocij", self.grad_out, self.patches)
 
     def terms_for(self, out_channel: int, in_channel: int) -> np.ndarray:

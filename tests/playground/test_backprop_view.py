@@ -150,12 +150,12 @@ def test_the_dense_equation_spells_an_entry_with_hoverable_numbers(qtbot, tab):
     dense = lab.blocks[3]
     tab.set_step(3)
     panel = tab.current_panel()
-    panel.views["O"].entry_clicked.emit((2,))
+    panel.views["O"].entry_clicked.emit((1,))
     text = panel.equation.text()
-    assert "O<sub>3</sub>" in text and "smaller products" in text  # 36 products, 8 shown
-    assert f'href="v:{float(dense.output[0, 2]):.9g}"' in text
-    panel.equation.linkHovered.emit(f"v:{float(dense.output[0, 2]):.9g}")
-    assert float(panel.equation.hovered) == pytest.approx(float(dense.output[0, 2]))
+    assert "O<sub>2</sub>" in text and "smaller products" in text  # 36 products, 8 shown
+    assert f'href="v:{float(dense.output[0, 1]):.9g}"' in text
+    panel.equation.linkHovered.emit(f"v:{float(dense.output[0, 1]):.9g}")
+    assert float(panel.equation.hovered) == pytest.approx(float(dense.output[0, 1]))
     tab.set_step(4)
     with qtbot.waitSignal(tab.check_shown, timeout=WAIT_MS):
         panel.views["dW"].entry_clicked.emit((1, 5))
