@@ -89,17 +89,17 @@ def gradient_spread(norms: dict[str, list[float]], network: str = "") -> Insight
     spread = high / low
     first, last = typical[ordered[0]], typical[ordered[-1]]
     if spread > SPREAD:
+        ends = (f"block {ordered[0]}: {first:.1e}, block {ordered[-1]}: {last:.1e}")
         if first < last:
             cure = CURE["vanishing"]
             other = f" (the {cure} template shows the cure)" if network != cure else ""
             return Insight("gradient", "warning",
-                           f"Gradient norms span {spread:,.0f}x: block {ordered[0]} gets "
-                           f"{last / first:,.0f}x less than block {ordered[-1]}, a vanishing "
-                           f"gradient, so the first layers barely learn{other}.")
+                           f"Gradient norms span {spread:,.0f}x, smallest at the input end "
+                           f"({ends}): a vanishing gradient, so the first layers barely "
+                           f"learn{other}.")
         return Insight("gradient", "warning",
-                       f"Gradient norms span {spread:,.0f}x: block {ordered[0]} gets "
-                       f"{first / last:,.0f}x more than block {ordered[-1]}, an exploding "
-                       "gradient: lower the learning rate or clip the gradient norm.")
+                       f"Gradient norms span {spread:,.0f}x, largest at the input end ({ends}): "
+                       "an exploding gradient; lower the learning rate or clip the gradient norm.")
     if len(typical) < 3:
         return None
     contrast = CURE["healthy"]

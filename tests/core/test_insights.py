@@ -50,7 +50,7 @@ def test_gradient_norms_a_thousand_fold_apart_are_a_vanishing_gradient():
     line = gradient_spread(norms, "deep_sigmoid")
     assert line is not None and line.level == "warning"
     assert "1,000x" in line.text and "vanishing" in line.text
-    assert "block 1 Dense" in line.text and "block 5 Dense" in line.text
+    assert "block 1 Dense: 5.0e-04" in line.text and "block 5 Dense: 5.0e-01" in line.text
     assert "deep_relu" in line.text
     assert "deep_relu" not in gradient_spread(norms, "deep_relu").text  # no cure by itself
 
