@@ -103,10 +103,10 @@ def gradient_spread(norms: dict[str, list[float]], network: str = "") -> Insight
     if len(typical) < 3:
         return None
     contrast = CURE["healthy"]
-    other = f" ({contrast} shows a vanishing one)" if network != contrast else ""
+    other = f" (compare {contrast})" if network != contrast else ""
     return Insight("gradient", "note",
-                   f"Gradient norms stay within {spread:,.1f}x across {len(typical)} layers: "
-                   f"the error reaches the first layer{other}.")
+                   f"Gradient norms within {spread:,.1f}x across {len(typical)} layers: the "
+                   f"error reaches the first layer{other}.")
 
 
 def overfitting(train: dict[int, float], test: dict[int, float]) -> Insight | None:

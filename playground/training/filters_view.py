@@ -123,7 +123,7 @@ class FiltersView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout.addWidget(scroll, 1)
-        self.setMinimumHeight(190)
+        self.setMinimumHeight(165)
 
     def set_layers(self, conv_layers: list[tuple[str, str]], spec: dict | None = None) -> None:
         """[(weight key e.g. "0.weight", label e.g. "Conv2D at 0 (1->8, 3x3)")] of the model;
@@ -211,13 +211,11 @@ class FiltersView(QWidget):
             f"mean over {in_channels} input maps" if in_channels > 1 else "one input map")
         named = sum("~" in c for c in captions)
         if not classics:
-            names = f"no classic {kh}x{kw} kernel to compare with."
+            names = f"no classic {kh}x{kw} kernel to name them after."
         else:
-            names = (f"a filter is named after a classic kernel only when it is closer (r > "
-                     f"{chance:.2f}) than 99 in 100 random filters get; {named} of "
-                     f"{out_channels} are.")
+            names = (f"{named} of {out_channels} named (r > {chance:.2f}, closer than 99 in 100 "
+                     "random filters get).")
         self.note.setText(
-            f"{out_channels} filters of {kh}x{kw} ({inputs}); grey = 0, white = positive, "
-            f"black = negative; {names} Click a filter to see the map it makes."
-        )
+            f"{out_channels} filters of {kh}x{kw} ({inputs}): white +, black −, grey 0; {names} "
+            "Click one to see its maps.")
         self.draw_count += 1

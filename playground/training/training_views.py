@@ -49,6 +49,13 @@ class TrainingViews(QTabWidget):
         self.unrolled_link = UnrolledLink(self)  # the "Unrolled" tab, for recurrent networks
         self.unrolled = self.unrolled_link.view
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
+        self.feature_maps.filter_traced.connect(self.filters_view.highlight_filter)
+        self.filters_view.filter_clicked.connect(self._show_maps_of)
+
+    def _show_maps_of(self, key: str, index: int) -> None:
+        """A filter was clicked: show the maps it makes, outlined."""
+        self.feature_maps.trace_filter(key, index)
+        self.setCurrentWidget(self.feature_maps)
 
     def set_model(self, model, preprocessing, classes: list[str] | None) -> None:
         """Show a copy of `model`, its inputs prepared by `preprocessing` (a bundle's

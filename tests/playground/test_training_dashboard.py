@@ -76,7 +76,7 @@ def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
     board.grab().save(str(screenshot_dir / "training_results.png"))
     board.views.setCurrentWidget(board.feature_maps)
     board.grab().save(str(screenshot_dir / "training_feature_maps.png"))
-    assert len(board.feature_maps.shown_layers) == 5  # input, 2 conv, 2 pool
+    assert len(board.feature_maps.shown_layers) == 7  # input, 2 x (conv, ReLU, pool)
     # Save, open again: same predictions.
     board.save_model(str(tmp_path / "digits.json"))
     saved = load_bundle(tmp_path / "digits")

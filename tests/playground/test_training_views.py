@@ -14,8 +14,8 @@ from core.train.run_data import RunData
 from playground.app import make_application
 from playground.training.curves import CurvesPanel
 from playground.training.drawing_pad import CANVAS, DrawingPad
-from playground.training.feature_maps import tile_maps
 from playground.training.filters_view import FiltersView
+from playground.training.map_mosaics import tile_maps
 from playground.training.predictions import ConfusionMatrixView, ProbabilityBars
 from playground.training.results_view import ResultsView, most_confident_mistakes
 
@@ -156,7 +156,7 @@ def test_filters_view_draws_a_tile_per_filter(app, qtbot, screenshot_dir):
     assert "Laplacian (4-neighbour)" in captions[2]
     assert captions[3] == "#3"  # a random filter is like nothing in particular: no name
     assert "not named" in view.grid.tiles[3].toolTip()
-    assert "3 of 4 are" in view.note.text()
+    assert "3 of 4 named" in view.note.text()
     view.grab().save(str(screenshot_dir / "training_filters_view.png"))
 
 
