@@ -14,8 +14,9 @@ CANVAS = 280
 
 
 class DrawingPad(QWidget):
-    """A 280x280 canvas; strokes are `CANVAS / 11` pixels wide (about 2.5 pixels once a full-size
-    digit is scaled into MNIST's 20x20 box, as thick as MNIST's strokes).
+    """A 280x280 canvas, shown at the widget's size (280x280 unless its owner resizes it);
+    strokes are `CANVAS / 11` canvas pixels wide (about 2.5 pixels once a full-size digit is
+    scaled into MNIST's 20x20 box, as thick as MNIST's strokes).
 
     `drawing_changed` fires while drawing (each mouse move) and on clear; `image_dropped(path)`
     when an image file is dropped (the canvas then shows it); `drop_failed(message)` if it cannot
@@ -77,8 +78,9 @@ class DrawingPad(QWidget):
         painter = QPainter(self)
         painter.drawImage(QRect(0, 0, self.width(), self.height()), self._canvas)
         painter.setPen(QPen(QColor(90, 90, 90), 1, Qt.PenStyle.DashLine))
-        inner = CANVAS * 4 // 28
-        painter.drawRect(inner, inner, CANVAS - 2 * inner - 1, CANVAS - 2 * inner - 1)
+        inner_x, inner_y = self.width() * 4 // 28, self.height() * 4 // 28
+        painter.drawRect(inner_x, inner_y, self.width() - 2 * inner_x - 1,
+                         self.height() - 2 * inner_y - 1)
         painter.end()
 
     def _to_canvas(self, pos: QPointF) -> QPointF:
@@ -146,6 +148,6 @@ class DrawingPad(QWidget):
         return True
 
 
-def canvas_point(x: float, y: float) -> QPoint:
-    """A canvas coordinate as a widget point (the pad is drawn at its canvas size)."""
-    return QPoint(round(x), round(y))
+def canvas_point(pad: DrawingPad, x: float, y: float) -> QPoint:
+    """A canvas coordinate as a point of the `pad` widget (drawn at any size)."""
+    return QPoint(round(x * pad.width() / CANVAS), round(y * pad.height() / CANVAS))

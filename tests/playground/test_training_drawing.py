@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from core.data.digits import centre_of_mass, ink_bounding_box
 from core.data.sources import load_dataset
@@ -14,6 +14,7 @@ from core.nn.optim import SGD
 from core.nn.templates import default_spec
 from core.train.trainer import Trainer
 from playground.app import make_application
+from playground.training.drawing_pad import canvas_point
 from playground.training.try_it import TryItPanel, confidence_text
 
 
@@ -39,10 +40,10 @@ def panel(qtbot):
 
 def _stroke(qtbot, pad, points):
     """Press, move through `points` (canvas pixels), release: a person drawing one stroke."""
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=canvas_point(pad, *points[0]))
     for x, y in points[1:]:
-        qtbot.mouseMove(pad, QPoint(round(x), round(y)))
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+        qtbot.mouseMove(pad, canvas_point(pad, x, y))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=canvas_point(pad, *points[-1]))
 
 
 def _one():
