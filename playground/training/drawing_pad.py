@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -11,6 +11,7 @@ from core.data.digits import photo_to_ink
 from core.files.images import ImageReadError, read_image
 
 CANVAS = 280
+MIN_SIDE = 200
 
 
 class DrawingPad(QWidget):
@@ -29,8 +30,12 @@ class DrawingPad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("drawingPad")
-        self.setFixedSize(CANVAS, CANVAS)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._side = CANVAS
+        self.setMinimumSize(MIN_SIDE, MIN_SIDE)
+        self.setMaximumSize(CANVAS, CANVAS)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setAcceptDrops(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse, or drop an image file here")
@@ -38,6 +43,19 @@ class DrawingPad(QWidget):
         self._canvas = QImage(CANVAS, CANVAS, QImage.Format.Format_Grayscale8)
         self._canvas.fill(0)
         self._last: QPointF | None = None
+
+    def set_side(self, side: int) -> None:
+        """Show the pad `side` pixels wide and high when there is room (less when there is not,
+        down to `MIN_SIDE`); the canvas stays 280x280."""
+        self._side = max(MIN_SIDE, int(side))
+        self.setMaximumSize(self._side, self._side)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(self._side, self._side)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return width
 
     # --- the drawing as data -------------------------------------------------------------
     def ink(self) -> np.ndarray:

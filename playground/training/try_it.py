@@ -113,7 +113,7 @@ class TryItPanel(QWidget):
         """The pad and the preview grow with the panel (no empty half of the tab)."""
         super().resizeEvent(event)
         side = pad_side(self.width(), self.height())
-        self.pad.setFixedSize(side, side)
+        self.pad.set_side(side)
         preview = preview_side(side)
         if preview + 2 != self.preview.width():
             self.preview.setFixedSize(preview + 2, preview + 2)

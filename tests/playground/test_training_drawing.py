@@ -120,3 +120,16 @@ def test_dropping_a_photo_of_a_digit_classifies_it(panel, qtbot, trained, tmp_pa
 ])
 def test_confidence_is_never_rounded_up_to_certainty(probability, text):
     assert confidence_text(probability) == text
+
+
+def test_the_pad_fills_a_large_panel_and_a_drawn_seven_stays_off_the_bottom(panel, qtbot):
+    panel.resize(1200, 800)
+    qtbot.waitUntil(lambda: panel.pad.width() > 400)
+    assert panel.pad.width() == panel.pad.height()
+    assert panel.preview.width() - 2 >= 2 * 28 * 4 // 2  # at least 4 screen pixels a pixel
+    _stroke(qtbot, panel.pad, [(70, 60), (210, 60), (130, 235)])  # a 7, drawn with the mouse
+    rows = np.flatnonzero(panel.input.any(axis=1))
+    assert rows[-1] <= 26 and rows[0] >= 1  # off the 28x28 frame's edges
+    panel.resize(500, 400)
+    qtbot.waitUntil(lambda: panel.pad.width() < 300)
+    assert panel.pad.width() >= 200
