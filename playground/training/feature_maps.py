@@ -256,7 +256,8 @@ class FeatureMapsView(QWidget):
         count, height, width = maps.shape
         shown.count, shown.height, shown.width = count, height, width
         shown.columns = len(maps) if block < 0 else min(grid_columns(count), count)
-        shown.label.setText(f"{self._name(block)} → {'x'.join(str(s) for s in maps.shape)}")
+        # Two short lines: a long one would widen its column and push the colour bars out.
+        shown.label.setText(f"{self._name(block)}<br>→ {'x'.join(str(s) for s in maps.shape)}")
 
     def _name(self, block: int) -> str:
         """"2 MaxPool 2x2 s2": the block's number and its card label ("input" for -1)."""
