@@ -15,6 +15,7 @@ ERROR_FILL = QColor("#fde3e3")
 ERROR_EDGE = QColor("#c62828")
 SELECTED_FILL = QColor("#dbe8fb")
 SELECTED_EDGE = QColor("#1e63c6")
+NOTE_EDGE = QColor("#b26a00")  # a legal but odd design: amber, not the red of an error
 CARD_FILL = QColor("#ffffff")
 CARD_EDGE = QColor("#b8bec7")
 CONNECTOR = QColor("#8a93a0")
@@ -38,11 +39,14 @@ def card_reason(error: str) -> str:
 def paint_card(painter: QPainter, rect: QRect, index: int, class_name: str, texts: dict,
                selected: bool, font: QFont, connector: int = 0) -> None:
     """One card: icon, number and short settings, output shape and parameter count; red with
-    the reason when the block cannot take its input. `connector` draws the line from above."""
+    the reason when the block cannot take its input, an amber edge and "⚠ note" when the design
+    is odd. `connector` draws the line from above."""
     error = texts["error"]
+    note = None if error else texts.get("note")
     fill = ERROR_FILL if error else (SELECTED_FILL if selected else CARD_FILL)
-    edge = ERROR_EDGE if error else (SELECTED_EDGE if selected else CARD_EDGE)
-    painter.setPen(QPen(edge, 2.5 if selected or error else 1))
+    edge = ERROR_EDGE if error else (SELECTED_EDGE if selected else NOTE_EDGE if note
+                                     else CARD_EDGE)
+    painter.setPen(QPen(edge, 2.5 if selected or error else 1.5 if note else 1))
     painter.setBrush(fill)
     painter.drawRoundedRect(QRectF(rect), 7, 7)
     if connector:
@@ -60,11 +64,12 @@ def paint_card(painter: QPainter, rect: QRect, index: int, class_name: str, text
     painter.setFont(bold)
     painter.setPen(DARK)
     painter.drawText(QRect(text_left, rect.top() + 6, rect.width() - 230, 20), LEFT, title)
-    second = card_reason(error) if error else texts["tags"]
+    second = card_reason(error) if error else f"⚠ {note}" if note else texts["tags"]
     if second:
         painter.setFont(small)
-        painter.setPen(ERROR_EDGE if error else MUTED)
-        line = QRect(text_left, rect.top() + 27, rect.width() - 80, 18)
+        painter.setPen(ERROR_EDGE if error else NOTE_EDGE if note else MUTED)
+        room = rect.right() - 180 if not error and texts["params"] else rect.right() - 20
+        line = QRect(text_left, rect.top() + 27, room - text_left, 18)
         elided = painter.fontMetrics().elidedText(second, Qt.TextElideMode.ElideRight,
                                                   line.width())
         painter.drawText(line, LEFT, elided)

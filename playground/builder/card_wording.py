@@ -12,14 +12,17 @@ INPUT = -1
 
 
 def card_texts(document: NetworkDocument, index: int) -> dict:
-    """The texts drawn on a card: label, shape, params, error (None when fine), tags."""
+    """The texts drawn on a card: label, shape, params, error (None when fine), tags, note
+    (in short, what is odd about a legal design; None when nothing is) and note_text (the
+    whole of it, for the tooltip)."""
     if index == INPUT:
         classes = document.classes
         return {"label": "Input", "shape": shape_text(document.input_shape),
                 "params": plural(len(classes), "class", "classes") if classes else "",
-                "error": None, "tags": ""}
+                "error": None, "tags": "", "note": None, "note_text": ""}
     layer = document.layer(index)
     report = document.analysis()[index]
+    notes = document.design_notes(index)
     tags = []
     if layer.get("init", {}).get("kernels"):
         tags.append("seeded: " + ", ".join(k.get("name", "?")
@@ -33,7 +36,9 @@ def card_texts(document: NetworkDocument, index: int) -> dict:
             "shape": shape_text(report.output_shape),
             "params": (params_text(report.params, report.frozen)
                        if report.output_shape is not None else ""),
-            "error": report.error, "tags": "; ".join(tags)}
+            "error": report.error, "tags": "; ".join(tags),
+            "note": "; ".join(n.short for n in notes) or None,
+            "note_text": " ".join(n.text for n in notes)}
 
 
 def total_text(document: NetworkDocument) -> str:
@@ -59,7 +64,8 @@ def tooltip_text(document: NetworkDocument, index: int | None) -> str:
     texts = card_texts(document, index)
     if texts["error"]:
         return f"Cannot take its input: {texts['error']}"
-    return f"{texts['label']}: output {texts['shape']}, {texts['params']}"
+    text = f"{texts['label']}: output {texts['shape']}, {texts['params']}"
+    return text + (f"\n⚠ {texts['note_text']}" if texts["note"] else "")
 
 
 def network_description(document: NetworkDocument) -> str:
@@ -67,7 +73,8 @@ def network_description(document: NetworkDocument) -> str:
     parts = []
     for index in range(INPUT, document.layer_count()):
         t = card_texts(document, index)
+        note = f". Note: {t['note_text']}" if t["note"] else ""
         state = f"cannot take its input: {t['error']}" if t["error"] else (
-            f"output {t['shape']}, {t['params']}")
+            f"output {t['shape']}, {t['params']}{note}")
         parts.append(f"{'Input' if index < 0 else index}: {t['label']}, {state}")
     return "; ".join(parts) + ". " + total_text(document)

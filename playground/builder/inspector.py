@@ -87,6 +87,12 @@ class Inspector(QWidget):
         self.problem.setObjectName("settingProblem")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #c62828;")
+        self.design_note = QLabel()
+        self.design_note.setObjectName("designNote")
+        self.design_note.setWordWrap(True)
+        self.design_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.design_note.setStyleSheet("color: #8a5200; background: #fff4e0; padding: 4px;")
+        self.design_note.setVisible(False)
         self.output_formula = QLabel()
         self.output_formula.setObjectName("outputFormula")
         self.params_formula = QLabel()
@@ -104,6 +110,7 @@ class Inspector(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.form_host)
         layout.addWidget(self.problem)
+        layout.addWidget(self.design_note)
         layout.addWidget(self.output_formula)
         layout.addWidget(self.params_formula)
         layout.addWidget(self.seeds)
@@ -222,6 +229,9 @@ class Inspector(QWidget):
         index = self.index
         self.seeds.setVisible(False)
         self.seed_button.setVisible(False)
+        notes = self.document.design_notes(index) if index is not None and index >= 0 else []
+        self.design_note.setText("\n".join(f"⚠ {note.text}" for note in notes))
+        self.design_note.setVisible(bool(notes))
         if index is None:
             doc = self.document
             error = doc.first_error()

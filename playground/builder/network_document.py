@@ -173,6 +173,13 @@ class NetworkDocument(QObject):
     def total_params(self) -> int:
         return int(sum(r.params for r in self.analysis()))
 
+    def design_notes(self, index: int) -> list:
+        """What is odd (legal, but rarely meant) about block `index`: `DesignNote`s of
+        `core.nn.design_notes`."""
+        from core.nn.design_notes import notes_by_block
+
+        return notes_by_block(self._state.layers).get(index, [])
+
     def first_error(self):
         """The report of the first block that cannot take its input, or None."""
         return next((r for r in self.analysis() if r.error), None)

@@ -1,12 +1,13 @@
-"""The learned filters of a conv layer as small images, each named after the classic kernel it
-resembles most ("~ Sobel y, r = 0.87"), updated live from the worker's weight snapshots. Filters
-seeded from a kernel carry its name, and frozen ones say so ("#0 Sobel x (frozen)")."""
+"""The learned filters of a conv layer as small images, updated live from the worker's weight
+snapshots. A filter is named after the classic kernel it resembles ("~ Sobel y, r = 0.93") only
+when the likeness beats what random filters reach (`core.image.kernel_match`). Filters seeded
+from a kernel carry its name, and frozen ones say so ("#0 Sobel x (frozen)"). Clicking a filter
+asks for the feature map it makes (`filter_clicked`)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -16,6 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.image.kernel_match import (
+    chance_level,
+    classic_kernels,
+    closest_kernel,
+    meaningful_match,
+)
 from playground.training.image_grid import ImageGrid, to_display
 
 
@@ -27,45 +34,6 @@ def conv_layers(model) -> list[tuple[str, str]]:
         if weight is not None and weight.ndim == 4:
             found.append((f"{index}.weight", f"block {index}: {layer!r}"))
     return found
-
-
-@lru_cache(maxsize=8)
-def classic_kernels(size: int) -> tuple[tuple[str, np.ndarray], ...]:
-    """(name, (size, size) float64) for every preset of core.image.kernels that exists at this size
-    and is not flat. Empty if core.image.kernels is not available."""
-    try:
-        from core.image.kernels import PRESETS, make_preset
-    except ImportError:
-        return ()
-    found = []
-    for name, preset in PRESETS.items():
-        params = {"size": size} if "size" in getattr(preset, "parameters", {}) else {}
-        try:
-            values = np.asarray(make_preset(name, **params).values, dtype=np.float64)
-        except (ValueError, TypeError):
-            continue
-        if values.shape != (size, size) or not np.any(values):
-            continue
-        found.append((name, values))
-    return tuple(found)
-
-
-def closest_kernel(weights: np.ndarray, classics) -> tuple[str, float] | None:
-    """The classic kernel most similar to one filter (kh, kw) (or (in, kh, kw): averaged over
-    inputs) and the similarity r in -1..1 (cosine of the angle between the two as vectors of
-    kh*kw numbers; negative means the inverted kernel). None when there is nothing to compare."""
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.ndim == 3:
-        weights = weights.mean(axis=0)
-    norm = np.linalg.norm(weights)
-    best: tuple[str, float] | None = None
-    for name, values in classics:
-        if values.shape != weights.shape or norm == 0:
-            continue
-        r = float(np.sum(weights * values) / (norm * np.linalg.norm(values)))
-        if best is None or abs(r) > abs(best[1]):
-            best = (name, r)
-    return best
 
 
 def describe_match(match: tuple[str, float] | None) -> str:
@@ -107,8 +75,25 @@ def filter_caption(index: int, match: tuple[str, float] | None,
     return head + ("\n" if seed is not None else " ") + match_text
 
 
+def weak_match_text(match: tuple[str, float] | None, size: int) -> str:
+    """A tooltip line on the closest classic kernel, and why it is not named when too weak."""
+    if match is None:
+        return "No classic kernel of this size to compare with."
+    name, r = match
+    chance = chance_level(size)
+    sign = "−" if r < 0 else ""
+    if abs(r) > chance:
+        return (f"Looks like {sign}{name} (r = {abs(r):.2f}; random filters stay below "
+                f"{chance:.2f}).")
+    return (f"Closest classic: {sign}{name}, r = {abs(r):.2f}: not named, since 99 in 100 random "
+            f"{size}x{size} filters reach r = {chance:.2f}.")
+
+
 class FiltersView(QWidget):
-    """Filters (out, in, kh, kw) of a chosen conv layer, one tile per output channel."""
+    """Filters (out, in, kh, kw) of a chosen conv layer, one tile per output channel.
+    `filter_clicked(weight key, filter index)` fires when a tile is clicked."""
+
+    filter_clicked = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None, columns: int = 8) -> None:
         super().__init__(parent)
@@ -120,6 +105,8 @@ class FiltersView(QWidget):
         self.note = QLabel("Filters appear when training starts.")
         self.note.setWordWrap(True)
         self.grid = ImageGrid(columns=columns, size=48, caption_width=100)
+        self.grid.tile_clicked.connect(self._on_tile_clicked)
+        self._highlighted: tuple[str, int] | None = None
         self.draw_count = 0
         self._weights: dict[str, np.ndarray] = {}
         self._seeds: dict[str, list[tuple[str, bool]]] = {}
@@ -136,12 +123,13 @@ class FiltersView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout.addWidget(scroll, 1)
-        self.setMinimumHeight(190)
+        self.setMinimumHeight(165)
 
     def set_layers(self, conv_layers: list[tuple[str, str]], spec: dict | None = None) -> None:
         """[(weight key e.g. "0.weight", label e.g. "Conv2D at 0 (1->8, 3x3)")] of the model;
         its `spec` names the seeded filters and says which are frozen."""
         spec = spec or {}
+        self._highlighted = None
         self._seeds = seeded_filters(spec)
         self._frozen_blocks = {f"{i}.weight" for i, layer in enumerate(spec.get("layers", []))
                                if layer.get("config", {}).get("trainable") is False}
@@ -166,6 +154,31 @@ class FiltersView(QWidget):
             self.layer_box.setCurrentIndex(index)
         return index >= 0
 
+    def current_key(self) -> str | None:
+        """The weight key of the layer shown ("0.weight"), or None."""
+        return self.layer_box.currentData()
+
+    def highlight_filter(self, key: str | None, index: int | None) -> None:
+        """Show layer `key` and outline its filter `index` (None: no outline)."""
+        self._highlighted = None if key is None or index is None else (key, index)
+        if key is not None and key != self.current_key():
+            self.select_layer(key)
+        self._show_highlight()
+
+    def highlighted_filter(self) -> tuple[str, int] | None:
+        return self._highlighted
+
+    def _show_highlight(self) -> None:
+        shown = self._highlighted
+        self.grid.highlight(shown[1] if shown and shown[0] == self.current_key() else None)
+
+    def _on_tile_clicked(self, index: int) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        self.highlight_filter(key, index)
+        self.filter_clicked.emit(key, index)
+
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """A snapshot {name: array} from `Sequential.get_weights()`; redraws the chosen layer."""
         self._weights = weights
@@ -178,6 +191,7 @@ class FiltersView(QWidget):
             return
         out_channels, in_channels, kh, kw = kernel.shape
         classics = classic_kernels(kh) if kh == kw else ()
+        chance = chance_level(kh) if classics else 1.0
         seeds = self._seeds.get(key, [])
         displays, captions, tips = [], [], []
         for index in range(out_channels):
@@ -185,15 +199,23 @@ class FiltersView(QWidget):
             shown = one if in_channels == 3 else one.mean(axis=0)
             displays.append(to_display(shown, symmetric=True))
             seed = seeds[index] if index < len(seeds) else None
-            captions.append(filter_caption(index, closest_kernel(one, classics), seed,
-                                           key in self._frozen_blocks))
+            match = closest_kernel(one, classics)
+            strong = meaningful_match(one)
+            captions.append(filter_caption(index, strong, seed, key in self._frozen_blocks))
             rows = "\n".join("  ".join(f"{v:+.2f}" for v in row) for row in one.mean(axis=0))
-            tips.append(f"filter {index} (mean over {in_channels} inputs):\n{rows}")
+            tips.append(f"filter {index} (mean over {in_channels} inputs):\n{rows}\n"
+                        f"{weak_match_text(match, kh)}\nClick: see the map it makes.")
         self.grid.set_images(displays, captions, tips)
+        self._show_highlight()
         inputs = "colour shown as RGB" if in_channels == 3 else (
             f"mean over {in_channels} input maps" if in_channels > 1 else "one input map")
+        named = sum("~" in c for c in captions)
+        if not classics:
+            names = f"no classic {kh}x{kw} kernel to name them after."
+        else:
+            names = (f"{named} of {out_channels} named (r > {chance:.2f}, closer than 99 in 100 "
+                     "random filters get).")
         self.note.setText(
-            f"{out_channels} filters of {kh}x{kw} ({inputs}); grey = 0, white = positive, "
-            "black = negative. Captions: the classic kernel each looks most like."
-        )
+            f"{out_channels} filters of {kh}x{kw} ({inputs}): white +, black −, grey 0; {names} "
+            "Click one to see its maps.")
         self.draw_count += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -39,8 +39,14 @@ def to_pixmap(display: np.ndarray, size: int) -> QPixmap:
     )
 
 
+HIGHLIGHT = "background: #202020; border: 3px solid #e67828;"
+PLAIN = "background: #202020;"
+
+
 class ImageTile(QWidget):
-    """One image above a caption."""
+    """One image above a caption; `clicked` fires on a left click."""
+
+    clicked = Signal()
 
     def __init__(self, size: int, caption_width: int = 0,
                  parent: QWidget | None = None) -> None:
@@ -49,7 +55,7 @@ class ImageTile(QWidget):
         self.picture = QLabel()
         self.picture.setFixedSize(size, size)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setStyleSheet("background: #202020;")
+        self.picture.setStyleSheet(PLAIN)
         self.caption = QLabel()
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(True)
@@ -73,9 +79,21 @@ class ImageTile(QWidget):
         self.caption.setMinimumHeight(lines * self.caption.fontMetrics().lineSpacing() + 2)
         self.setToolTip(tooltip or caption)
 
+    def set_highlighted(self, on: bool) -> None:
+        """Outline the picture (the tile the user is tracing)."""
+        self.picture.setStyleSheet(HIGHLIGHT if on else PLAIN)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
 
 class ImageGrid(QWidget):
-    """A grid of `ImageTile`s, `columns` wide; tiles are created once and reused."""
+    """A grid of `ImageTile`s, `columns` wide; tiles are created once and reused.
+    `tile_clicked(index)` fires when a tile is clicked."""
+
+    tile_clicked = Signal(int)
 
     def __init__(self, columns: int = 8, size: int = 48, caption_width: int = 0,
                  parent: QWidget | None = None) -> None:
@@ -95,6 +113,7 @@ class ImageGrid(QWidget):
         while len(self.tiles) < len(displays):
             tile = ImageTile(self.tile_size, self.caption_width)
             index = len(self.tiles)
+            tile.clicked.connect(lambda i=index: self.tile_clicked.emit(i))
             self._layout.addWidget(tile, index // self.columns, index % self.columns)
             self.tiles.append(tile)
         tooltips = tooltips or [""] * len(displays)
@@ -104,6 +123,15 @@ class ImageGrid(QWidget):
             tile.show()
         for tile in self.tiles[len(displays):]:
             tile.hide()
+
+    def highlight(self, index: int | None) -> None:
+        """Outline tile `index` alone (None: none)."""
+        for i, tile in enumerate(self.tiles):
+            tile.set_highlighted(i == index)
+
+    def highlighted(self) -> int | None:
+        return next((i for i, t in enumerate(self.tiles) if t.picture.styleSheet() == HIGHLIGHT),
+                    None)
 
     def shown_count(self) -> int:
         return sum(1 for t in self.tiles if not t.isHidden())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 from playground.training.curves import CurvesPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.filters_view import FiltersView, conv_layers
+from playground.training.insight_lines import InsightLines, class_count, with_lines
 from playground.training.results_view import ResultsView
 from playground.training.try_it import TryItPanel
 from playground.training.unrolled_link import UnrolledLink
@@ -33,7 +34,8 @@ class TrainingViews(QTabWidget):
         self.curves = CurvesPanel()
         self.filters_view = FiltersView(columns=8)
         live = QSplitter(Qt.Orientation.Vertical)
-        live.addWidget(self.curves)
+        self.insights = InsightLines.following(self.curves, lambda: class_count(self.shadow))
+        live.addWidget(with_lines(self.curves, self.insights))
         live.addWidget(self.filters_view)
         live.setStretchFactor(0, 3)
         live.setStretchFactor(1, 1)
@@ -47,6 +49,13 @@ class TrainingViews(QTabWidget):
         self.unrolled_link = UnrolledLink(self)  # the "Unrolled" tab, for recurrent networks
         self.unrolled = self.unrolled_link.view
         self.currentChanged.connect(lambda _i: self.refresh(force=True))
+        self.feature_maps.filter_traced.connect(self.filters_view.highlight_filter)
+        self.filters_view.filter_clicked.connect(self._show_maps_of)
+
+    def _show_maps_of(self, key: str, index: int) -> None:
+        """A filter was clicked: show the maps it makes, outlined."""
+        self.feature_maps.trace_filter(key, index)
+        self.setCurrentWidget(self.feature_maps)
 
     def set_model(self, model, preprocessing, classes: list[str] | None) -> None:
         """Show a copy of `model`, its inputs prepared by `preprocessing` (a bundle's

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -11,11 +11,13 @@ from core.data.digits import photo_to_ink
 from core.files.images import ImageReadError, read_image
 
 CANVAS = 280
+MIN_SIDE = 200
 
 
 class DrawingPad(QWidget):
-    """A 280x280 canvas; strokes are `CANVAS / 11` pixels wide (about 2.5 pixels once a full-size
-    digit is scaled into MNIST's 20x20 box, as thick as MNIST's strokes).
+    """A 280x280 canvas, shown at the widget's size (280x280 unless its owner resizes it);
+    strokes are `CANVAS / 11` canvas pixels wide (about 2.5 pixels once a full-size digit is
+    scaled into MNIST's 20x20 box, as thick as MNIST's strokes).
 
     `drawing_changed` fires while drawing (each mouse move) and on clear; `image_dropped(path)`
     when an image file is dropped (the canvas then shows it); `drop_failed(message)` if it cannot
@@ -28,8 +30,12 @@ class DrawingPad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("drawingPad")
-        self.setFixedSize(CANVAS, CANVAS)
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._side = CANVAS
+        self.setMinimumSize(MIN_SIDE, MIN_SIDE)
+        self.setMaximumSize(CANVAS, CANVAS)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setAcceptDrops(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse, or drop an image file here")
@@ -37,6 +43,19 @@ class DrawingPad(QWidget):
         self._canvas = QImage(CANVAS, CANVAS, QImage.Format.Format_Grayscale8)
         self._canvas.fill(0)
         self._last: QPointF | None = None
+
+    def set_side(self, side: int) -> None:
+        """Show the pad `side` pixels wide and high when there is room (less when there is not,
+        down to `MIN_SIDE`); the canvas stays 280x280."""
+        self._side = max(MIN_SIDE, int(side))
+        self.setMaximumSize(self._side, self._side)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(self._side, self._side)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return width
 
     # --- the drawing as data -------------------------------------------------------------
     def ink(self) -> np.ndarray:
@@ -77,8 +96,9 @@ class DrawingPad(QWidget):
         painter = QPainter(self)
         painter.drawImage(QRect(0, 0, self.width(), self.height()), self._canvas)
         painter.setPen(QPen(QColor(90, 90, 90), 1, Qt.PenStyle.DashLine))
-        inner = CANVAS * 4 // 28
-        painter.drawRect(inner, inner, CANVAS - 2 * inner - 1, CANVAS - 2 * inner - 1)
+        inner_x, inner_y = self.width() * 4 // 28, self.height() * 4 // 28
+        painter.drawRect(inner_x, inner_y, self.width() - 2 * inner_x - 1,
+                         self.height() - 2 * inner_y - 1)
         painter.end()
 
     def _to_canvas(self, pos: QPointF) -> QPointF:
@@ -146,6 +166,6 @@ class DrawingPad(QWidget):
         return True
 
 
-def canvas_point(x: float, y: float) -> QPoint:
-    """A canvas coordinate as a widget point (the pad is drawn at its canvas size)."""
-    return QPoint(round(x), round(y))
+def canvas_point(pad: DrawingPad, x: float, y: float) -> QPoint:
+    """A canvas coordinate as a point of the `pad` widget (drawn at any size)."""
+    return QPoint(round(x * pad.width() / CANVAS), round(y * pad.height() / CANVAS))

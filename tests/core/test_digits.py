@@ -37,9 +37,21 @@ def test_centre_of_mass_not_bounding_box_decides_the_position():
     ink[0:20, 20:100] = 1.0
     digit = to_mnist(ink)
     row, col = centre_of_mass(digit)
-    assert abs(col - 13.5) <= 0.5 and abs(row - 13.5) <= 0.5
-    # Box-centred would be rows/cols 4..23; centring the mass moves it down and right.
-    assert ink_bounding_box(digit) == (8, 27, 8, 27)
+    # Box-centred would be rows/cols 4..23; centring the mass moves it down and right, as far
+    # as the one blank row and column kept at the edges allow.
+    assert ink_bounding_box(digit) == (7, 26, 7, 26)
+    assert 12.5 <= row < 13.5 and 12.5 <= col < 13.5
+
+
+def test_a_seven_keeps_the_last_row_blank():
+    ink = np.zeros((280, 280), np.float32)
+    ink[50:70, 60:220] = 1.0  # the bar, heavy
+    for y in range(70, 250):  # a thin stem down to the bottom left
+        x = int(220 - (y - 70) * 0.6)
+        ink[y, x - 6 : x + 6] = 1.0
+    top, bottom, left, right = ink_bounding_box(to_mnist(ink))
+    assert bottom - top == 19 and bottom == 26  # pushed down by its bar, stopped one row short
+    assert left >= 1 and right <= 26
 
 
 def test_blank_and_bad_input():

@@ -61,7 +61,7 @@ def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
     # Filters: drawn live from snapshots, one labelled tile per filter of the first conv.
     assert board.filters_view.draw_count >= 2
     captions = board.filters_view.grid.captions()
-    assert len(captions) == 8 and all("r = " in c for c in captions)
+    assert [c.split()[0] for c in captions] == [f"#{i}" for i in range(8)]
     # The views' copy holds the trained weights, not the initial ones.
     for name, value in board.model.get_weights().items():
         np.testing.assert_array_equal(board.shadow.get_weights()[name], value)
@@ -76,7 +76,7 @@ def test_one_epoch_from_the_gui(board, qtbot, tmp_path, screenshot_dir):
     board.grab().save(str(screenshot_dir / "training_results.png"))
     board.views.setCurrentWidget(board.feature_maps)
     board.grab().save(str(screenshot_dir / "training_feature_maps.png"))
-    assert len(board.feature_maps.shown_layers) == 5  # input, 2 conv, 2 pool
+    assert len(board.feature_maps.shown_layers) == 7  # input, 2 x (conv, ReLU, pool)
     # Save, open again: same predictions.
     board.save_model(str(tmp_path / "digits.json"))
     saved = load_bundle(tmp_path / "digits")

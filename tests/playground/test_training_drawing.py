@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from core.data.digits import centre_of_mass, ink_bounding_box
 from core.data.sources import load_dataset
@@ -15,6 +15,7 @@ from core.nn.templates import default_spec
 from core.train.trainer import Trainer
 from playground.app import make_application
 from playground.training.try_it import TryItPanel, confidence_text
+from playground.widgets.drawing_pad import canvas_point
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +40,10 @@ def panel(qtbot):
 
 def _stroke(qtbot, pad, points):
     """Press, move through `points` (canvas pixels), release: a person drawing one stroke."""
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[0]))
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=canvas_point(pad, *points[0]))
     for x, y in points[1:]:
-        qtbot.mouseMove(pad, QPoint(round(x), round(y)))
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(*points[-1]))
+        qtbot.mouseMove(pad, canvas_point(pad, x, y))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=canvas_point(pad, *points[-1]))
 
 
 def _one():
@@ -119,3 +120,16 @@ def test_dropping_a_photo_of_a_digit_classifies_it(panel, qtbot, trained, tmp_pa
 ])
 def test_confidence_is_never_rounded_up_to_certainty(probability, text):
     assert confidence_text(probability) == text
+
+
+def test_the_pad_fills_a_large_panel_and_a_drawn_seven_stays_off_the_bottom(panel, qtbot):
+    panel.resize(1200, 800)
+    qtbot.waitUntil(lambda: panel.pad.width() > 400)
+    assert panel.pad.width() == panel.pad.height()
+    assert panel.preview.width() - 2 >= 2 * 28 * 4 // 2  # at least 4 screen pixels a pixel
+    _stroke(qtbot, panel.pad, [(70, 60), (210, 60), (130, 235)])  # a 7, drawn with the mouse
+    rows = np.flatnonzero(panel.input.any(axis=1))
+    assert rows[-1] <= 26 and rows[0] >= 1  # off the 28x28 frame's edges
+    panel.resize(500, 400)
+    qtbot.waitUntil(lambda: panel.pad.width() < 300)
+    assert panel.pad.width() >= 200

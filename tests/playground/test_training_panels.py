@@ -124,10 +124,10 @@ def test_feature_maps_follow_the_chosen_sample(app, qtbot):
     images = np.random.default_rng(0).random((5, 1, 28, 28)).astype(np.float32)
     view.set_model(model)
     view.set_data(images, np.arange(5) % 10, [str(d) for d in range(10)])
-    assert view.shown_layers == [-1, 0, 2, 3, 5]
-    first = view._items[1][1].image.copy()
+    assert view.shown_layers == [-1, 0, 1, 2, 3, 4, 5]  # input, conv, ReLU, pool, twice
+    first = view._shown[0].image.image.copy()
     view.sample.setValue(3)
-    assert not np.array_equal(first, view._items[1][1].image)
+    assert not np.array_equal(first, view._shown[0].image.image)
     assert "Sample 3: true class 3" in view.caption.text()
     np.testing.assert_allclose(view.bars.probabilities, model.predict(images[3:4])[0],
                                rtol=1e-5, atol=1e-6)

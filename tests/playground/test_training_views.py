@@ -8,12 +8,13 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from core.files.images import write_image
+from core.image.kernel_match import classic_kernels, closest_kernel
 from core.image.kernels import make_preset
 from core.train.run_data import RunData
 from playground.app import make_application
 from playground.training.curves import CurvesPanel
-from playground.training.feature_maps import tile_maps
-from playground.training.filters_view import FiltersView, classic_kernels, closest_kernel
+from playground.training.filters_view import FiltersView
+from playground.training.map_mosaics import tile_maps
 from playground.training.predictions import ConfusionMatrixView, ProbabilityBars
 from playground.training.results_view import ResultsView, most_confident_mistakes
 from playground.widgets.drawing_pad import CANVAS, DrawingPad
@@ -153,6 +154,9 @@ def test_filters_view_draws_a_tile_per_filter(app, qtbot, screenshot_dir):
     assert captions[0] == "#0 ~ Sobel x,\nr = 1.00"
     assert captions[1] == "#1 ~ −Sobel y,\nr = 1.00"
     assert "Laplacian (4-neighbour)" in captions[2]
+    assert captions[3] == "#3"  # a random filter is like nothing in particular: no name
+    assert "not named" in view.grid.tiles[3].toolTip()
+    assert "3 of 4 named" in view.note.text()
     view.grab().save(str(screenshot_dir / "training_filters_view.png"))
 
 
