@@ -195,6 +195,24 @@ def test_a_random_network_of_each_block_runs_in_onnxruntime_as_in_the_engine(cas
     assert_matches_engine(model, target, x)
 
 
+# onnx's reference evaluator knows only tanh for its RNN (the standard also has Relu, Sigmoid).
+BEYOND_THE_REFERENCE = {"RNN relu", "RNN sigmoid every step"}
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - BEYOND_THE_REFERENCE))
+def test_onnx_s_own_reference_evaluator_agrees_with_the_engine(case, tmp_path):
+    """A second reading of the standard, so no runtime's own habit is relied on."""
+    from onnx.reference import ReferenceEvaluator
+
+    model = random_network(copy.deepcopy(CASES[case]), seed=len(case))
+    x = np.random.default_rng(8).standard_normal((100, *model.input_shape)).astype(np.float32)
+    export_onnx(model, tmp_path / "net.onnx")
+    evaluator = ReferenceEvaluator(str(tmp_path / "net.onnx"))
+    probabilities, logits = evaluator.run(["probabilities", "logits"], {"input": x})
+    np.testing.assert_allclose(logits, model.forward(x), rtol=TOLERANCE, atol=TOLERANCE)
+    np.testing.assert_allclose(probabilities, model.predict(x), rtol=0, atol=TOLERANCE)
+
+
 def test_ties_in_max_pooling_and_extremes_in_softplus_match(tmp_path):
     spec = flat_head([block("MaxPool2D", size=2, stride=1), block("Softplus")], (1, 6, 6))
     model = random_network(spec, seed=2)
