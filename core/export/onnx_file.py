@@ -31,7 +31,7 @@ from core.nn.wording import plural
 
 OPSET = 17
 IR_VERSION = 8  # the ONNX file format of opset 17, read by every runtime that runs opset 17
-MAX_BYTES = 2 ** 31 - 1  # protobuf's limit for one file with its weights inside
+MAX_BYTES = 2 ** 31 - 2 ** 24  # protobuf's 2 GB for one file, less room for the graph
 INPUT, PROBABILITIES, LOGITS = "input", "probabilities", "logits"
 
 
@@ -49,11 +49,7 @@ def export_onnx(model, path: str | os.PathLike, *, preprocessing=None) -> None:
         raise MissingExtra("exporting to ONNX needs the onnx package, an optional extra: "
                            "pip install .[export] (in the Playground folder), or pip install "
                            "onnx") from None
-    proto = _model_proto(onnx, model, mean, std, preprocessing)
-    if proto.ByteSize() > MAX_BYTES:
-        raise ExportRefused(f"network {model.name!r} is too large for one ONNX file "
-                            f"({proto.ByteSize() / 2 ** 30:.1f} GB, the limit is 2 GB)")
-    data = proto.SerializeToString()
+    data = _model_proto(onnx, model, mean, std, preprocessing).SerializeToString()
     atomic_write(path, lambda handle: handle.write(data))
 
 
@@ -69,6 +65,11 @@ def _check(model) -> None:
             if not np.isfinite(value).all():
                 raise ExportRefused(f"block {i} {layer!r}: {key} holds NaN or infinite "
                                     "values (training diverged); retrain before exporting")
+    weight_bytes = 4 * sum(value.size for layer in model.layers for value in layer.params.values())
+    if weight_bytes > MAX_BYTES:
+        raise ExportRefused(f"network {model.name!r} is too large for one ONNX file: "
+                            f"{weight_bytes / 2 ** 20:,.0f} MB of weights, the limit is "
+                            f"{MAX_BYTES / 2 ** 20:,.0f} MB")
     if model.dtype != np.float32:
         raise ExportRefused(f"network {model.name!r} computes in {model.dtype}; the export "
                             "writes float32 networks, as Playground trains them")

@@ -303,6 +303,18 @@ def test_a_network_onnx_cannot_hold_as_computed_is_refused_with_the_reason(make,
     assert target.read_bytes() == b"old"
 
 
+def test_a_network_too_large_for_one_file_is_refused(monkeypatch, tmp_path):
+    from core.export import onnx_file
+
+    model = random_network(CASES["Dropout"], seed=1)  # 92 weights, 368 bytes
+    monkeypatch.setattr(onnx_file, "MAX_BYTES", 367)
+    with pytest.raises(ExportRefused, match="too large for one ONNX file"):
+        export_onnx(model, tmp_path / "net.onnx")
+    monkeypatch.setattr(onnx_file, "MAX_BYTES", 368)
+    export_onnx(model, tmp_path / "net.onnx")
+    assert (tmp_path / "net.onnx").stat().st_size > 368
+
+
 def test_diverged_weights_are_refused_naming_the_block(tmp_path):
     model = random_network(CASES["Dropout"], seed=1)
     model.layers[2].params["weight"][0, 0] = np.nan
