@@ -25,6 +25,7 @@ from playground import WINDOW_TITLE
 from playground.builder.builder_tab import BuilderTab
 from playground.filters.image_loading import local_files_from_urls
 from playground.filters.studio import FilterStudio
+from playground.model_export import ModelExport
 from playground.training.dashboard import TrainingDashboard
 from playground.welcome import WelcomePage
 from playground.widgets.messages import show_error
@@ -127,6 +128,15 @@ class MainWindow(QMainWindow):
         self.open_action.triggered.connect(self._on_open_triggered)
         file_menu.addAction(self.open_action)
         self._build_filter_menus(file_menu)
+        file_menu.addSeparator()
+        self.model_export = ModelExport(self.training, self)
+        self.export_action = QAction("&Export trained model…", self)
+        self.export_action.setStatusTip("The Training tab's model as a PyTorch folder or an "
+                                        "ONNX file")
+        self.export_action.triggered.connect(self.model_export.start)
+        file_menu.addAction(self.export_action)
+        file_menu.aboutToShow.connect(
+            lambda: self.export_action.setEnabled(not self.model_export.problem()))
         file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)

@@ -23,6 +23,8 @@ COMMAND_MODULES: list[str] = [
     "playground.cli.summary_cmd",
     "playground.cli.train_cmd",
     "playground.cli.predict_cmd",
+    "playground.cli.export_cmd",
+    "playground.cli.import_cmd",
 ]
 
 
