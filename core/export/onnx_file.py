@@ -37,10 +37,17 @@ INPUT, PROBABILITIES, LOGITS = "input", "probabilities", "logits"
 
 def export_onnx(model, path: str | os.PathLike, *, preprocessing=None) -> None:
     """Write the network `model` (a `core.nn.model.Sequential`) to the ONNX file `path`,
-    replacing it whole. `preprocessing` (a `core.train.preprocessing.Preprocessing`, e.g. a
-    saved bundle's): its mean and std become the graph's first nodes, its class names the
-    file's metadata. Raises ExportRefused (with the reason) for a network ONNX cannot hold as
-    Playground computes it, MissingExtra when the onnx package is not installed."""
+    replacing it whole; see `onnx_bytes` for `preprocessing` and the errors."""
+    data = onnx_bytes(model, preprocessing=preprocessing)
+    atomic_write(path, lambda handle: handle.write(data))
+
+
+def onnx_bytes(model, *, preprocessing=None) -> bytes:
+    """The ONNX file of the network `model`, checked, as bytes. `preprocessing` (a
+    `core.train.preprocessing.Preprocessing`, e.g. a saved bundle's): its mean and std become
+    the graph's first nodes, its class names the file's metadata. Raises ExportRefused (with
+    the reason) for a network ONNX cannot hold as Playground computes it, MissingExtra when the
+    onnx package is not installed."""
     mean, std = _standardisation(model, preprocessing)
     _check(model)
     try:
@@ -49,8 +56,7 @@ def export_onnx(model, path: str | os.PathLike, *, preprocessing=None) -> None:
         raise MissingExtra("exporting to ONNX needs the onnx package, an optional extra: "
                            "pip install .[export] (in the Playground folder), or pip install "
                            "onnx") from None
-    data = _model_proto(onnx, model, mean, std, preprocessing).SerializeToString()
-    atomic_write(path, lambda handle: handle.write(data))
+    return _model_proto(onnx, model, mean, std, preprocessing).SerializeToString()
 
 
 def _check(model) -> None:
