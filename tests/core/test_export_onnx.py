@@ -5,7 +5,9 @@ exported is refused with the reason; without onnx the message names the extra.""
 from __future__ import annotations
 
 import copy
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -328,6 +330,16 @@ def test_preprocessing_for_other_inputs_is_refused(tmp_path):
     with pytest.raises(ExportRefused, match="preprocessing is for inputs 7"):
         export_onnx(model, tmp_path / "net.onnx",
                     preprocessing=Preprocessing((7,), None, [0.0], [1.0]))
+
+
+def test_importing_the_exporter_does_not_import_onnx():
+    code = ("import sys, core.export.onnx_file, core.export.onnx_blocks\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'onnx'))")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_without_onnx_the_message_names_the_extra(monkeypatch, tmp_path):
