@@ -22,6 +22,8 @@ from core import __version__
 from core.nn.templates import shipped_templates
 from core.resources import data_licences, resource_path
 from playground import WINDOW_TITLE
+from playground.backprop.backprop_tab import BackpropTab
+from playground.backprop_link import BackpropLink
 from playground.builder.builder_tab import BuilderTab
 from playground.filters.image_loading import local_files_from_urls
 from playground.filters.studio import FilterStudio
@@ -35,6 +37,8 @@ STUDIO_LESSONS = {
     "sobel_angle": ("coffee.png", "Sobel x", "angle", {}),
 }
 """Filter-studio lessons: key -> (sample image, preset, view, preset parameters)."""
+BACKPROP_LESSONS = {"tiny_cnn_9x9": "shape"}
+"""Lessons that open a template in the Backprop tab (key -> the kind of sample shown)."""
 TRAINING_LESSONS = {"rnn_first_symbol": "first-symbol"}
 """Training lessons that load their own data set (key -> data source) and open the Unrolled
 view."""
@@ -112,6 +116,9 @@ class MainWindow(QMainWindow):
         self.training.attach_builder(self.builder)
         for signal in (self.builder.train_requested, self.builder.show_learned_requested):
             signal.connect(lambda _value: self.tabs.setCurrentWidget(self.training))
+        self.backprop = BackpropTab()
+        self.tabs.addTab(self.backprop, "Backprop")
+        self.backprop_link = BackpropLink(self.tabs, self.backprop, self.builder, self.training)
         self.setAcceptDrops(True)
         self.setCentralWidget(self.tabs)
         self._build_menus()
@@ -280,6 +287,15 @@ class MainWindow(QMainWindow):
             self.filter_studio.set_up(resource_path("images", image), preset, view, **parameters)
             return
         path = next(p for p in shipped_templates() if p.stem == key)
+        if key in BACKPROP_LESSONS:
+            def open_in_backprop() -> None:
+                self.builder.open_spec_file(path, template=True)
+                self.backprop.picker.set_source(BACKPROP_LESSONS[key])
+                self.tabs.setCurrentWidget(self.backprop)
+                self.backprop_link.follow()
+
+            self.builder.confirm_replace(open_in_backprop)
+            return
 
         def open_in_training() -> None:
             self.builder.open_spec_file(path, template=True)

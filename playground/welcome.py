@@ -28,6 +28,8 @@ softmax blocks by drag and drop, and see every block's output shape and weight c
 <li><b>Training</b>: train that network on the bundled handwritten digits (or your own data)
 on a background thread, and watch it learn: loss and accuracy, learned filters, feature maps,
 gradients per layer; then draw a digit and see what it thinks.</li>
+<li><b>Backprop</b>: follow one forward and backward pass of that network, module by module,
+with its numbers: each block's equation, dE/dW and dE/dH, and the update step.</li>
 </ul>
 <p>Or start with <b>File &gt; Open image…</b> or <b>File &gt; Samples</b>, or use the command
 line: <code>playground --help</code>.</p>
@@ -67,6 +69,12 @@ LESSONS = (
            "remember its first symbol: step through time, read one unit's equation, and see "
            "the error fade on its way back (the LSTM carries it further).",
            "Unroll it in Training"),
+    Lesson("tiny_cnn_9x9", "6. Step through backpropagation",
+           "One pass of a tiny CNN (a 3x3 convolution on a 9x9 shape with pad 2 and stride 2, "
+           "a max pool, a dense output), module by module with its numbers: watch the 36 "
+           "contributions of the shared weights add up to dE/dW and the error go back to each "
+           "pool's maximum, then check a gradient numerically.",
+           "Step through it in Backprop"),
 )
 EXTRA_BUTTONS = {"deep_sigmoid": ("deep_relu", "Deep ReLU (the cure)")}
 """Lessons with a second button: the lesson key -> (its key, its text)."""

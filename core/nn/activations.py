@@ -18,8 +18,13 @@ class _Activation(Layer):
     def _backward(self, grad_out, derivative, input_grad):
         return grad_out * derivative if input_grad else None
 
+    def local_derivative(self, x):
+        """f'(x) element by element: the factor `_backward` multiplies dE/d(output) by."""
+        return np.asarray(self._forward(x, False)[1], dtype=x.dtype)
+
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "curve"
+    LAB_VIEW = "curve"
 
 
 class ReLU(_Activation):
@@ -41,6 +46,10 @@ class ReLU(_Activation):
     @staticmethod
     def icon_curve(x):
         return max(0.0, x)
+
+    @classmethod
+    def derivative_text(cls, config):
+        return "f'(x) = 1 where x > 0, else 0: the error passes whole or not at all"
 
 
 class LeakyReLU(_Activation):
@@ -65,6 +74,9 @@ class LeakyReLU(_Activation):
         grad += grad_out * slope
         return grad
 
+    def local_derivative(self, x):
+        return np.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
+
     def __repr__(self):
         return f"LeakyReLU({self.negative_slope:g})"
 
@@ -77,6 +89,10 @@ class LeakyReLU(_Activation):
     def short_label(cls, config):
         slope = config.get("negative_slope", config.get("slope", config.get("alpha")))
         return "LeakyReLU" if slope is None else f"LeakyReLU {slope}"
+
+    @classmethod
+    def derivative_text(cls, config):
+        return f"f'(x) = 1 where x > 0, else the slope {config.get('negative_slope', 0.01)}"
 
 
 class Sigmoid(_Activation):
@@ -97,6 +113,10 @@ class Sigmoid(_Activation):
     def icon_curve(x):
         return 1.5 * (float(np.tanh(x)) + 1)  # 3 / (1 + e^-2x)
 
+    @classmethod
+    def derivative_text(cls, config):
+        return "f'(x) = f(x) (1 - f(x)), at most 0.25: the error shrinks at every sigmoid"
+
 
 class Tanh(_Activation):
     HELP = "tanh(x): squashes into (-1, 1)"
@@ -113,6 +133,10 @@ class Tanh(_Activation):
     @staticmethod
     def icon_curve(x):
         return 1.5 + 1.5 * float(np.tanh(1.5 * x))
+
+    @classmethod
+    def derivative_text(cls, config):
+        return "f'(x) = 1 - tanh(x)^2, at most 1, tiny for large |x|"
 
 
 class Softplus(_Activation):
@@ -131,6 +155,10 @@ class Softplus(_Activation):
     @staticmethod
     def icon_curve(x):
         return float(np.logaddexp(0.0, x))  # ln(1 + e^x)
+
+    @classmethod
+    def derivative_text(cls, config):
+        return "f'(x) = sigmoid(x) = 1 / (1 + e^-x): softplus' = sigmoid"
 
 
 class Softmax(_Activation):
@@ -151,8 +179,12 @@ class Softmax(_Activation):
             return None
         return s * (grad_out - (grad_out * s).sum(axis=1, keepdims=True))
 
+    def local_derivative(self, x):
+        return None  # every output depends on every input: no element-wise derivative
+
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "bars"
+    LAB_VIEW = ""
 
     @classmethod
     def explain_output(cls, config, in_shape, out_shape):

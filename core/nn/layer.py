@@ -13,6 +13,7 @@ Tensors are NCHW; parameters are called `weight` and `bias` with PyTorch's shape
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -287,6 +288,21 @@ class Layer:
         """Shape of the newest output still waiting for its backward, None if none."""
         return self._contexts[-1][1] if self._contexts else None
 
+    def detached_copy(self, dtype=None) -> Layer:
+        """A copy with its own weights (cast to `dtype` if given), zero gradients and no
+        recorded passes: for trying a step or a finite difference without touching this block."""
+        twin = copy.copy(self)
+        twin.dtype = self.dtype if dtype is None else np.dtype(dtype)
+        twin.params = {k: v.astype(twin.dtype, copy=True) for k, v in self.params.items()}
+        twin.grads = {k: np.zeros_like(v) for k, v in twin.params.items()}
+        twin._contexts, twin._spent = [], None
+        return twin
+
+    def local_derivative(self, x: np.ndarray) -> np.ndarray | None:
+        """f'(x) element by element, the factor backward multiplies dE/d(output) by, for a
+        block applied to each value on its own (activations); None for any other block."""
+        return None
+
     def drop_contexts(self, keep: int = 0) -> None:
         """Forget the unconsumed forward calls after the oldest `keep` (no backward for them)."""
         del self._contexts[max(int(keep), 0):]
@@ -312,6 +328,16 @@ class Layer:
     "circle" (anything else)."""
     SEEDS_FILTERS = False
     """True for a block whose first filters can start as given kernels (`core.nn.kernel_init`)."""
+    LAB_VIEW = ""
+    """What the backprop lab can spell out for this block (`core.nn.backprop_lab`):
+    "contributions" (a Conv2D's dE/dW as one term per position), "routing" (where a max pool
+    sends each error), "terms" (a Dense entry as a sum of products), "curve" (an activation's
+    f and f'), or "" (the block is shown whole)."""
+
+    @classmethod
+    def derivative_text(cls, config: dict) -> str:
+        """The local derivative in words for the backprop lab ("" for blocks without one)."""
+        return ""
 
     @staticmethod
     def icon_curve(x: float) -> float:

@@ -5,6 +5,8 @@ Activation blocks live in `core.nn.activations`; both register in `core.nn.layer
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from core.nn import functional as F
@@ -96,6 +98,7 @@ class Conv2D(Layer):
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "grid"
     SEEDS_FILTERS = True
+    LAB_VIEW = "contributions"
 
     @classmethod
     def short_label(cls, config):
@@ -222,6 +225,7 @@ class MaxPool2D(_Pool):
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "max-pool"
     WINDOW_GIVES = "the largest"
+    LAB_VIEW = "routing"
 
 
 class AvgPool2D(_Pool):
@@ -285,6 +289,7 @@ class Dense(Layer):
 
     # ----- how the builder describes it -------------------------------------------------------
     ICON = "network"
+    LAB_VIEW = "terms"
 
     @classmethod
     def short_label(cls, config):
@@ -348,6 +353,12 @@ class Dropout(Layer):
 
     def reset_parameters(self, rng):
         self.rng = rng
+
+    def detached_copy(self, dtype=None):
+        """A copy whose random draws continue from this block's, without advancing them."""
+        twin = super().detached_copy(dtype)
+        twin.rng = copy.deepcopy(self.rng)
+        return twin
 
     def _forward(self, x, training):
         if not training or self.p == 0:

@@ -136,6 +136,19 @@ class Sequential:
         for layer in self.layers:
             layer.drop_contexts()
 
+    def detached_copy(self, dtype=None) -> Sequential:
+        """A copy with its own weights (cast to `dtype` if given), zero gradients and no recorded
+        passes; a block used twice stays one block used twice."""
+        twins: dict[int, Layer] = {}
+        for layer in self.layers:
+            if id(layer) not in twins:
+                twins[id(layer)] = layer.detached_copy(dtype)
+        clone = copy.copy(self)
+        clone.layers = [twins[id(layer)] for layer in self.layers]
+        clone.dtype = self.dtype if dtype is None else np.dtype(dtype)
+        clone.inits = copy.deepcopy(self.inits)
+        return clone
+
     def feature_maps(self, x) -> list[np.ndarray]:
         """The output of every block (Softmax included) for a batch x, in order."""
         out = self.check_input(x)

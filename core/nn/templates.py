@@ -10,6 +10,7 @@ from core.nn.spec import read_spec
 
 # Titles of the shipped templates, as people write them (the files keep short ids as names).
 TITLES = {
+    "chain_sigmoid": "Sigmoid chain U, V, W",
     "deep_relu": "Deep ReLU net",
     "deep_sigmoid": "Deep sigmoid net",
     "lenet5": "LeNet-5",
@@ -17,6 +18,7 @@ TITLES = {
     "reference": "Reference CNN",
     "rnn_digits": "RNN reading digits row by row",
     "rnn_first_symbol": "RNN remembering the first symbol",
+    "tiny_cnn_9x9": "Tiny CNN on 9x9 (pad 2, stride 2)",
     "tiny_mlp": "Tiny MLP",
 }
 

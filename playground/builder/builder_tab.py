@@ -49,6 +49,7 @@ class BuilderTab(QWidget):
 
     train_requested = Signal(dict)
     show_learned_requested = Signal(int)
+    show_backward_requested = Signal(int)
     status_message = Signal(str)
 
     def __init__(self, spec: dict | None = None, parent: QWidget | None = None) -> None:
@@ -90,6 +91,7 @@ class BuilderTab(QWidget):
         self.canvas.selection_changed.connect(self._on_selection_changed)
         self.canvas.seed_requested.connect(self.open_seed_dialog)
         self.canvas.show_learned_requested.connect(self.show_learned_requested)
+        self.canvas.show_backward_requested.connect(self.show_backward_requested)
         self.inspector.seed_requested.connect(self.open_seed_dialog)
         self.inspector.status_message.connect(self.show_status)
         self.document.spec_changed.connect(self._on_spec_changed)

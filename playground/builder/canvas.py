@@ -36,6 +36,7 @@ class NetworkCanvas(QWidget):
 
     selection_changed = Signal()
     show_learned_requested = Signal(int)
+    show_backward_requested = Signal(int)
     seed_requested = Signal(int)
 
     def __init__(self, document: NetworkDocument, parent: QWidget | None = None) -> None:
@@ -362,6 +363,10 @@ class NetworkCanvas(QWidget):
             seed.triggered.connect(lambda: self.seed_requested.emit(index))
         learned = menu.addAction("Show what it learned")
         learned.triggered.connect(lambda: self.show_learned_requested.emit(index))
+        backward = menu.addAction("Show its backward step")
+        backward.setToolTip("Step through one pass in the Backprop tab, at this block's "
+                            "backward step")
+        backward.triggered.connect(lambda: self.show_backward_requested.emit(index))
         return menu
 
     def contextMenuEvent(self, event) -> None:

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.digits import fit_input, to_mnist
-from playground.training.drawing_pad import DrawingPad
 from playground.training.image_grid import to_display, to_pixmap
 from playground.training.predictions import ProbabilityBars
+from playground.widgets.drawing_pad import DrawingPad
 
 PREVIEW = 112  # the 28x28 network input shown 4 times enlarged
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.data.sources import load_dataset
 from core.nn.model import Sequential
+from core.train.fitting import data_options
 from core.train.preprocessing import Preprocessing
 from core.train.recipe import Recipe
 from core.train.run_setup import build_trainer
@@ -22,8 +23,9 @@ _count = itertools.count()
 def trained(spec: dict, data: str = "mnist-5k", **recipe_fields):
     """(model, preprocessing, recipe, test set) after one short epoch on `data`."""
     fields = {"epochs": 1, "train_limit": 300, "normalize": True, **recipe_fields}
-    recipe = Recipe(data=data, **fields)
-    train, test = load_dataset(data)
+    options = data_options(data, spec)
+    recipe = Recipe(data=data, data_options=options, **fields)
+    train, test = load_dataset(data, **options)
     model = Sequential.from_spec(spec, seed=0)
     trainer = build_trainer(recipe, model, train, test)
     trainer.run()

@@ -25,6 +25,9 @@ torch = pytest.importorskip("torch")
 from export_helpers import load_exported, trained  # noqa: E402
 
 TEMPLATES = shipped_templates()
+TEMPLATE_DATA = {"rnn_first_symbol": "first-symbol", "chain_sigmoid": "parity",
+                 "tiny_cnn_9x9": "shapes"}
+"""The data each lesson network is made for; the others read digits."""
 
 
 def _both(model, preprocessing, module, images):
@@ -39,7 +42,7 @@ def _both(model, preprocessing, module, images):
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=[p.stem for p in TEMPLATES])
 def test_every_shipped_network_trained_one_epoch_computes_the_same_in_pytorch(path, tmp_path):
-    data = "first-symbol" if path.stem == "rnn_first_symbol" else "mnist-5k"
+    data = TEMPLATE_DATA.get(path.stem, "mnist-5k")
     model, preprocessing, recipe, test = trained(read_spec(path), data)
     export_pytorch(model, preprocessing, recipe, tmp_path / "out")
     module = load_exported(tmp_path / "out")

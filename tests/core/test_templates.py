@@ -8,9 +8,9 @@ from core.resources import resource_path
 
 def test_the_shipped_templates_are_listed_with_their_titles():
     assert [template_title(p) for p in shipped_templates()] == [
-        "Deep ReLU net", "Deep sigmoid net", "LeNet-5", "LSTM reading digits row by row",
-        "Reference CNN", "RNN reading digits row by row", "RNN remembering the first symbol",
-        "Tiny MLP"]
+        "Sigmoid chain U, V, W", "Deep ReLU net", "Deep sigmoid net", "LeNet-5",
+        "LSTM reading digits row by row", "Reference CNN", "RNN reading digits row by row",
+        "RNN remembering the first symbol", "Tiny CNN on 9x9 (pad 2, stride 2)", "Tiny MLP"]
     assert default_spec() == json.loads(resource_path("models", "reference.json").read_text())
 
 

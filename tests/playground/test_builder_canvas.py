@@ -184,8 +184,12 @@ def test_multi_select_drag_and_context_menu(tab, qtbot, reference):
     canvas.set_selection([7], 7)
     menu = canvas.context_menu(7)
     texts = [a.text().split("\t")[0] for a in menu.actions() if not a.isSeparator()]
-    assert texts == ["Duplicate", "Remove", "Move up", "Move down", "Show what it learned"]
+    assert texts == ["Duplicate", "Remove", "Move up", "Move down", "Show what it learned",
+                     "Show its backward step"]
     with qtbot.waitSignal(tab.show_learned_requested) as signal:
+        next(a for a in menu.actions() if a.text() == "Show what it learned").trigger()
+    assert signal.args == [7]
+    with qtbot.waitSignal(tab.show_backward_requested) as signal:
         menu.actions()[-1].trigger()
     assert signal.args == [7]
     next(a for a in menu.actions() if a.text().startswith("Duplicate")).trigger()

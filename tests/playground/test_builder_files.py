@@ -48,10 +48,10 @@ def test_starts_with_the_reference_and_lists_templates(tab):
     reference = json.loads(resource_path("models", "reference.json").read_text())
     assert tab.spec() == reference
     titles = [a.text() for a in tab.templates_menu.actions()]
-    assert titles == ["Deep ReLU net", "Deep sigmoid net", "LeNet-5",
+    assert titles == ["Sigmoid chain U, V, W", "Deep ReLU net", "Deep sigmoid net", "LeNet-5",
                       "LSTM reading digits row by row", "Reference CNN",
                       "RNN reading digits row by row", "RNN remembering the first symbol",
-                      "Tiny MLP"]
+                      "Tiny CNN on 9x9 (pad 2, stride 2)", "Tiny MLP"]
     assert len(titles) == len(shipped_templates())
 
 

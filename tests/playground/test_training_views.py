@@ -12,11 +12,11 @@ from core.image.kernels import make_preset
 from core.train.run_data import RunData
 from playground.app import make_application
 from playground.training.curves import CurvesPanel
-from playground.training.drawing_pad import CANVAS, DrawingPad
 from playground.training.feature_maps import tile_maps
 from playground.training.filters_view import FiltersView, classic_kernels, closest_kernel
 from playground.training.predictions import ConfusionMatrixView, ProbabilityBars
 from playground.training.results_view import ResultsView, most_confident_mistakes
+from playground.widgets.drawing_pad import CANVAS, DrawingPad
 
 
 @pytest.fixture
