@@ -5,6 +5,7 @@ exported is refused with the reason; without onnx the message names the extra.""
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from core.nn.model import Sequential
 from core.nn.spec import read_spec
 from core.nn.templates import shipped_templates
 from core.train.bundle import load_bundle, save_bundle
-from core.train.fitting import fit_to_data
+from core.train.fitting import data_options, fit_to_data
 from core.train.preprocessing import Preprocessing
 from core.train.recipe import Recipe
 from core.train.run_setup import build_trainer
@@ -31,7 +32,9 @@ ort = pytest.importorskip("onnxruntime")
 
 TOLERANCE = 1e-5
 TEMPLATES = {path.stem: path for path in shipped_templates()}
-SEQUENCE_SOURCE = {"rnn_first_symbol": "first-symbol"}
+TEMPLATE_DATA = {"rnn_first_symbol": "first-symbol", "chain_sigmoid": "parity",
+                 "tiny_cnn_9x9": "shapes"}
+"""The data each lesson network is made for; the others read digits."""
 
 
 def run_onnx(path, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,25 +58,28 @@ def assert_matches_engine(model, path, raw: np.ndarray, preprocessing=None) -> N
 def data_sets():
     found = {}
 
-    def get(source):
-        if source not in found:
-            found[source] = load_dataset(source)
-        return found[source]
+    def get(source, options):
+        key = (source, json.dumps(options, sort_keys=True))
+        if key not in found:
+            found[key] = load_dataset(source, **options)
+        return found[key]
     return get
 
 
 def test_every_shipped_template_is_checked():
     assert {"reference", "lenet5", "lstm_digits", "rnn_digits", "rnn_first_symbol",
-            "tiny_mlp"} <= set(TEMPLATES)
+            "tiny_mlp", "tiny_cnn_9x9", "chain_sigmoid"} <= set(TEMPLATES)
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_a_trained_template_runs_in_onnxruntime_as_in_the_engine(name, data_sets, tmp_path):
-    source = SEQUENCE_SOURCE.get(name, "mnist-5k")
-    train, test = data_sets(source)
-    spec = fit_to_data(read_spec(TEMPLATES[name]), train).spec
-    recipe = Recipe(data=source, normalize=True, epochs=1, batch_size=32, train_limit=300,
-                    test_limit=100, seed=3)
+    source = TEMPLATE_DATA.get(name, "mnist-5k")
+    spec = read_spec(TEMPLATES[name])
+    options = data_options(source, spec)
+    train, test = data_sets(source, options)
+    spec = fit_to_data(spec, train).spec
+    recipe = Recipe(data=source, data_options=options, normalize=True, epochs=1, batch_size=32,
+                    train_limit=300, test_limit=100, seed=3)
     model = Sequential.from_spec(spec, seed=3)
     before = model.get_weights()
     trainer = build_trainer(recipe, model, train, test)
