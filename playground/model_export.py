@@ -9,7 +9,6 @@ extra included.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -167,15 +166,10 @@ def _pytorch_job(model, preprocessing, recipe, progress, should_stop):
 
 
 def _onnx_job(model, preprocessing, recipe, progress, should_stop):
-    """The ONNX file's bytes, written first to a private temporary folder."""
-    from core.export.onnx_file import export_onnx
-    from core.files.reading import read_bytes
-    from core.nn.spec import MAX_PARAMS
+    """The ONNX file's bytes (written by the GUI thread, replacing the file whole)."""
+    from core.export.onnx_file import onnx_bytes
 
-    with tempfile.TemporaryDirectory(prefix="playground-onnx-") as folder:
-        path = Path(folder) / "model.onnx"
-        export_onnx(model, path, preprocessing=preprocessing)
-        return read_bytes(path, "ONNX file", max_bytes=8 * MAX_PARAMS + (16 << 20))
+    return onnx_bytes(model, preprocessing=preprocessing)
 
 
 def _message(error: BaseException) -> str:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 
 import numpy as np
 import pytest
 
-from core.export.errors import ExportRefused, MissingExtra
 from core.nn.model import Sequential
 from core.train.bundle import load_bundle, save_bundle
 from core.train.recipe import Recipe
@@ -86,39 +84,45 @@ def test_export_refusals_are_one_line(saved, tmp_path, capsys):
                                        str(tmp_path / "full")], capsys)
 
 
-@pytest.fixture
-def onnx_writer(monkeypatch):
-    """A stand-in for `core.export.onnx_file` that records what it was asked; `fail` makes it
-    raise instead."""
-    module = types.ModuleType("core.export.onnx_file")
-    module.calls, module.fail = [], None
-
-    def export_onnx(model, path, *, preprocessing=None):
-        if module.fail is not None:
-            raise module.fail
-        module.calls.append((model.name, str(path), preprocessing))
-        path.write_bytes(b"onnx")
-
-    module.export_onnx = export_onnx
-    monkeypatch.setitem(sys.modules, "core.export.onnx_file", module)
-    return module
+def test_export_to_onnx_writes_a_file_onnxruntime_runs_as_the_engine(saved, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    target = tmp_path / "m.onnx"
+    assert run_cli(["export", str(saved), "--to", "onnx", str(target)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {target}"
+    bundle = load_bundle(saved)
+    images = np.random.default_rng(0).random((100, 1, 28, 28), dtype=np.float32)  # 0..1
+    session = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"])
+    (probabilities,) = session.run(["probabilities"], {"input": images})
+    expected = bundle.model.predict(bundle.preprocessing.apply(images))
+    np.testing.assert_allclose(probabilities, expected, rtol=0, atol=1e-5)
 
 
-def test_export_to_onnx_hands_the_model_and_its_preprocessing_over(saved, tmp_path, capsys,
-                                                                   onnx_writer):
-    assert run_cli(["export", str(saved), "--to", "onnx", str(tmp_path / "m.onnx")]) == 0
-    assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'm.onnx'}"
-    (name, path, preprocessing), = onnx_writer.calls
-    assert name == "tiny" and path == str(tmp_path / "m.onnx")
-    assert preprocessing.mean == [0.13]
-    onnx_writer.fail = MissingExtra("exporting to ONNX needs the onnx package: "
-                                    "pip install .[export]")
-    assert _error(["export", str(saved), "--to", "onnx", str(tmp_path / "n.onnx")],
-                  capsys) == ("--to onnx: exporting to ONNX needs the onnx package: "
-                              "pip install .[export]")
-    onnx_writer.fail = ExportRefused("block 3 cannot be written")
-    assert _error(["export", str(saved), "--to", "onnx", str(tmp_path / "n.onnx")],
-                  capsys) == "--to onnx: block 3 cannot be written"
+def test_export_to_onnx_without_the_onnx_package_names_the_extra(saved, tmp_path, capsys,
+                                                                  monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` fails as if not installed
+    message = _error(["export", str(saved), "--to", "onnx", str(tmp_path / "m.onnx")], capsys)
+    assert message.startswith("--to onnx: exporting to ONNX needs the onnx package")
+    assert "pip install .[export]" in message
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_to_onnx_refusals_are_one_line(tmp_path, capsys):
+    spec = {"name": "maps", "input_shape": [1, 28, 28], "layers": [
+        {"class": "Conv2D", "config": {"in_channels": 1, "out_channels": 2, "kernel_size": 3,
+                                       "stride": 1, "padding": 1}}]}
+    save_bundle(tmp_path / "maps", Sequential.from_spec(spec))
+    assert _error(["export", str(tmp_path / "maps"), "--to", "onnx", str(tmp_path / "m.onnx")],
+                  capsys) == ("--to onnx: network 'maps' ends in 2 maps of 28x28, not class "
+                              "scores: end it with a Dense block (one output per class)")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_to_onnx_in_a_missing_folder_names_the_file(saved, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    target = tmp_path / "none" / "m.onnx"
+    assert _error(["export", str(saved), "--to", "onnx", str(target)],
+                  capsys).startswith(f"--to onnx {target}: ")
 
 
 def test_import_names_the_folder_or_the_file_that_does_not_fit(saved, tmp_path, capsys):
