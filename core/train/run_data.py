@@ -40,6 +40,8 @@ class RunData:
     stop_reason: str = ""
     network: str = ""  # the network's name, e.g. "deep_relu"
     data: str = ""  # the data set trained on, e.g. "MNIST 5k"
+    epochs: int = 0  # how many epochs the run was set to (0: not known)
+    learning_rate: float | None = None  # the base learning rate (None: not known)
 
     def __post_init__(self) -> None:
         for name in SERIES:
@@ -95,6 +97,21 @@ class RunData:
         """"run 1 deep_relu": the run and its network, for a legend."""
         return f"{self.name} {self.network}".strip()
 
+    def settings_text(self) -> str:
+        """"reference, 3 epochs, lr 0.01": the network and how it was trained, as known."""
+        parts = [self.network] if self.network else []
+        if self.epochs:
+            parts.append(f"{self.epochs} epoch" + ("s" if self.epochs != 1 else ""))
+        if self.learning_rate is not None:
+            parts.append(f"lr {self.learning_rate:g}")
+        return ", ".join(parts)
+
+    def legend_name(self, previous: bool = False) -> str:
+        """"run 1: reference, 3 epochs, lr 0.01" (or "previous run: ..."), for a legend."""
+        head = "previous run" if previous else self.name
+        settings = self.settings_text()
+        return f"{head}: {settings}" if settings else head
+
     def label(self) -> str:
         """"run 2: deep_sigmoid on MNIST 5k (finished, 61.3%)", for a list of runs."""
         text = self.name + (f": {self.network}" if self.network else "")
@@ -131,6 +148,14 @@ class RunData:
         meta = getattr(history, "meta", None) or {}
         run.data = data_label(str(meta.get("data") or ""))
         run.network = str(meta.get("network") or "")
+        epochs = meta.get("epochs")
+        whole = isinstance(epochs, int) and not isinstance(epochs, bool)
+        run.epochs = epochs if whole and epochs > 0 else 0
+        optimizer = meta.get("optimizer")
+        config = optimizer.get("config") if isinstance(optimizer, dict) else None
+        rate = config.get("lr") if isinstance(config, dict) else None
+        known = isinstance(rate, int | float) and not isinstance(rate, bool)
+        run.learning_rate = float(rate) if known else None
         return run
 
 

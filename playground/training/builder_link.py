@@ -1,7 +1,8 @@
 """Keep the Training tab and the network builder tab in step.
 
-The builder's Train button trains its network here (loading the data first if needed); its
-"Show what it learned" opens the matching view; a data set loaded here becomes the builder's
+The builder's Train button brings its network here (loading the data first if needed) and
+waits for Start with the settings it will use written out; its "Show what it learned" opens
+the matching view; a data set loaded here becomes the builder's
 input and classes; a model opened here is shown in the builder; every edit in the builder is
 taken at once (after the run, if one is going), so the tab can say whether Start continues the
 trained weights or starts fresh ones.
@@ -45,8 +46,7 @@ class BuilderLink(QObject):
 
     def _on_train_requested(self, spec: dict) -> None:
         self.taken = copy.deepcopy(spec)
-        self.dashboard.set_spec(spec)
-        self.dashboard.start_when_ready()
+        self.dashboard.prepare_to_train(spec)
 
     def _on_dataset_loaded(self, train, _test) -> None:
         document = self.builder.document

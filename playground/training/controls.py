@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-STATES = ("idle", "running", "paused", "stopping", "finished")
+STATES = ("idle", "running", "paused", "stopping", "finished", "stale")
 
 
 def format_seconds(seconds: float) -> str:
@@ -22,17 +22,21 @@ def format_seconds(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def progress_text(event: dict, epochs: int, elapsed: float) -> tuple[int, int, str]:
+def progress_text(event: dict, epochs: int, elapsed: float, *,
+                  paused: bool = False) -> tuple[int, int, str]:
     """(done, total, text) for a batch event: batches done of all epochs, and a read-out like
-    "epoch 2/5 · batch 30/63 · 2,400 samples/s · 0:41 left"."""
+    "epoch 2/5 · batch 30/63" over "2,400 samples/s · 0:41 left" (two lines, so that neither
+    wraps), or while `paused` the one line "Paused at epoch 2/5 · batch 30/63"."""
     batches = max(int(event.get("batches") or 1), 1)
     epoch, batch = int(event["epoch"]), int(event["batch"])
     done = (epoch - 1) * batches + batch
     total = max(epochs * batches, 1)
+    where = f"epoch {epoch}/{epochs} · batch {batch}/{batches}"
+    if paused:
+        return min(done, total), total, f"Paused at {where}"
     left = elapsed / done * (total - done) if done else 0.0
     speed = float(event.get("samples_per_s") or 0.0)
-    text = (f"epoch {epoch}/{epochs} · batch {batch}/{batches} · {speed:,.0f} samples/s · "
-            f"{format_seconds(left)} left")
+    text = f"{where}\n{speed:,.0f}\u00a0samples/s · {format_seconds(left)}\u00a0left"
     return min(done, total), total, text
 
 
@@ -144,11 +148,11 @@ class TrainingControls(QGroupBox):
         if state not in STATES:
             raise ValueError(f"unknown training state {state!r}; expected one of {STATES}")
         self.state = state
-        self.start_button.setEnabled(state in ("idle", "finished"))
+        self.start_button.setEnabled(state in ("idle", "finished", "stale"))
         self.pause_button.setEnabled(state == "running")
         self.resume_button.setEnabled(state == "paused")
         self.stop_button.setEnabled(state in ("running", "paused"))
-        self.reset_button.setEnabled(state in ("idle", "finished"))
+        self.reset_button.setEnabled(state in ("idle", "finished", "stale"))
         self._show_start_text()
 
     def set_continues(self, continues: bool) -> None:
@@ -167,11 +171,25 @@ class TrainingControls(QGroupBox):
         self.progress.setValue(done)
         self.readout.setText(text)
 
-    def show_finished(self, history, epochs: int, current_accuracy: float | None = None) -> None:
-        """The bar at the point where the run ended, and how it ended (see `summary_text`)."""
-        done, total = 0, 1
-        if history.batches:
-            done, total, _ = progress_text(history.batches[-1], epochs, 1.0)
-        if history.stop_reason == "finished":
-            done = total
-        self.show_progress(done, total, summary_text(history, current_accuracy))
+    def bind(self, document) -> None:
+        """Follow a `TrainingDocument`: its run state and its progress."""
+        document.state_changed.connect(lambda: self._follow(document))
+        document.progress_changed.connect(lambda: self.show_progress(*document.progress))
+        self._follow(document)
+        self.show_progress(*document.progress)
+
+    def _follow(self, document) -> None:
+        self.set_state(document.state)
+        self.set_continues(not document.difference())
+
+
+def finished_progress(history, epochs: int,
+                      current_accuracy: float | None = None) -> tuple[int, int, str]:
+    """(done, total, text): the bar at the point where the run ended, and how it ended (see
+    `summary_text`)."""
+    done, total = 0, 1
+    if history.batches:
+        done, total, _ = progress_text(history.batches[-1], epochs, 1.0)
+    if history.stop_reason == "finished":
+        done = total
+    return done, total, summary_text(history, current_accuracy)

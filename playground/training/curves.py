@@ -1,33 +1,43 @@
 """Live learning curves: loss, accuracy, learning rate and per-layer gradient norms (log axis).
 
 Every curve item is created once; `refresh()` only calls `setData`. The dashboard calls it from
-its ~20 Hz timer, so however fast batches come the plots redraw at most that often.
+its ~20 Hz timer, so however fast batches come the plots redraw at most that often. A run
+compared with the current one is drawn dashed in colours of its own; a line above the plots
+names both runs, and each plot has its legend in its own cell, under it.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from core.files.images import atomic_write
 from core.train.run_data import RunData
+from playground.training.curve_hover import CurveHover
 
-# Series name -> (plot, colour, width, style); per-batch series are thin, per-epoch ones bold.
+# Series name -> (plot, colour, width, style, colour of a compared run); per-batch series are
+# thin, per-epoch ones bold.
 STYLES = {
-    "train loss (batch)": ("loss", (120, 160, 220), 1, "line"),
-    "train loss (epoch)": ("loss", (30, 80, 180), 2, "dots"),
-    "test loss (epoch)": ("loss", (220, 110, 30), 2, "dots"),
-    "train accuracy (batch)": ("accuracy", (120, 160, 220), 1, "line"),
-    "train accuracy (epoch)": ("accuracy", (30, 80, 180), 2, "dots"),
-    "test accuracy (epoch)": ("accuracy", (220, 110, 30), 2, "dots"),
-    "learning rate": ("lr", (90, 150, 90), 2, "line"),
+    "train loss (batch)": ("loss", (120, 160, 220), 1, "line", (200, 165, 225)),
+    "train loss (epoch)": ("loss", (30, 80, 180), 2, "dots", (125, 45, 165)),
+    "test loss (epoch)": ("loss", (220, 110, 30), 2, "dots", (20, 140, 90)),
+    "train accuracy (batch)": ("accuracy", (120, 160, 220), 1, "line", (200, 165, 225)),
+    "train accuracy (epoch)": ("accuracy", (30, 80, 180), 2, "dots", (125, 45, 165)),
+    "test accuracy (epoch)": ("accuracy", (220, 110, 30), 2, "dots", (20, 140, 90)),
+    "learning rate": ("lr", (90, 150, 90), 2, "line", (125, 45, 165)),
 }
 LAYER_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                  "#17becf", "#7f7f7f", "#bcbd22")
+COMPARE_LAYER_COLOURS = ("#7b2d8e", "#00897b", "#a0522d", "#455a64", "#c2185b", "#558b2f",
+                         "#283593", "#6d4c41", "#ad1457", "#00695c")
+CURRENT_COLOUR, COMPARE_COLOUR = "#1e50b4", "#7d2da5"  # the run line's samples
+CURRENT_TEST, COMPARE_TEST = "#dc6e1e", "#148c5a"
 CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 TITLES = {
     "loss": "Loss",
@@ -35,19 +45,18 @@ TITLES = {
     "lr": "Learning rate",
     "grad": "Gradient norm per layer (log)",
 }
-
-
-# Legends sit in rows of their own, never on top of the lines: one under the loss and accuracy
-# plots (their series share colours), one under the gradient norms (a colour per layer). The
-# learning-rate plot has one series, named by its title.
+TITLE_COLOUR, AXIS_COLOUR = "#1a1a1a", "#303030"
+# The legend entries of the current run's series (the learning rate is named by its title).
 SERIES_LEGEND = {
-    "train loss (batch)": "train, each batch",
-    "train loss (epoch)": "train, each epoch",
-    "test loss (epoch)": "test, each epoch",
+    "train loss (batch)": "train, batch",
+    "train loss (epoch)": "train, epoch",
+    "test loss (epoch)": "test, epoch",
+    "train accuracy (batch)": "train, batch",
+    "train accuracy (epoch)": "train, epoch",
+    "test accuracy (epoch)": "test, epoch",
 }
 GRAD_DECADES = 8  # the gradient-norm axis spans at most this many powers of ten
 GRAD_CAP = 1e12  # norms above this (a diverging run) are drawn at the cap
-HOVER_HINT = "Hover over a plot to read its values."
 
 
 def log_ticks(low: int, high: int, most: int = 5) -> list[list[tuple[float, str]]]:
@@ -69,9 +78,9 @@ def _power_label(exponent: int) -> str:
     return f"1e{exponent}"
 
 
-class RowLegend(pg.LegendItem):
-    """A legend in a row of the plots' layout. (pyqtgraph's own moves itself to the top-left
-    corner whenever an entry is added; this one asks the layout to place it again.)"""
+class CellLegend(pg.LegendItem):
+    """A legend in its plot's cell, under the plot. (pyqtgraph's own moves itself to the
+    top-left corner whenever an entry is added; this one asks the layout to place it again.)"""
 
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph name)
         self.layout.activate()  # place the entries now, not at the next layout pass
@@ -83,39 +92,58 @@ def _pen(colour, width: int, dashed: bool = False):
     return pg.mkPen(colour, width=width, style=style)
 
 
-class CurvesPanel(QWidget):
-    """Four plots (loss, accuracy, learning rate, gradient norms) and a hover read-out."""
+def _word(text: str, colour: str) -> str:
+    return f'<span style="color:{colour}; font-weight:bold">{text}</span>'
+
+
+def _sample(colour: str, dashed: bool) -> str:
+    line = "╍╍╍" if dashed else "━━━"
+    return f'<span style="color:{colour}; font-weight:bold">{line}</span>'
+
+
+class CurvesPanel(CurveHover, QWidget):
+    """Four plots (loss, accuracy, learning rate, gradient norms), a line naming the runs, and
+    a read-out of the values under the mouse."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("curvesPanel")
         self.run = RunData()
         self.comparison: RunData | None = None
+        self.comparison_previous = False  # the compared run is the one before a change
+        self.waiting = ""  # what the panel says while the current run has no points
+        self.runs_line = QLabel()
+        self.runs_line.setObjectName("curvesRuns")
+        self.runs_line.setWordWrap(True)
+        self.runs_line.setTextFormat(Qt.TextFormat.RichText)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
-        for key, row, columns in (("series", 1, 4), ("grad", 3, 5)):
-            legend = RowLegend(labelTextSize="8pt", colCount=columns, verSpacing=-4, frame=False)
-            self.graphics.addItem(legend, row=row, col=0, colspan=2)
-            legend.setCacheMode(CACHE)
-            self.legends[key] = legend
         for index, key in enumerate(("loss", "accuracy", "lr", "grad")):
-            row, col = 2 * (index // 2), index % 2
-            plot = self.graphics.addPlot(row=row, col=col, title=TITLES[key])
+            cell = self.graphics.addLayout(row=index // 2, col=index % 2)
+            cell.setContentsMargins(0, 0, 0, 0)
+            plot = cell.addPlot(row=0, col=0)
+            plot.setTitle(TITLES[key], color=TITLE_COLOUR, size="10pt")
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("bottom", "epoch")
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
-            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setLabel("bottom", "epoch", color=AXIS_COLOUR)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.enableAutoSIPrefix(False)
+                axis.setTextPen(AXIS_COLOUR)
+                axis.setPen(AXIS_COLOUR)
+                axis.setCacheMode(CACHE)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             # Ranges are set by `_fit_ranges` at most once a second: re-drawing the axes is
             # what costs most when a plot repaints, and axes only redraw when a range changes.
             plot.disableAutoRange()
-            for name in ("left", "bottom"):
-                plot.getAxis(name).setCacheMode(CACHE)
             plot.titleLabel.setCacheMode(CACHE)
-            self.plots[key] = plot
+            legend = CellLegend(labelTextSize="8pt", colCount=3,
+                                verSpacing=-4, frame=False, labelTextColor=AXIS_COLOUR)
+            cell.addItem(legend, row=1, col=0)
+            legend.setCacheMode(CACHE)
+            self.plots[key], self.legends[key] = plot, legend
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.plots["grad"].setLogMode(y=True)
         self._set_grad_decades(-3, 1)  # a readable empty axis until the first norms arrive
@@ -123,92 +151,138 @@ class CurvesPanel(QWidget):
         self._ranges_fitted = 0.0
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.compare_curves: dict[str, pg.PlotDataItem] = {}
-        for name, (key, colour, width, style) in STYLES.items():
+        for name, (key, colour, width, style, other) in STYLES.items():
             symbol = "o" if style == "dots" else None
             # Per-batch curves have many points: drawn without antialiasing, they paint in a
             # fraction of the time, which keeps the GUI thread free while training.
             self.curves[name] = self.plots[key].plot(
-                [], [], pen=_pen(colour, width), name=name, symbol=symbol, symbolSize=5,
+                [], [], pen=_pen(colour, width), symbol=symbol, symbolSize=5,
                 symbolBrush=colour, symbolPen=None, antialias=style == "dots",
             )
-            if name in SERIES_LEGEND:
-                self.legends["series"].addItem(self.curves[name], SERIES_LEGEND[name])
-            faded = tuple(int(c * 0.5 + 255 * 0.5) for c in colour)
             self.compare_curves[name] = self.plots[key].plot(
-                [], [], pen=_pen(faded, width, dashed=True), symbol=symbol, symbolSize=4,
-                symbolBrush=faded, symbolPen=None,
+                [], [], pen=_pen(other, width, dashed=True), symbol=symbol, symbolSize=4,
+                symbolBrush=other, symbolPen=None,
             )
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self.compare_grad_curves: dict[str, pg.PlotDataItem] = {}
-        # The legends' "dashed: run 1 deep_relu" entries, drawn with a dashed grey sample.
-        self.compare_samples = {key: pg.PlotDataItem([], [], pen=_pen((130, 130, 130), 2, True))
-                                for key in self.legends}
-        self.hover_label = QLabel(HOVER_HINT)
-        self.hover_label.setObjectName("hoverLabel")
-        self.hover_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.cursor_lines = {
-            key: pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DotLine))
-            for key in self.plots
-        }
-        for key, line in self.cursor_lines.items():
-            self.plots[key].addItem(line, ignoreBounds=True)
-            line.hide()
-        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.graphics.viewport().installEventFilter(self)
+        self._build_hover()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.runs_line)
         layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.hover_label)
+        self._label_runs()
 
     # --- data ------------------------------------------------------------------------------
     def reset(self, name: str = "run", epochs: int = 1) -> None:
         """Start an empty run of `epochs` epochs (keeps the comparison)."""
-        self.run = RunData(name=name)
+        self.show_run(RunData(name=name), epochs)
+
+    def show_run(self, run: RunData, epochs: int | None = None) -> None:
+        """Show `run` (being trained, finished or loaded) as the current one."""
+        if epochs is None:
+            last = [max(xs) for xs, _ in run.series.values() if xs]
+            epochs = int(np.ceil(max([1.0] + last)))
+        self.run = run
         self.epochs = max(int(epochs), 1)
         self._ranges_fitted = 0.0
         for layer in list(self.grad_curves):
             self.plots["grad"].removeItem(self.grad_curves.pop(layer))
-        self.legends["grad"].clear()
-        self._label_comparison()
         self.clear_hover()
-        self.refresh()
-
-    def show_run(self, run: RunData) -> None:
-        """Show a finished or loaded run as the current one."""
-        epochs = max([1.0] + [max(xs) for xs, _ in run.series.values() if xs])
-        self.reset(run.name, int(np.ceil(epochs)))
-        self.run = run
         self.refresh(fit=True)
 
-    def set_comparison(self, run: RunData | None) -> None:
-        """Overlay another run as faded dashed curves (None removes it)."""
-        self.comparison = run
+    def set_comparison(self, run: RunData | None, *, previous: bool = False) -> None:
+        """Overlay another run, dashed in its own colours (None removes it); `previous`: it is
+        the run of the network before the one about to be trained."""
+        self.comparison, self.comparison_previous = run, previous and run is not None
         for layer in list(self.compare_grad_curves):
             self.plots["grad"].removeItem(self.compare_grad_curves.pop(layer))
         self._update_items(self.compare_curves, self.compare_grad_curves, run, faded=True)
-        self._label_comparison()
+        self._label_runs()
         self._fit_ranges()
 
+    def set_waiting(self, text: str) -> None:
+        """What the runs line says while the current run has no points yet."""
+        self.waiting = text
+        self._label_runs()
+
     def comparison_legend(self) -> str:
-        """The legends' entry for the overlaid run, e.g. "dashed: run 1 deep_relu" ("" when
-        there is none)."""
-        return f"dashed: {self.comparison.title()}" if self.comparison is not None else ""
+        """The compared run's name and settings, e.g. "previous run: reference, 3 epochs,
+        lr 0.01" ("" when there is none)."""
+        if self.comparison is None:
+            return ""
+        return self.comparison.legend_name(self.comparison_previous)
+
+    def _comparison_short(self) -> str:
+        """The compared run in a few letters, for the gradient legend: "prev." or "run 1"."""
+        if self.comparison_previous:
+            return "prev."
+        name = self.comparison.name
+        return name if len(name) <= 8 else name[:7] + "…"
 
     def legend_texts(self, key: str) -> list[str]:
-        """The entries of legend "series" or "grad", in order (what a person reads)."""
+        """The entries of plot `key`'s legend, in order (what a person reads)."""
         return [label.text for _sample, label in self.legends[key].items]
 
-    def _label_comparison(self) -> None:
-        for key, legend in self.legends.items():
-            sample = self.compare_samples[key]
-            legend.removeItem(sample)
-            if self.comparison is not None:
-                legend.addItem(sample, self.comparison_legend())
+    def runs_text(self) -> str:
+        """The runs line as plain text."""
+        return html.unescape(re.sub(r"<[^>]*>", "", self.runs_line.text())).replace("\xa0", " ")
+
+    def _label_runs(self) -> None:
+        """The line naming the runs (with the colours of their train and test curves), and
+        each plot's legend."""
+        run = self.run
+        if run.point_count() or run.grad_norms:
+            current = (f"{_sample(CURRENT_COLOUR, False)} {html.escape(run.legend_name())}"
+                       + (f" on {html.escape(run.data)}" if run.data else "")
+                       + f" ({_word('train', CURRENT_COLOUR)}, {_word('test', CURRENT_TEST)})")
+        else:
+            current = html.escape(self.waiting or "No run yet: press Start to train.")
+        parts = [current]
+        if self.comparison is not None:
+            parts.append(f"{_sample(COMPARE_COLOUR, True)} "
+                         f"{html.escape(self.comparison_legend())} (dashed: "
+                         f"{_word('train', COMPARE_COLOUR)}, {_word('test', COMPARE_TEST)})")
+        self.runs_line.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+        for legend in self.legends.values():
+            legend.clear()
+        for name, label in SERIES_LEGEND.items():
+            self.legends[STYLES[name][0]].addItem(self.curves[name], label)
+        for layer, item in self.grad_curves.items():
+            self.legends["grad"].addItem(item, layer)
+        if self.comparison is not None and self.compare_grad_curves:
+            # One entry for all of the compared run's layers (the hover read-out names each):
+            # a second list of layers would take the plot's room at 1024x768.
+            sample = next(iter(self.compare_grad_curves.values()))
+            self.legends["grad"].addItem(sample, f"{self._comparison_short()} (dashed)")
+        self._fit_legend_columns()
+
+    def _fit_legend_columns(self) -> None:
+        """As many legend columns (1 to 4) as fit in a plot's share of the width; entries fill
+        the rows left to right, so each column is as wide as its widest entry."""
+        room = max(self.graphics.width(), 300) / 2 - 15
+        for legend in self.legends.values():
+            widths = [label.item.boundingRect().width() + 30 for _sample, label in legend.items]
+            if not widths:
+                continue
+            columns = next((c for c in (4, 3, 2) if sum(
+                max(widths[k::c], default=0) for k in range(c)) <= room), 1)
+            if columns != legend.columnCount:
+                legend.setColumnCount(columns)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_legend_columns()
 
     def refresh(self, fit: bool = False) -> None:
         """Push the current run's data into the curve items (call at most ~20 times a second);
         the axes follow the data at most once a second, or now if `fit`."""
+        layers = len(self.grad_curves)
+        had_points = bool(self.curves["train loss (batch)"].xData is not None
+                          and len(self.curves["train loss (batch)"].xData))
         self._update_items(self.curves, self.grad_curves, self.run, faded=False)
+        if len(self.grad_curves) != layers or had_points != bool(self.run.point_count()):
+            self._label_runs()
         now = time.monotonic()
         if fit or now - self._ranges_fitted >= 1.0 or self._outside_ranges():
             self._ranges_fitted = now
@@ -266,16 +340,13 @@ class CurvesPanel(QWidget):
         for index, (layer, (xs, ys)) in enumerate(run.grad_norms.items()):
             item = grad_curves.get(layer)
             if item is None:
-                colour = pg.mkColor(LAYER_COLOURS[index % len(LAYER_COLOURS)])
-                if faded:
-                    colour.setAlpha(110)
+                palette = COMPARE_LAYER_COLOURS if faded else LAYER_COLOURS
+                colour = pg.mkColor(palette[index % len(palette)])
                 item = self.plots["grad"].plot(
-                    [], [], pen=_pen(colour, 2, dashed=faded), name=None if faded else layer,
-                    symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None,
+                    [], [], pen=_pen(colour, 2, dashed=faded), symbol="o", symbolSize=4,
+                    symbolBrush=colour, symbolPen=None,
                 )
                 grad_curves[layer] = item
-                if not faded:
-                    self.legends["grad"].addItem(item, layer)
             values = np.asarray(ys, dtype=np.float64)
             values = np.clip(np.nan_to_num(values, nan=1e-12, posinf=GRAD_CAP), 1e-12, GRAD_CAP)
             item.setData(np.asarray(xs, dtype=np.float64), values)
@@ -284,35 +355,17 @@ class CurvesPanel(QWidget):
         """How many points the current run's curves hold (all series)."""
         return sum(len(item.xData) for item in self.curves.values() if item.xData is not None)
 
-    # --- hover -------------------------------------------------------------------------------
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        for key, plot in self.plots.items():
-            if plot.sceneBoundingRect().contains(scene_pos):
-                x = plot.vb.mapSceneToView(scene_pos).x()
-                self.hover_label.setText(self.values_at(key, x))
-                for line in self.cursor_lines.values():
-                    line.setPos(x)
-                    line.show()
-                return
-        self.clear_hover()
-
-    def clear_hover(self) -> None:
-        """Forget the hover read-out and the cursor lines (mouse gone, or a new run)."""
-        self.hover_label.setText(HOVER_HINT)
-        for line in self.cursor_lines.values():
-            line.hide()
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.Leave:
-            self.clear_hover()
-        return super().eventFilter(watched, event)
-
     def values_at(self, key: str, x: float) -> str:
         """Text listing each series of plot `key` at the point nearest to epoch position `x`."""
         parts = []
         items = {n: c for n, c in self.curves.items() if STYLES[n][0] == key}
         if key == "grad":
-            items = self.grad_curves
+            items = dict(self.grad_curves)
+        if self.comparison is not None:
+            short = self._comparison_short()
+            others = self.compare_grad_curves if key == "grad" else {
+                n: c for n, c in self.compare_curves.items() if STYLES[n][0] == key}
+            items.update({f"{short}: {n}": c for n, c in others.items()})
         for name, item in items.items():
             xs, ys = item.getOriginalDataset()
             if xs is None or not len(xs):

@@ -1,10 +1,9 @@
 """The Training tab's side of a run: the worker's events are queued as they arrive, drained
-into the plots and views about 20 times a second, and the end of the run (finished, stopped,
-diverged or failed) is shown. A mixin of `TrainingDashboard`, which provides the widgets and
-state used here (`model`, `history`, `model_saved`, `last_error`, `_config`, `_test`,
-`_started_at`, `_last_progress`, `_ended_text`, `_drain_timer`, `controls`, `curves`, `views`,
-`results`, `builder_link`, `_offer_run`, `_show_network`, `_set_editing_enabled` and the
-signals)."""
+into the run's numbers, the plots and views about 20 times a second, and the end of the run
+(finished, stopped, diverged or failed) goes into the document. A mixin of
+`TrainingDashboard`, which provides `document`, `worker`, `last_error`, `_started_at`,
+`_last_progress`, `_drain_timer`, `curves`, `views`, `results`, `builder_link`,
+`_set_editing_enabled` and the signals."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import time
 
 import numpy as np
 
-from playground.training.controls import divergence_text, progress_text
+from playground.training.controls import divergence_text, finished_progress, progress_text
 from playground.widgets.messages import show_error
 
 PROGRESS_SECONDS = 0.25  # the progress bar repaints itself at once, so it updates less often
@@ -24,6 +23,7 @@ class DashboardEvents:
     def _listen_to(self, worker) -> None:
         """Queue `worker`'s events for `drain` and hear how its run ends."""
         self._pending = {"batches": [], "epochs": [], "stats": [], "snapshot": None}
+        self._last_batch = None
         worker.batch_done.connect(self._pending["batches"].append)
         worker.epoch_done.connect(self._on_epoch_done)
         worker.stats_ready.connect(self._pending["stats"].append)
@@ -49,7 +49,7 @@ class DashboardEvents:
         pending["snapshot"] = None
         if not (batches or epochs or stats or snapshot):
             return
-        run = self.curves.run
+        run = self.document.run
         for event in batches:
             run.add_batch(event)
         for event in epochs:
@@ -57,44 +57,49 @@ class DashboardEvents:
         for event in stats:
             run.add_stats(event)
         self.curves.refresh()
-        now = time.monotonic()
-        if (batches and self._config is not None and self.controls.state != "stopping"
-                and now - self._last_progress >= PROGRESS_SECONDS):
-            self._last_progress = now
-            elapsed = time.monotonic() - self._started_at
-            done, total, text = progress_text(batches[-1], self._config.epochs, elapsed)
-            if self.controls.state == "paused":
-                text = "Paused. " + text
-            self.controls.show_progress(done, total, text)
+        if batches:
+            self._last_batch = batches[-1]
+            self._show_progress()
         if snapshot is not None:
             self.views.show_weights(snapshot["weights"])
         self.views_updated.emit()
 
+    def _show_progress(self, *, force: bool = False) -> None:
+        """The bar and read-out at the last batch drained (at most every PROGRESS_SECONDS)."""
+        document, event = self.document, getattr(self, "_last_batch", None)
+        now = time.monotonic()
+        recipe = document.model_recipe
+        if (event is None or recipe is None or document.state not in ("running", "paused")
+                or (not force and now - self._last_progress < PROGRESS_SECONDS)):
+            return
+        self._last_progress = now
+        elapsed = now - self._started_at
+        document.set_progress(*progress_text(event, recipe.epochs, elapsed,
+                                             paused=document.state == "paused"))
+
     def _on_finished(self, result: dict) -> None:
         self.drain()
-        self.curves.refresh(fit=True)
         self._drain_timer.stop()
         history = result["history"]
-        self.history = history
-        self.model_saved = False
+        document = self.document
         self.views.show_weights(result["weights"], force=True)
         probabilities = result.get("probabilities")
-        test = self._test
+        test = document.run_test
         current = None
         if probabilities is not None and test is not None and len(test):
             self.results.set_results(test.images, test.labels, probabilities,
                                      test.class_names, test.mean, test.std)
             current = float(np.mean(probabilities.argmax(axis=1) == test.labels))
-        self._offer_run(self.curves.run, history.stop_reason)
-        self.controls.set_state("finished")
+        recipe = document.model_recipe
+        document.end_run(history, finished_progress(history, recipe.epochs if recipe else 1,
+                                                    current))
+        self.curves.refresh(fit=True)
         self._set_editing_enabled(True)
-        self.controls.show_finished(history, self._config.epochs if self._config else 1, current)
-        self._ended_text = self.controls.readout.text()
         if self.builder_link is not None:
             self.builder_link.follow()  # the builder may have been edited during the run
         self._show_network()
         if history.stop_reason.startswith("diverged"):
-            rate = self._config.learning_rate if self._config else None
+            rate = recipe.learning_rate if recipe else None
             text = divergence_text(history.stop_reason, rate)
             self.last_error = "Training " + text[0].lower() + text[1:]
             show_error(self, "Training diverged", self.last_error)
@@ -103,7 +108,6 @@ class DashboardEvents:
     def _on_failed(self, message: str) -> None:
         self._drain_timer.stop()
         self.last_error = message
-        self.controls.set_state("finished" if self.model is not None else "idle")
+        self.document.fail_run(message)
         self._set_editing_enabled(True)
-        self.controls.readout.setText(message)
         show_error(self, "Training failed", message)

@@ -1,7 +1,7 @@
 """The Training tab's file side: save and open a trained model, export the curves, compare
-with earlier runs. A mixin of `TrainingDashboard`, which provides the widgets and state used
-here (`model`, `recipe`, `preprocessing`, `history`, `spec`, `controls`, `curves`, `files_box`,
-`hyper_panel`, `results`, `runs`, `_make_shadow`, `_show_network`, `model_opened`)."""
+with earlier runs. A mixin of `TrainingDashboard`, which provides `document` (the state read
+and changed here), `curves`, `files_box`, `views`, `results`, `stop`, `is_training` and
+`model_opened`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.train.bundle import load_bundle, model_prefix, save_bundle
 from core.train.history import History
-from core.train.run_data import RunData, data_label
+from core.train.run_data import RunData
 from playground.training.controls import progress_text, summary_text
 from playground.training.files_box import MODEL_FILTER, saved_text
 from playground.widgets.messages import show_error
@@ -42,14 +42,17 @@ class DashboardFiles:
             raise ValueError("Stop or finish training before saving the model.")
         written = save_bundle(path, self.model, recipe=self.recipe, history=self.history,
                               preprocessing=self.preprocessing)
-        self.model_saved = True
-        self.controls.readout.setText(saved_text(written))
+        self.document.mark_saved(saved_text(written))
         return written
+
+    @property
+    def model_saved(self) -> bool:
+        return self.document.model_saved
 
     def has_unsaved_model(self) -> bool:
         """True while training, and when a model was trained here since it was last saved or
         opened."""
-        return self.is_training() or (self.model is not None and not self.model_saved)
+        return self.is_training() or self.document.has_unsaved_model()
 
     def save_model_then(self, on_saved: Callable[[], None]) -> None:
         """What Save does when the window is closing: stop a run (what it learned is kept), ask
@@ -90,31 +93,23 @@ class DashboardFiles:
             raise ValueError("Stop training before opening another model.")
         bundle = load_bundle(path)
         model, history = bundle.model, bundle.history
-        self.spec = model.spec()
-        self.model = model
-        self.model_saved = True
-        self.history = history
-        self.recipe, self.preprocessing = bundle.recipe, bundle.preprocessing
-        self._make_shadow(model)
-        self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
-                           "on the test set.")
-        ended = ""
+        run, ended = None, ""
         if history is not None:
             run = RunData.from_history(history, name=f"opened {Path(path).stem}")
             run.network = model.name
-            self.curves.show_run(run)
-            self._offer_run(run, history.stop_reason)
             ended = " " + summary_text(history)
         if bundle.recipe is not None:
             self.hyper_panel.set_recipe(bundle.recipe_over(self.hyper_panel.recipe()))
             ended += " Its settings are in Hyper-parameters."
         ended += "".join(f" {note}." for note in bundle.notes)
-        self._ended_text = (f"Opened {Path(path).name} (trained weights); Continue trains it "
-                            f"further.{ended}")
-        self.controls.set_state("finished")
-        done, total = opened_progress(history)
-        self.controls.show_progress(done, total, self._ended_text)
-        self._show_network()
+        text = f"Opened {Path(path).name} (trained weights); Continue trains it further.{ended}"
+        train = self.document.train
+        self.views.set_model(model, bundle.preprocessing,
+                             train.class_names if train is not None else None)
+        self.results.clear(f"Opened {Path(path).name}: train it (Continue) to see its results "
+                           "on the test set.")
+        self.document.open_model(model, history, bundle.recipe, bundle.preprocessing, run,
+                                 (*opened_progress(history), text))
         self.model_opened.emit(self.spec)
 
     def _on_save_requested(self, path: str) -> None:
@@ -150,24 +145,20 @@ class DashboardFiles:
 
     def _offer_run(self, run: RunData, stop_reason: str, *, select: bool = False) -> None:
         run.stop_reason = stop_reason
-        self.runs.append(run)
-        self._list_runs(select=len(self.runs) - 1 if select else None)
+        self.document.add_run(run, compare=select)
 
-    def _list_runs(self, select: int | None = None) -> None:
+    def _list_runs(self) -> None:
         """Offer every run but the one shown as current (comparing it with itself shows
         nothing) in "Compare with", labelled with its network, data set and result."""
-        offered = [(run.label(), index) for index, run in enumerate(self.runs)
-                   if run is not self.curves.run]
+        document = self.document
+        offered = [(run.label(), index) for index, run in enumerate(document.runs)
+                   if run is not document.shown_run()]
+        chosen = document.comparison
+        select = next((i for i, run in enumerate(document.runs) if run is chosen), None)
         self.files_box.set_runs(offered, select)
-
-    def _name_current_run(self, network: str, data_name: str) -> None:
-        """Tell the run being trained which network and data set it is about."""
-        self.curves.run.network = network
-        self.curves.run.data = data_label(data_name)
-        self._list_runs()
 
     def _on_compare_file_requested(self, path: str) -> None:
         self.compare_with_file(path)
 
     def _on_comparison_changed(self, index) -> None:
-        self.curves.set_comparison(None if index is None else self.runs[index])
+        self.document.set_comparison(None if index is None else self.document.runs[index])

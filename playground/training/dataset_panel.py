@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.training.image_grid import ImageGrid, to_display
+from playground.training.training_document import TrainingDocument
 from playground.widgets.background import BackgroundTask
 
 # Source key -> (label, needs a folder)
@@ -55,21 +56,24 @@ def _error_text(error: Exception) -> str:
 
 
 class DatasetPanel(QGroupBox):
-    """Source picker + Load/Cancel + progress; emits `dataset_loaded(train, test)`."""
+    """Source picker + Load/Cancel + progress; the loaded data goes into the tab's
+    `TrainingDocument` (images sized for its network), then `dataset_loaded(train, test)`."""
 
     dataset_loaded = Signal(object, object)
     load_failed = Signal(str)
-    network = None  # a function giving the spec of the network the loaded images are for
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, document: TrainingDocument | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Data set", parent)
         self.setObjectName("datasetPanel")
-        self.train = None
-        self.test = None
+        # Alone (no document given), the panel loads each source in its own default form.
+        self.fits_network = document is not None
+        self.document = document if document is not None else TrainingDocument(self)
         self._worker: BackgroundTask | None = None
         self._loading = False
         self._loaded_choice: tuple[str, str] | None = None  # (source key, folder) of train
         self._loading_choice: tuple[str, str] = ("", "")
+        self._loading_source = ""
         self.source_box = QComboBox()
         self.source_box.setObjectName("datasetSource")
         for key, (label, _) in SOURCES.items():
@@ -108,6 +112,15 @@ class DatasetPanel(QGroupBox):
         layout.addWidget(self.samples)
         self._on_source_changed()
 
+    @property
+    def train(self):
+        """The loaded training split (the document's), or None."""
+        return self.document.train
+
+    @property
+    def test(self):
+        return self.document.test
+
     # --- choosing ------------------------------------------------------------------------
     def _on_source_changed(self) -> None:
         needs_folder = SOURCES[self.source_box.currentData()][1]
@@ -144,9 +157,10 @@ class DatasetPanel(QGroupBox):
             self.status.setText("Choose a folder first (Browse…).")
             return False
         self._loading_choice = (self.source_box.currentData(), self.folder_edit.text())
+        self._loading_source = source
         from core.train.fitting import data_options
 
-        options = data_options(source, self.network()) if self.network is not None else {}
+        options = data_options(source, self.document.spec) if self.fits_network else {}
         if self._worker is not None:
             self._worker.discard()  # the last load, ended
         self._worker = loading_task(source, options, self)
@@ -212,11 +226,12 @@ class DatasetPanel(QGroupBox):
     def _on_loaded(self, train, test) -> None:
         self._finish()
         self._loaded_choice = self._loading_choice
-        self.set_dataset(train, test)
+        self.set_dataset(train, test, self._loading_source)
 
-    def set_dataset(self, train, test) -> None:
-        """Show a loaded (train, test) pair and announce it."""
-        self.train, self.test = train, test
+    def set_dataset(self, train, test, source: str | None = None) -> None:
+        """Show a loaded (train, test) pair, hand it to the document and announce it;
+        `source`: where it came from (the current choice when None)."""
+        self.document.set_data(train, test, self.source() if source is None else source)
         counts = train.class_counts()
         listed = ", ".join(f"{n}: {c}" for n, c in zip(train.class_names, counts, strict=True))
         if getattr(train, "is_sequence", False):

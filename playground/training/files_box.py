@@ -101,30 +101,18 @@ class NetworkFilesBox(QGroupBox):
         compare_row.addWidget(self.compare_box, 1)
         layout.addLayout(compare_row)
 
-    def add_run(self, label: str, index: int, *, select: bool = False) -> None:
-        """Offer a finished run (its position in the dashboard's list) for comparison."""
-        position = self.compare_box.count() - 1  # before "a saved run…"
-        self.compare_box.insertItem(position, label, index)
-        if select:
-            self.compare_box.setCurrentIndex(position)
-
-    def set_runs(self, runs: list[tuple[str, int]], select: int | None = None) -> None:
-        """Offer these runs [(label, index in the dashboard's list)] for comparison, keeping
-        the one compared with if it is still offered (else: no comparison); `select` picks
-        one."""
+    def set_runs(self, runs: list[tuple[str, int]], chosen: int | None) -> None:
+        """Offer these runs [(label, index in the document's list)] for comparison, the one
+        compared with (`chosen`, or None for no comparison) selected; emits nothing."""
         box = self.compare_box
-        current = box.currentData()
-        wanted = select if select is not None else current
         box.blockSignals(True)
         while box.count() > 2:
             box.removeItem(1)
         for label, index in runs:
             box.insertItem(box.count() - 1, label, index)
-        found = box.findData(wanted) if wanted not in (None, LOAD_RUN) else -1
+        found = box.findData(chosen) if chosen is not None else -1
         box.setCurrentIndex(max(found, 0))
         box.blockSignals(False)
-        if box.currentData() != current:
-            self.comparison_changed.emit(box.currentData())
 
     def clear_comparison(self) -> None:
         self.compare_box.setCurrentIndex(0)

@@ -23,12 +23,14 @@ SCHEDULES = {"constant": "constant", "step": "step (x0.5 every 2 epochs)", "cosi
 
 class HyperPanel(QGroupBox):
     """A form for a `Recipe`; `config_changed` fires on every edit. What the form does not
-    show (data source, normalisation) is kept from `set_recipe`."""
+    show (data source, normalisation) is kept from `set_recipe`. Bound to a document
+    (`bind`), every edit becomes its recipe and its recipe is shown."""
 
     config_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Hyper-parameters", parent)
+        self.document = None
         self.setObjectName("hyperPanel")
         self.epochs = self._int(1, 500, "Passes over the whole training set")
         self.batch_size = self._int(1, 4096, "Samples per gradient step")
@@ -78,6 +80,18 @@ class HyperPanel(QGroupBox):
         self.schedule.currentIndexChanged.connect(self.config_changed)
         self.augment_flip.toggled.connect(self.config_changed)
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_changed)
+
+    def bind(self, document) -> None:
+        """Edit `document`'s recipe: the form shows it and every edit goes into it."""
+        self.document = document
+        self.set_recipe(document.recipe)
+        self.config_changed.connect(lambda: document.set_recipe(self.recipe()))
+        document.recipe_changed.connect(self._on_document_changed)
+        document.set_recipe(self.recipe())
+
+    def _on_document_changed(self) -> None:
+        if self.document.recipe != self.recipe():
+            self.set_recipe(self.document.recipe)
 
     def _int(self, low: int, high: int, tip: str) -> QSpinBox:
         box = QSpinBox()

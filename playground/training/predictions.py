@@ -10,6 +10,49 @@ from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 BAR_COLOUR = QColor(70, 130, 200)
 TOP_COLOUR = QColor(230, 120, 40)
+TEXT_COLOUR = "#1a1a1a"
+HEADROOM = 1.18  # the 0..1 axis goes this high, so a value over a full bar stays inside
+
+
+def bar_text(value: float) -> str:
+    """A bar's value as a student reads it: two decimals ("0.93"), "0" for less than 0.005,
+    "–" for no value (a class without test images)."""
+    if not np.isfinite(value):
+        return "–"
+    return "0" if value < 0.005 else f"{value:.2f}"
+
+
+def dark_axes(plot) -> None:
+    """Tick labels and axis lines in dark grey, readable on white (pyqtgraph's are light)."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTextPen(TEXT_COLOUR)
+        axis.setPen("#505050")
+
+
+class BarValues:
+    """Numbers written over the bars of a `pg.PlotWidget` (one `pg.TextItem` per bar)."""
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self._plot = plot
+        self.items: list[pg.TextItem] = []
+
+    def show(self, values: np.ndarray) -> None:
+        while len(self.items) > len(values):
+            self._plot.removeItem(self.items.pop())
+        while len(self.items) < len(values):
+            item = pg.TextItem("", color=TEXT_COLOUR, anchor=(0.5, 1.0))
+            font = item.textItem.font()
+            font.setPointSizeF(8)
+            item.setFont(font)
+            self._plot.addItem(item)
+            self.items.append(item)
+        for index, (item, value) in enumerate(zip(self.items, values, strict=True)):
+            item.setText(bar_text(float(value)))
+            item.setPos(index, float(np.nan_to_num(value)))
+
+    def texts(self) -> list[str]:
+        return [item.textItem.toPlainText() for item in self.items]
 
 
 class ProbabilityBars(pg.PlotWidget):
@@ -22,10 +65,12 @@ class ProbabilityBars(pg.PlotWidget):
         self.setTitle(title, color="k", size="9pt")
         self.setMouseEnabled(False, False)
         self.hideButtons()
-        self.setYRange(0, 1, padding=0.02)
+        self.setYRange(0, HEADROOM, padding=0)
         self.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        dark_axes(self)
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=BAR_COLOUR)
         self.addItem(self._bars)
+        self.values = BarValues(self)
         self._classes: list[str] = []
         self.probabilities = np.zeros(0, dtype=np.float32)
 
@@ -45,6 +90,8 @@ class ProbabilityBars(pg.PlotWidget):
         if len(probabilities) and probabilities.max() > 0:
             brushes[int(np.argmax(probabilities))] = TOP_COLOUR
         self._bars.setOpts(x=np.arange(len(probabilities)), height=probabilities, brushes=brushes)
+        # No numbers over bars that are all zero (nothing asked yet): an empty chart.
+        self.values.show(probabilities if probabilities.any() else np.zeros(0))
 
     def top_class(self) -> str | None:
         if not len(self.probabilities) or self.probabilities.max() <= 0:
@@ -80,9 +127,13 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         # A short title: a long one would widen the plot beyond a narrow view (the axis labels
         # say which way is true and which predicted).
-        self.plot = self.addPlot(title="Confusion matrix")
-        self.plot.setLabel("left", "true class")
-        self.plot.setLabel("bottom", "predicted class")
+        self.plot = self.addPlot()
+        self.plot.setTitle("Confusion matrix", color="#1a1a1a", size="10pt")
+        self.plot.setLabel("left", "true class", color="#303030")
+        self.plot.setLabel("bottom", "predicted class", color="#303030")
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
+        dark_axes(self.plot)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
@@ -166,7 +217,7 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
 
 
 class PerClassAccuracy(pg.PlotWidget):
-    """Accuracy of each true class as bars (0..1)."""
+    """Accuracy of each true class as bars (0..1), its value written over each bar."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,13 +226,18 @@ class PerClassAccuracy(pg.PlotWidget):
         self.setTitle("Accuracy per class", color="k", size="9pt")
         self.setMouseEnabled(False, False)
         self.hideButtons()
-        self.setYRange(0, 1, padding=0.02)
+        self.setYRange(0, HEADROOM, padding=0)
+        self.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        dark_axes(self)
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=QColor(90, 160, 90))
         self.addItem(self._bars)
         self.values = np.zeros(0)
+        self.bar_values = BarValues(self)
 
     def set_values(self, accuracy: np.ndarray, classes: list[str]) -> None:
-        self.values = np.nan_to_num(np.asarray(accuracy, dtype=np.float64), nan=0.0)
+        accuracy = np.asarray(accuracy, dtype=np.float64)
+        self.values = np.nan_to_num(accuracy, nan=0.0)
         self._bars.setOpts(x=np.arange(len(self.values)), height=self.values)
+        self.bar_values.show(accuracy)
         self.getAxis("bottom").setTicks([list(enumerate(classes))])
         self.setXRange(-0.6, len(classes) - 0.4, padding=0)

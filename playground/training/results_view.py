@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +23,10 @@ WRONG_COUNT = 18
 CELL_COUNT = 24
 COLUMNS = 6  # image strips six wide: the matrix and the strips fit side by side at 1024 px
 BACK_LINK = '<a href="back">back to the most confidently wrong</a>'
+EMPTY_TEXT = ("<p><b>No results yet.</b></p><p>When a run ends (or you stop it), this tab shows "
+              "how the trained network does on the test images: the confusion matrix (which "
+              "class it guesses for each true class; click a cell to see its images), the "
+              "accuracy of each class, and the test images it gets wrong most confidently.</p>")
 
 
 def most_confident_mistakes(probabilities: np.ndarray, labels: np.ndarray,
@@ -34,13 +40,20 @@ def most_confident_mistakes(probabilities: np.ndarray, labels: np.ndarray,
 
 
 class ResultsView(QWidget):
-    """Filled by `set_results` when a run ends."""
+    """Filled by `set_results` when a run ends; until then (and whenever its results are not
+    those of the weights shown, see `set_note`) a plain empty state says what will appear."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsView")
         self.summary = QLabel("Results appear here when training ends.")
         self.summary.setWordWrap(True)
+        self.empty = QLabel()
+        self.empty.setObjectName("resultsEmpty")
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setContentsMargins(24, 40, 24, 24)
         self.confusion = ConfusionMatrixView()
         self.confusion.setMinimumSize(260, 260)
         self.per_class = PerClassAccuracy()
@@ -81,10 +94,49 @@ class ResultsView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        filled = QWidget()
+        filled_layout = QVBoxLayout(filled)
+        filled_layout.setContentsMargins(0, 0, 0, 0)
+        filled_layout.addWidget(self.summary)
+        filled_layout.addWidget(self.splitter, 1)
+        column = QWidget()  # the words in a readable column, centred
+        column.setMaximumWidth(600)
+        column_layout = QVBoxLayout(column)
+        column_layout.addWidget(self.empty)
+        column_layout.addStretch(1)
+        empty = QWidget()
+        empty_layout = QHBoxLayout(empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(column, 4)
+        empty_layout.addStretch(1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(empty)
+        self.pages.addWidget(filled)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages)
+        self.note = ""
+        self._cleared = ""  # why the results were last cleared, said while there are none
         self.show_wrong()
+        self.set_note("")
+
+    def is_empty(self) -> bool:
+        """True while the empty state shows instead of results."""
+        return self.pages.currentIndex() == 0
+
+    def set_note(self, note: str | None) -> None:
+        """Show the empty state with `note` over what will appear ("" for the plain one), or
+        with None the results held, if any."""
+        if note is None and self.probabilities is not None:
+            self.pages.setCurrentIndex(1)
+            return
+        self.note = self._cleared if note is None else note
+        extra = f"<p>{self.note}</p>" if self.note else ""
+        self.empty.setText(extra + EMPTY_TEXT)
+        self.pages.setCurrentIndex(0)
+
+    def empty_text(self) -> str:
+        """The empty state's words, as plain text."""
+        return self.empty.text()
 
     def clear(self, note: str) -> None:
         """Forget the shown results (their weights are gone) and say why."""
@@ -96,6 +148,8 @@ class ResultsView(QWidget):
         self.wrong_title.setText("Most confidently wrong test images")
         self.summary.setText(note)
         self.show_wrong()
+        self._cleared = note
+        self.set_note(note)
 
     def show_wrong(self) -> None:
         """Show the "most confidently wrong" strip (again) instead of a cell's images."""
@@ -139,6 +193,7 @@ class ResultsView(QWidget):
         )
         self.cell_images.set_images([], [])
         self.show_wrong()
+        self.set_note(None)
 
     def show_cell(self, true: int, predicted: int) -> list[int]:
         """Show the test images of class `true` that were predicted as `predicted`."""

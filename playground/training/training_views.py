@@ -2,6 +2,9 @@
 
 The views never touch the model being trained: they run a private copy (the shadow), loaded
 from the worker's weight snapshots, and recompute the costly ones only when their tab shows.
+They follow the tab's `TrainingDocument` (`bind`): while its trained model is stale (the
+network changed) they show the new network's empty state and name the previous run, never
+its numbers as current; when the change is undone they show the model again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
+from core.train.run_data import RunData
 from playground.training.curves import CurvesPanel
 from playground.training.feature_maps import FeatureMapsView
 from playground.training.filters_view import FiltersView, conv_layers
@@ -30,6 +34,10 @@ class TrainingViews(QTabWidget):
         super().__init__(parent)
         self.setObjectName("trainingViews")
         self.shadow = None  # the views' private copy
+        self.document = None
+        self.stale = False  # the shadow is the previous network's: its views are hidden
+        self._classes: list[str] | None = None
+        self._preprocessing = None
         self._last_maps = 0.0
         self.curves = CurvesPanel()
         self.filters_view = FiltersView(columns=8)
@@ -61,19 +69,47 @@ class TrainingViews(QTabWidget):
         """Show a copy of `model`, its inputs prepared by `preprocessing` (a bundle's
         `Preprocessing` or None); `classes` name its outputs when the model does not."""
         self.shadow = copy.deepcopy(model)  # the views' private copy, weights and all
+        self._preprocessing, self._classes = preprocessing, classes
+        self.stale = False
+        self._show_shadow()
+
+    def _show_shadow(self) -> None:
+        """Lay the views out for the shadow (again)."""
         layers = conv_layers(self.shadow)
         self.filters_view.set_layers(layers, self.shadow.spec())
         self.filters_view.setVisible(bool(layers))  # an MLP has no filters: give the room to curves
         self.filters_view.set_weights(self.shadow.get_weights())
-        pre = preprocessing  # the model's, not the loaded data set's
+        pre = self._preprocessing  # the model's, not the loaded data set's
         self.feature_maps.set_model(self.shadow, pre.apply if pre is not None else None)
-        classes = self.shadow.classes or classes
+        classes = self.shadow.classes or self._classes
         self.try_it.set_model(self.shadow, classes, pre)
         self.unrolled_link.prepare = pre.apply if pre is not None else None
 
+    def set_stale(self, network: str | None) -> None:
+        """Hide the views of the shadow while the network to train (`network`) is another
+        one; None shows them again."""
+        stale = network is not None and self.shadow is not None
+        if stale == self.stale:
+            if stale:
+                self._say_stale(network)
+            return
+        self.stale = stale
+        if stale:
+            self.feature_maps.set_model(None)
+            self.try_it.set_model(None)
+            self.filters_view.setVisible(True)
+            self._say_stale(network)
+        else:
+            self._show_shadow()
+
+    def _say_stale(self, network: str) -> None:
+        self.filters_view.set_layers([], {})
+        self.filters_view.clear(f"The network changed: the filters {network} learns appear "
+                                "here when it trains.")
+
     def show_weights(self, weights: dict, *, force: bool = False) -> None:
         """Load a snapshot of the trained weights into the shadow and redraw what shows."""
-        if self.shadow is None:
+        if self.shadow is None or self.stale:
             return
         self.shadow.set_weights(weights)
         self.filters_view.set_weights(weights)
@@ -81,7 +117,7 @@ class TrainingViews(QTabWidget):
 
     def refresh(self, force: bool = False) -> None:
         """Recompute the feature maps / drawing prediction if their tab is showing."""
-        if self.shadow is None:
+        if self.shadow is None or self.stale:
             return
         current = self.currentWidget()
         now = time.monotonic()
@@ -98,6 +134,8 @@ class TrainingViews(QTabWidget):
     def forget_model(self) -> None:
         """Drop the shadow: filters, feature maps, Try it and results wait for the next run."""
         self.shadow = None
+        self.stale = False
+        self.filters_view.set_layers([], {})
         self.filters_view.clear("Reset: the filters of the next run appear when it starts.")
         self.feature_maps.set_model(None)
         self.try_it.set_model(None)
@@ -110,3 +148,40 @@ class TrainingViews(QTabWidget):
             self.setCurrentIndex(0)
         else:
             self.setCurrentWidget(self.feature_maps)
+
+    # ---- following the document -----------------------------------------------------------
+    def bind(self, document) -> None:
+        """Follow a `TrainingDocument`: the runs the curves show, staleness, the results."""
+        self.document = document
+        document.state_changed.connect(self._follow)
+        document.runs_changed.connect(self._follow)
+        self._follow()
+
+    def _follow(self) -> None:
+        document = self.document
+        state, network = document.state, document.network_name()
+        self.set_stale(network if state == "stale" else None)
+        shown = document.shown_run()
+        if shown is None:
+            shown = RunData(name="next run")
+        if shown is not self.curves.run:
+            self.curves.show_run(shown, shown.epochs or None)
+        comparison = document.shown_comparison()
+        previous = document.comparison_is_previous()
+        if (comparison is not self.curves.comparison
+                or previous != self.curves.comparison_previous):
+            self.curves.set_comparison(comparison, previous=previous)
+        self.curves.set_waiting(f"{network} has not been trained yet: press Start."
+                                if document.model is None or state == "stale" else
+                                "No curves for this model.")
+        if state in ("running", "paused", "stopping"):
+            self.results.set_note(f"Training {network}: its results on the test images appear "
+                                  "here when the run ends (Stop ends it early and keeps what it "
+                                  "learned).")
+        elif state == "stale":
+            self.results.set_note(
+                f"The network changed: the results of {network} appear here when it has been "
+                f"trained. (The previous run's, {document.run.label()}, are hidden; undo the "
+                "change in the builder to see them again.)")
+        else:
+            self.results.set_note(None)

@@ -119,7 +119,8 @@ def test_open_a_saved_model_to_predict_and_continue(board, qtbot, tmp_path):
     assert board.compare_with_file(str(tmp_path / "m.history.json"))
     assert re.fullmatch(r"m\.history: m on MNIST 5k \(finished, \d+\.\d%\)",
                         board.files_box.compare_box.currentText())
-    assert board.curves.legend_texts("series")[-1] == "dashed: m.history m"
+    assert board.curves.comparison_legend().startswith("m.history: m, 1 epoch, lr ")
+    assert "m.history: m, 1 epoch" in board.curves.runs_text()
     compared = board.curves.compare_curves["train loss (batch)"].getData()[1]
     np.testing.assert_allclose(compared, [b["loss"] for b in board.history.batches])
     (tmp_path / "bad.history.json").write_text("{ not json")
@@ -165,8 +166,9 @@ def test_pause_resume_and_stop_mid_epoch_then_start_again(board, qtbot):
     assert box.itemText(2).startswith("a saved run")
     box.setCurrentIndex(1)
     assert board.curves.comparison is board.runs[0]
-    assert board.curves.legend_texts("series")[-1] == "dashed: run 1 reference"
-    assert board.curves.legend_texts("grad")[-1] == "dashed: run 1 reference"
+    assert board.curves.comparison_legend() == "run 1: reference, 3 epochs, lr 0.05"
+    assert board.curves.legend_texts("grad")[-1] == "run 1 (dashed)"
+    assert "run 1: 7 Dense = " in board.curves.values_at("grad", 0.5)  # hover names each
     assert len(board.curves.compare_curves["train loss (batch)"].getData()[0]) == len(
         history.batches)
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import shown_curves_of_ten_batches
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QPainter
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core.nn.model import Sequential
 from core.nn.templates import default_spec
@@ -17,14 +17,15 @@ from core.train.history import History
 from core.train.recipe import Recipe
 from playground.app import make_application
 from playground.training.controls import divergence_text, summary_text
-from playground.training.curves import GRAD_DECADES, HOVER_HINT, CurvesPanel, log_ticks
+from playground.training.curves import GRAD_DECADES, CurvesPanel, log_ticks
 from playground.training.dashboard import TrainingDashboard
 from playground.training.dataset_panel import DatasetPanel
 from playground.training.results_view import ResultsView
 from playground.training.try_it import TryItPanel
 
 WAIT_MS = 90_000
-CHANGED = "The network was changed in the builder: Start trains it from fresh weights."
+CHANGED = ("The network changed in the builder (now reference): Start trains it from fresh "
+           "weights. Previous run: run 1: reference")
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_win
     relus = training.network_label.text().count("ReLU")
     builder.document.duplicate_blocks([1])  # one more ReLU, at once
     main_window.grab().save(str(screenshot_dir / "training_after_builder_edit.png"))
-    assert readout.text() == CHANGED
+    assert readout.text().startswith(CHANGED)
+    assert training.controls.progress.value() == 0  # not the last run's 100%
     assert button.text() == "Start"
     assert training.network_label.text().count("ReLU") == relus + 1
     assert "fresh weights at Start" in training.network_label.text()
@@ -80,8 +82,8 @@ def test_an_edit_in_the_builder_turns_continue_into_start_and_undo_back(main_win
     training.dataset_panel.set_source("shapes")
     with qtbot.waitSignal(training.dataset_panel.dataset_loaded, timeout=WAIT_MS):
         training.dataset_panel.load()
-    assert readout.text() == ("The data set does not fit the trained network: Start trains "
-                              "fresh weights.")
+    assert readout.text().startswith("The data set does not fit the trained network: Start "
+                                     "trains reference from fresh weights.")
     assert button.text() == "Start"
 
 
@@ -207,17 +209,18 @@ def test_the_hover_readout_clears_when_the_mouse_leaves_or_a_run_starts(app, qtb
 
         def moved():  # the scene drops moves that come too fast: send until one is taken
             QApplication.sendEvent(viewport, move)
-            return panel.hover_label.text().startswith("epoch 0.5")
+            return panel.hover_text.startswith("epoch 0.5")
 
         qtbot.waitUntil(moved)
 
     hover()
     QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))
-    assert panel.hover_label.text() == HOVER_HINT
+    assert panel.hover_text == "" and not panel.hover_items["loss"].isVisible()
     assert not panel.cursor_lines["loss"].isVisible()
     hover(dx=1)
+    assert panel.hover_items["loss"].isVisible()
     panel.reset("run 2", epochs=3)
-    assert panel.hover_label.text() == HOVER_HINT
+    assert panel.hover_text == "" and not panel.hover_items["loss"].isVisible()
 
 
 # --- 4. a confusion-matrix cell ---------------------------------------------------------------
@@ -318,6 +321,9 @@ def test_reset_clears_the_views_of_the_old_run(board, qtbot):
     assert board.filters_view.grid.shown_count() == 8
     assert board.results.confusion.matrix.sum() == 100
     qtbot.mouseClick(board.controls.reset_button, Qt.MouseButton.LeftButton)
+    box = board.findChild(QMessageBox, "resetBox")  # the weights are not saved: it asks
+    assert box is not None and box.isVisible()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
     assert board.filters_view.grid.shown_count() == 0
     assert "Reset" in board.filters_view.note.text()
     assert board.results.confusion.matrix.size == 0 and "Reset" in board.results.summary.text()

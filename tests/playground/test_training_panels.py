@@ -143,9 +143,16 @@ def test_hovering_a_plot_reads_its_values(app, qtbot):
                        viewport.mapToGlobal(QPointF(widget_point)), Qt.MouseButton.NoButton,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(viewport, move)
-    qtbot.waitUntil(lambda: "train loss (batch) = 5" in panel.hover_label.text())
-    assert panel.hover_label.text().startswith("epoch 0.5")
+    qtbot.waitUntil(lambda: "train loss (batch) = 5" in panel.hover_text)
+    assert panel.hover_text.startswith("epoch 0.5")
     assert panel.cursor_lines["accuracy"].isVisible()
+    # The read-out is written beside the cursor, inside the plot pointed at.
+    item = panel.hover_items["loss"]
+    assert item.isVisible() and not panel.hover_items["grad"].isVisible()
+    assert "train loss (batch) = 5" in item.textItem.toPlainText()
+    box = item.sceneBoundingRect()
+    assert plot.vb.sceneBoundingRect().contains(box.center())
+    assert abs(box.left() - scene_point.x()) < 20 or abs(box.right() - scene_point.x()) < 20
 
 
 def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):

@@ -275,20 +275,71 @@ def test_runs_are_labelled_with_network_data_and_result():
     assert RunData.from_history(history, name="saved").data == "MNIST 5k"
 
 
-def test_the_compared_run_has_a_legend_entry(app, qtbot, screenshot_dir):
+def _pen_colour(item):
+    return item.opts["pen"].color().getRgb()[:3]
+
+
+def test_the_compared_run_is_named_and_drawn_in_its_own_colours(app, qtbot, screenshot_dir):
     panel = CurvesPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 560)
     panel.show()
-    panel.show_run(_finished_run("run 2", "deep_sigmoid", 0.61))
-    assert "dashed" not in " ".join(panel.legend_texts("series") + panel.legend_texts("grad"))
-    panel.set_comparison(_finished_run("run 1", "deep_relu", 0.9))
-    assert panel.legend_texts("series")[-1] == "dashed: run 1 deep_relu"
-    assert panel.legend_texts("grad")[-1] == "dashed: run 1 deep_relu"
-    assert panel.legend_texts("grad").count("dashed: run 1 deep_relu") == 1
+    run = _finished_run("run 2", "deep_sigmoid", 0.61)
+    run.epochs, run.learning_rate = 1, 0.5
+    panel.show_run(run)
+    assert panel.legend_texts("loss") == ["train, batch", "train, epoch", "test, epoch"]
+    assert panel.legend_texts("grad") == ["1 Dense"]
+    assert panel.legend_texts("lr") == []
+    compared = _finished_run("run 1", "deep_relu", 0.9)
+    compared.epochs, compared.learning_rate = 3, 0.01
+    panel.set_comparison(compared)
+    assert panel.comparison_legend() == "run 1: deep_relu, 3 epochs, lr 0.01"
+    assert "run 1: deep_relu, 3 epochs, lr 0.01" in panel.runs_text()
+    assert "run 2: deep_sigmoid, 1 epoch, lr 0.5 on MNIST 5k" in panel.runs_text()
+    assert "(dashed: train, test)" in panel.runs_text()  # in the compared run's colours
+    assert panel.legend_texts("accuracy") == ["train, batch", "train, epoch", "test, epoch"]
+    assert panel.legend_texts("grad") == ["1 Dense", "run 1 (dashed)"]
+    for name, item in panel.curves.items():  # none of the compared run's colours is reused
+        assert _pen_colour(item) != _pen_colour(panel.compare_curves[name]), name
+    assert _pen_colour(panel.grad_curves["1 Dense"]) != _pen_colour(
+        panel.compare_grad_curves["1 Dense"])
     panel.grab().save(str(screenshot_dir / "training_compare_legend.png"))
-    panel.reset("run 3")  # a new run keeps the comparison and its legend entry
-    assert panel.legend_texts("grad") == ["dashed: run 1 deep_relu"]
+    panel.set_comparison(compared, previous=True)
+    assert panel.comparison_legend() == "previous run: deep_relu, 3 epochs, lr 0.01"
+    assert "previous run: deep_relu, 3 epochs, lr 0.01 (dashed" in panel.runs_text()
+    panel.reset("run 3")  # a new run keeps the comparison and its legend entries
+    assert panel.legend_texts("grad") == ["prev. (dashed)"]
+    assert "has not" not in panel.runs_text()
     panel.set_comparison(None)
-    assert "dashed: run 1 deep_relu" not in panel.legend_texts("series")
-    assert panel.legend_texts("grad") == []
+    assert panel.legend_texts("grad") == [] and "deep_relu" not in panel.runs_text()
+
+
+def test_each_legend_sits_in_its_own_plots_column(app, qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 560)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_run(_finished_run("run 2", "deep_sigmoid", 0.61))
+    panel.set_comparison(_finished_run("run 1", "deep_relu", 0.9))
+    qtbot.wait(50)
+    for key, legend in panel.legends.items():
+        plot = panel.plots[key].sceneBoundingRect()
+        box = legend.sceneBoundingRect()
+        assert box.top() >= plot.bottom() - 1, key  # under its plot, not over the lines
+        assert box.left() >= plot.left() - 1 and box.right() <= plot.right() + 1, key
+        for other, plot_item in panel.plots.items():
+            if other != key:
+                assert not box.intersects(plot_item.sceneBoundingRect()), (key, other)
+
+
+def test_runs_keep_their_settings_from_a_history():
+    history = type("H", (), {"batches": [], "epochs": [], "stats": [], "stop_reason": "finished",
+                             "meta": {"epochs": 3, "optimizer": {"class": "SGD",
+                                                                 "config": {"lr": 0.01}}}})()
+    run = RunData.from_history(history, name="saved")
+    assert (run.epochs, run.learning_rate) == (3, 0.01)
+    assert run.legend_name(previous=True) == "previous run: 3 epochs, lr 0.01"
+    odd = type("H", (), {"batches": [], "epochs": [], "stats": [], "stop_reason": "",
+                         "meta": {"epochs": True, "optimizer": {"config": "fast"}}})()
+    assert RunData.from_history(odd).settings_text() == ""

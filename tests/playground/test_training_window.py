@@ -19,9 +19,18 @@ def test_training_tab_follows_the_builder(main_window, qtbot, screenshot_dir):
     training, builder = main_window.training, main_window.builder
     _small_run(training)
     assert builder.train_button.isEnabled(), builder.train_button.toolTip()
-    with qtbot.waitSignal(training.training_finished, timeout=WAIT_MS) as finished:
-        qtbot.mouseClick(builder.train_button, Qt.MouseButton.LeftButton)
+    # Train in the builder does not start unseen: the tab shows the settings, Start waits.
+    qtbot.mouseClick(builder.train_button, Qt.MouseButton.LeftButton)
     assert main_window.tabs.currentWidget() is training
+    assert not training.is_training() and training.controls.state == "idle"
+    readout = training.controls.readout.text()
+    assert readout.startswith("Ready to train reference") and "1 epoch, batch 64" in readout
+    assert "first 500 training samples" in readout and "lr 0.05" in readout
+    start = training.controls.start_button
+    assert start.hasFocus() and start.isDefault()
+    qtbot.waitUntil(lambda: training.dataset_panel.train is not None, timeout=WAIT_MS)
+    with qtbot.waitSignal(training.training_finished, timeout=WAIT_MS) as finished:
+        qtbot.keyClick(start, Qt.Key.Key_Space)
     assert finished.args[0]["history"].stop_reason == "finished"
     assert [layer["class"] for layer in training.model.spec()["layers"]] == [
         layer["class"] for layer in builder.spec()["layers"]]
