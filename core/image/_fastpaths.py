@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.fft
 
+from core.image import _products
+
 METHODS = ("direct", "separable", "fft")
 
 _BLOCK_VALUES = 65_536
@@ -295,6 +297,13 @@ def fft_multiplications_per_pixel(image_hw, kernel_hw) -> int:
     return int(round((2 * 2.5 * n * math.log2(n) + 3 * n) / (image_hw[0] * image_hw[1])))
 
 
+def direct_by_products(weights: np.ndarray, padded_shape, stride=1) -> bool:
+    """Whether the direct method is faster as matrix products over row blocks (`_products`)
+    than tap by tap on a padded image of `padded_shape` (Hp, Wp, C)."""
+    return (_products.estimate_ns(weights, padded_shape, _pair(stride))
+            < _taps_ns(weights, padded_shape, stride))
+
+
 def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> float:
     """Rough time in nanoseconds of `method` on a padded image of `padded_shape` (Hp, Wp, C)."""
     sr, sc = _pair(stride)
@@ -303,9 +312,8 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
     ho, wo = output_hw((hp, wp), (kh, kw), (sr, sc))
     if method == "direct":
-        taps = _passes(tap_groups(weights)) / 2
-        blocks = max(1, ho * wo * channels // _BLOCK_VALUES)
-        return taps * (ho * wo * channels * _NS_PER_TAP_VALUE + blocks * _NS_PER_TAP_CALL)
+        return min(_taps_ns(weights, padded_shape, stride),
+                   _products.estimate_ns(weights, padded_shape, (sr, sc)))
     if method == "separable":
         if weights.ndim == 3:
             terms = [t for c in range(weights.shape[2]) for t in rank1_terms(weights[..., c])]
@@ -329,6 +337,16 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
         per_band = _NS_FFT_VALUE_LOG * fh * fw * channels * math.log2(fh * fw) + _NS_FFT_CALL
         return bands * per_band
     raise ValueError(f"method must be one of {', '.join(METHODS)}; received {method!r}")
+
+
+def _taps_ns(weights: np.ndarray, padded_shape, stride=1) -> float:
+    """Rough time of `direct` (tap by tap) on a padded image of `padded_shape` (Hp, Wp, C)."""
+    kh, kw = weights.shape[:2]
+    channels = padded_shape[2] if len(padded_shape) > 2 else 1
+    ho, wo = output_hw(padded_shape[:2], (kh, kw), _pair(stride))
+    taps = _passes(tap_groups(weights)) / 2
+    blocks = max(1, ho * wo * channels // _BLOCK_VALUES)
+    return taps * (ho * wo * channels * _NS_PER_TAP_VALUE + blocks * _NS_PER_TAP_CALL)
 
 
 def choose_method(weights: np.ndarray, image_shape, stride=1) -> str:
