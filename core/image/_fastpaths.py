@@ -19,20 +19,18 @@ float32 (Ho, Wo, C) for a 2-D kernel (each channel filtered) or (Ho, Wo) for a 3
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
 
-from core.image import _products
+from core.image import _products, _workers
 
 METHODS = ("direct", "separable", "fft")
 
 _BLOCK_VALUES = 65_536
 """Values per row block in the direct path (256 KB of float32: stays in L2 cache)."""
 
-_THREADS = max(1, min(2, os.cpu_count() or 1))
+_THREADS = _workers.THREADS
 _CHUNKS_PER_THREAD = 2
 _PARALLEL_MIN_WORK = 2_000_000
 """Multiply-adds below which the direct path stays on one thread."""
@@ -49,16 +47,6 @@ _NS_PER_TAP_VALUE = 0.38 / _THREADS
 _NS_PER_TAP_CALL = 1_000.0
 _NS_FFT_VALUE_LOG = 0.3
 _NS_FFT_CALL = 100_000.0
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="filtering")
-    return _pool
-
 
 def output_hw(padded_hw, kernel_hw, stride) -> tuple[int, int]:
     """(Ho, Wo) of a valid correlation of a (Hp, Wp) array with a (kh, kw) kernel at `stride`."""
@@ -105,11 +93,7 @@ def direct(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
         bounds = np.linspace(0, ho, parts + 1).astype(int)
         jobs = [(padded, groups, (sr, sc), acc, a, b, rows_per_block)
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-        if len(jobs) == 1:
-            _direct_rows(*jobs[0])
-        else:
-            for future in [_executor().submit(_direct_rows, *job) for job in jobs]:
-                future.result()
+        _workers.run(_direct_rows, jobs)
     if weights.ndim == 3:
         return acc.sum(axis=2, dtype=np.float32)
     return acc
