@@ -3,6 +3,7 @@ Playground, scipy.ndimage and OpenCV (and the earlier version when compared), sa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import filter_engines as engines
@@ -60,6 +61,8 @@ def make_plots(before, *, quick=False, busy=False) -> list[Path]:
 
     rounds = 2 if quick else 3
     load = " (other core busy)" if busy else ""
+    note = (f"median of {rounds} rounds; load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs")
     sizes = SIZES[:2] if quick else SIZES
     paths = []
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
@@ -68,6 +71,7 @@ def make_plots(before, *, quick=False, busy=False) -> list[Path]:
         series = _series([case(n, k) for n in sizes], before, rounds)
         _draw(ax, [n for n in sizes], series, "image side (pixels, square RGB float32)",
               f"random {k}x{k} kernel, zero padding{load}")
+    figure.suptitle(note, fontsize=9)
     paths.append(DOCS / "filter_speed_sizes.png")
     figure.savefig(paths[-1], dpi=100)
     plt.close(figure)
@@ -77,6 +81,7 @@ def make_plots(before, *, quick=False, busy=False) -> list[Path]:
     figure, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     _draw(ax, list(kernel_sizes), series, "kernel side k (random k x k weights)",
           f"1024x1024 RGB float32, zero padding{load}")
+    figure.suptitle(note, fontsize=9)
     paths.append(DOCS / "filter_speed_kernels.png")
     figure.savefig(paths[-1], dpi=100)
     plt.close(figure)

@@ -281,13 +281,6 @@ def fft_multiplications_per_pixel(image_hw, kernel_hw) -> int:
     return int(round((2 * 2.5 * n * math.log2(n) + 3 * n) / (image_hw[0] * image_hw[1])))
 
 
-def direct_by_products(weights: np.ndarray, padded_shape, stride=1) -> bool:
-    """Whether the direct method is faster as matrix products over row blocks (`_products`)
-    than tap by tap on a padded image of `padded_shape` (Hp, Wp, C)."""
-    return (_products.estimate_ns(weights, padded_shape, _pair(stride))
-            < _taps_ns(weights, padded_shape, stride))
-
-
 def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> float:
     """Rough time in nanoseconds of `method` on a padded image of `padded_shape` (Hp, Wp, C)."""
     sr, sc = _pair(stride)
@@ -335,8 +328,22 @@ def _taps_ns(weights: np.ndarray, padded_shape, stride=1) -> float:
 
 def choose_method(weights: np.ndarray, image_shape, stride=1) -> str:
     """The cheapest method for `weights` on an image of `image_shape` (H, W[, C]), by the model."""
+    return plan(weights, image_shape, stride)[0]
+
+
+def plan(weights: np.ndarray, image_shape, stride=1, method="auto") -> tuple[str, bool]:
+    """(method, whether the direct method runs as matrix products): `method` or, for "auto",
+    the cheapest for `weights` on an image of `image_shape` (H, W[, C]), by the model."""
     kh, kw = weights.shape[:2]
     padded_shape = (image_shape[0] + kh - 1, image_shape[1] + kw - 1,
                     image_shape[2] if len(image_shape) > 2 else 1)
-    costs = {m: estimate_ns(m, weights, padded_shape, stride) for m in METHODS}
-    return min(costs, key=costs.get)
+    if method not in ("auto", "direct"):
+        return method, False
+    taps = _taps_ns(weights, padded_shape, stride)
+    products = _products.estimate_ns(weights, padded_shape, _pair(stride))
+    if method == "auto":
+        costs = {m: estimate_ns(m, weights, padded_shape, stride)
+                 for m in METHODS if m != "direct"}
+        costs["direct"] = min(taps, products)
+        method = min(costs, key=costs.get)
+    return method, method == "direct" and products < taps

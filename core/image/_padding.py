@@ -44,9 +44,7 @@ def check_image(image) -> np.ndarray:
 
 def check_finite(array: np.ndarray) -> None:
     """Raise ValueError if a float `array` holds NaN or infinity."""
-    # The minimum and maximum are NaN or infinite if any value is, without a temporary array.
-    if array.dtype.kind == "f" and array.size and not (
-            np.isfinite(array.min()) and np.isfinite(array.max())):
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError("image contains NaN or infinite values; replace them before filtering")
 
 

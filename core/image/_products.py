@@ -26,6 +26,8 @@ _BLOCK_BYTES = 1024 * 1024
 """Size of one block's padded rows and products: large enough that each NumPy call works long
 enough for two threads to share the GIL without waiting on each other, small enough to stay
 in cache."""
+_MIN_BLOCK_ROWS = 8
+"""Fewer output rows per block would pad each input row again for too many blocks."""
 _BLAS_ONE_THREAD = 262_144
 _PARALLEL_MIN_VALUES = 200_000
 """Output values below which one thread does all the rows."""
@@ -79,14 +81,15 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
 def _columns(kh: int, count: int) -> int:
     """Columns per matrix product: OpenBLAS splits a product over its own threads above
     m * n * k = 262,144, which clashes with ours (and stalls on a loaded machine)."""
-    return max(1, _BLAS_ONE_THREAD // (count * kh))
+    return max(1, _BLAS_ONE_THREAD // max(1, count * kh))
 
 
 def _block_rows(kh: int, sr: int, row_values: int, count: int) -> int:
-    """Output rows per block: its padded rows and products take about `_BLOCK_BYTES`."""
+    """Output rows per block: its padded rows and products take about `_BLOCK_BYTES` (more for
+    large kernels on wide images: at least `_MIN_BLOCK_ROWS`)."""
     per_row = 4 * row_values * (sr + count)
     rows = (_BLOCK_BYTES - 4 * row_values * max(0, kh - sr)) // per_row
-    return int(max(1, rows))
+    return int(max(_MIN_BLOCK_ROWS, rows))
 
 
 def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: int) -> None:
@@ -96,14 +99,11 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     (top, bottom, left, right) and padding as in `core.image._padding`; out float32 (Ho, Wo, C)
     for a 2-D kernel, (Ho, Wo) for a 3-D one.
     """
-    sr, sc = stride
-    height, width, channels = image3.shape
-    top, bottom, left, right = amounts
-    matrix, keys = terms(weights, channels)
+    matrix, keys = terms(weights, image3.shape[2])
     if not keys:
         out[start:stop] = 0
         return
-    layout = _Layout(image3, weights.shape[:2], (sr, sc), padding, amounts, matrix, keys)
+    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys)
     count = stop - start
     parts = 1
     if _workers.THREADS > 1 and count * out[0].size >= _PARALLEL_MIN_VALUES:

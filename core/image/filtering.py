@@ -138,12 +138,9 @@ def apply_kernel(
     top, bottom, left, right = prep.amounts
     height, width, channels = prep.image.shape
     padded_shape = (height + top + bottom, width + left + right, channels)
-    if method == "auto":
-        method = _fastpaths.choose_method(
-            prep.weights, (padded_shape[0] - kh + 1, padded_shape[1] - kw + 1, channels),
-            prep.stride)
-    products = method == "direct" and _fastpaths.direct_by_products(
-        prep.weights, padded_shape, prep.stride)
+    method, products = _fastpaths.plan(
+        prep.weights, (padded_shape[0] - kh + 1, padded_shape[1] - kw + 1, channels),
+        prep.stride, method)
     if progress is None and should_stop is None and not products:
         padded = pad_image(prep.image, prep.amounts, padding)
         out = _fastpaths.correlate_valid(padded, prep.weights, prep.stride, method)

@@ -85,6 +85,7 @@ def test_small_blocks_column_chunks_and_threads_give_the_same_result(monkeypatch
         kernel = rng.normal(size=shape)
         expected = reference(image, kernel, padding, stride)
         monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # one row per block
+        monkeypatch.setattr(_products, "_MIN_BLOCK_ROWS", 1)
         monkeypatch.setattr(_products, "_BLAS_ONE_THREAD", 40)  # a few columns per product
         monkeypatch.setattr(_products, "_PARALLEL_MIN_VALUES", 0)  # rows shared by threads
         layout = _products._Layout(image, shape[:2], (stride, stride), padding,
@@ -105,12 +106,14 @@ def test_zero_columns_are_skipped_and_a_zero_kernel_gives_zeros():
     np.testing.assert_allclose(by_products(image, kernel, "edge", 1),
                                reference(image, kernel, "edge", 1), atol=1e-5, rtol=0)
     assert not np.any(by_products(image, np.zeros((3, 3)), "zero", 2))
+    for method in ("auto", "direct"):  # the cost model too takes a kernel of zeros
+        assert not np.any(apply_kernel(np.ones((300, 300, 3)), np.zeros((5, 5)), method=method))
 
 
 @pytest.fixture
 def products_forced(monkeypatch):
     """apply_kernel's direct method always by matrix products."""
-    monkeypatch.setattr(_fastpaths, "direct_by_products", lambda *args: True)
+    monkeypatch.setattr(_fastpaths, "plan", lambda *args, **kwargs: ("direct", True))
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
@@ -143,8 +146,8 @@ def test_apply_kernel_by_products_cancels_and_refuses_nan(products_forced, monke
 def test_the_cost_model_picks_products_for_dense_small_kernels_on_large_images():
     rng = np.random.default_rng(8)
     random3 = rng.normal(size=(3, 3)).astype(np.float32)
-    assert _fastpaths.direct_by_products(random3, (2050, 2050, 3))
-    assert _fastpaths.choose_method(random3, (2048, 2048, 3)) == "direct"
+    assert _fastpaths.plan(random3, (2048, 2048, 3)) == ("direct", True)
     assert _fastpaths.choose_method(rng.normal(size=(31, 31)), (2048, 2048, 3)) == "fft"
     # a tiny image: the taps' few NumPy calls cost less than a product per row
-    assert not _fastpaths.direct_by_products(random3, (10, 10, 3))
+    assert _fastpaths.plan(random3, (10, 10, 3)) == ("direct", False)
+    assert _fastpaths.plan(random3, (2048, 2048, 3), method="fft") == ("fft", False)
