@@ -1,140 +1,167 @@
-"""Speed of core.image.filtering.apply_kernel against scipy.ndimage.correlate (and OpenCV).
+"""Speed of core.image.filtering.apply_kernel against OpenCV, scipy.ndimage and an earlier version.
 
-Run:  .venv/bin/python benchmarks/bench_filtering.py [--quick]
+Run:  .venv/bin/python benchmarks/bench_filtering.py [--compare-with DIR] [--busy] [--plots]
 
-Part 1: a 2048x2048 RGB float32 image, kernel sizes 3, 7, 15, 31, random and Gaussian, zero
-padding, time per call (best of a few runs) and the ratio scipy / ours (> 1 means we are faster).
-Targets: never slower than scipy on any row; at least 5x faster from 15x15 on.
-Part 2: a 1-megapixel (1024x1024) RGB image against the live-preview targets: any 3x3 kernel and
-any separable kernel up to 15x15 under 50 ms, any kernel up to 31x31 under 250 ms.
-Each row also checks that the result equals scipy's (to float32 rounding).
+Every engine is asked for the same operation (cross-correlation, same anchor, same border; a
+stride or "valid" is OpenCV's and scipy's full result cropped and subsampled, as one would do
+with them) and each result is checked against OpenCV's or scipy's. Rounds are interleaved (each
+round times every engine once per case), so a busy machine slows them alike; the tables give
+the best and the median round.
+
+1. OpenCV targets: 2048x2048 RGB float32, random 3x3 to 9x9 kernels, every padding mode, stride
+   2, grey, uint8: Playground at most 2x `cv2.filter2D`'s time (best and median).
+2. Larger kernels, against scipy.ndimage and OpenCV.
+3. With --compare-with DIR (a checkout of an earlier version, e.g. a `git worktree` of main,
+   timed in a child process): no case slower than before, from 64x64 to 4096x4096, float and
+   uint8, whole image or in strips with progress (as the filter studio calls it).
+4. The live-preview targets on a 1-megapixel image.
+With --plots: time against image size (512 to 4096) and kernel size (3 to 31), saved as PNG in
+docs/. --busy keeps the other core busy (a busy-loop child process) for the whole run.
+OpenCV and matplotlib come from the `bench` extra (pip install -e .[bench]).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import scipy.ndimage as ndi
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-from core.image import _fastpaths  # noqa: E402
-from core.image.filtering import apply_kernel  # noqa: E402
-from core.image.kernels import box, gaussian, motion_blur, sobel_x  # noqa: E402
+import filter_engines as engines  # noqa: E402
+from filter_engines import case  # noqa: E402
 
-try:  # OpenCV is optional: only compared when already installed
-    import cv2
-except ImportError:
-    cv2 = None
-
-
-def best_time(function, repeats: int, budget_s: float = 4.0) -> float:
-    """Best wall time in ms over up to `repeats` calls (fewer if one call takes long)."""
-    times = []
-    start = time.perf_counter()
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - t0)
-        if time.perf_counter() - start > budget_s:
-            break
-    return 1e3 * min(times)
+TARGET_CV2 = 2.0
+"""Playground's time over OpenCV's for 3x3 to 9x9 kernels, at most."""
+TARGET_BEFORE = 1.1
+"""Playground's time over the earlier version's, at most (10% for timing noise)."""
 
 
-def kernel_for(kind: str, size: int, rng) -> np.ndarray:
-    if kind == "gaussian":
-        return gaussian(size, size / 6).values
-    return rng.normal(size=(size, size)).astype(np.float32)
+def _ms(values) -> str:
+    return f"{min(values):7.1f} {np.median(values):7.1f}"
 
 
-def check_same(ours: np.ndarray, reference: np.ndarray, kernel: np.ndarray, image) -> float:
-    scale = float(np.abs(image).max()) * float(np.abs(kernel).sum())
-    error = float(np.abs(ours - reference).max()) / scale
-    if error > 1e-5:
-        raise SystemExit(f"result differs from scipy by {error:.2e} of the data scale")
-    return error
-
-
-def part_scipy(size: int, repeats: int, rng) -> bool:
-    image = rng.random((size, size, 3), dtype=np.float32)
-    print(f"\n{size}x{size} RGB float32, zero padding: time per call (ms), best of {repeats}")
-    header = f"{'kernel':>14} {'method':>10} {'ours':>9} {'scipy':>9} {'scipy/ours':>11}"
-    if cv2 is not None:
-        header += f" {'cv2':>9} {'cv2/ours':>9}"
+def table(title, specs, names, rounds, before, limits) -> bool:
+    """Print one table; `limits` {engine: most ours/engine time}; return whether all were met."""
+    print(f"\n{title}\ntimes in ms (best, median of {rounds} interleaved rounds); "
+          "ratio = Playground's time / the other's (best, median)")
+    shown = [n for n in names if n != "ours" and (n != "before" or before is not None)
+             and (n != "cv2" or engines.cv2 is not None)]
+    header = f"{'case':<50} {'Playground':>15}"
+    for name in shown:
+        header += f" {name:>15} {'ratio':>11}"
     print(header)
     ok = True
-    for kind in ("random", "gaussian"):
-        for k in (3, 7, 15, 31):
-            kernel = kernel_for(kind, k, rng)
-            method = _fastpaths.choose_method(kernel, image.shape)
-            ours = apply_kernel(image, kernel)
-            ours_ms = best_time(lambda: apply_kernel(image, kernel), repeats)  # noqa: B023
-            weights = kernel[:, :, None]
-            reference = ndi.correlate(image, weights, mode="constant")
-            scipy_ms = best_time(lambda: ndi.correlate(image, weights, mode="constant"),  # noqa: B023
-                                 repeats if k <= 15 else 1)
-            check_same(ours, reference, kernel, image)
-            ratio = scipy_ms / ours_ms
-            target = 5.0 if k >= 15 else 1.0
-            flag = "" if ratio >= target else f"  <-- below {target:g}x"
-            ok = ok and ratio >= target
-            line = (f"{kind + ' ' + str(k) + 'x' + str(k):>14} {method:>10} {ours_ms:9.1f} "
-                    f"{scipy_ms:9.1f} {ratio:10.1f}x")
-            if cv2 is not None:
-                cv_ms = best_time(lambda: cv2.filter2D(image, -1, kernel,  # noqa: B023
-                                                       borderType=cv2.BORDER_CONSTANT), repeats)
-                line += f" {cv_ms:9.1f} {cv_ms / ours_ms:8.1f}x"
-            print(line + flag)
+    for spec in specs:
+        times = engines.measure(spec, names, rounds, before)
+        line = f"{engines.case_name(spec):<50} {_ms(times['ours'])}"
+        flags = []
+        for name in shown:
+            best = min(times["ours"]) / min(times[name])
+            median = float(np.median(times["ours"]) / np.median(times[name]))
+            line += f" {_ms(times[name])} {best:5.2f} {median:5.2f}"
+            limit = limits.get(name)
+            if limit is not None and (best > limit or median > limit):
+                flags.append(f"{name} ratio above {limit:g}")
+        ok = ok and not flags
+        print(line + ("  <-- " + ", ".join(flags) if flags else ""), flush=True)
     return ok
 
 
-def part_preview(repeats: int, rng) -> bool:
-    image = rng.random((1024, 1024, 3), dtype=np.float32)
-    rows = [
-        ("random 3x3", rng.normal(size=(3, 3)).astype(np.float32), 50),
-        ("Sobel x 3x3", sobel_x().values, 50),
-        ("Gaussian 7x7", gaussian(7, 1.2).values, 50),
-        ("Gaussian 15x15", gaussian(15, 2.5).values, 50),
-        ("box 15x15", box(15).effective(), 50),
-        ("random 5x5", rng.normal(size=(5, 5)).astype(np.float32), 250),
-        ("random 15x15", rng.normal(size=(15, 15)).astype(np.float32), 250),
-        ("motion 31x31", motion_blur(31, 30).values, 250),
-        ("random 31x31", rng.normal(size=(31, 31)).astype(np.float32), 250),
-        ("Gaussian 31x31", gaussian(31, 5.0).values, 250),
-    ]
-    print(f"\n1024x1024 RGB float32 (1 megapixel), zero padding, best of {repeats}")
-    print(f"{'kernel':>15} {'method':>10} {'ours ms':>9} {'target':>8}")
+def opencv_cases(quick: bool) -> list[dict]:
+    size = 512 if quick else 2048
+    specs = [case(size, k, padding=p) for k in (3, 5, 7, 9)
+             for p in ("zero", "reflect", "edge", "wrap", "valid")]
+    specs += [case(size, k, stride=2) for k in (3, 7)]
+    specs += [case(size, k, channels=0) for k in (3, 7)]
+    specs += [case(size, k, dtype="uint8", strips=True, padding="edge") for k in (3, 9)]
+    specs += [case(size, k, kernel="gaussian") for k in (5, 9)]
+    return specs
+
+
+def large_cases(quick: bool) -> list[dict]:
+    size = 512 if quick else 2048
+    return [case(size, k, kernel=kind) for kind in ("random", "gaussian") for k in (15, 31)]
+
+
+def before_cases(quick: bool) -> list[dict]:
+    sizes = (64, 256, 1024) if quick else (64, 256, 1024, 4096)
+    specs = [case(n, k, kernel=kind) for n in sizes for k, kind in
+             ((3, "random"), (3, "sobel"), (7, "random"), (7, "gaussian"), (15, "random"),
+              (15, "box"), (31, "random"))]
+    specs += [case(1024, k, dtype="uint8", strips=True, padding=p, stride=s)
+              for k in (3, 5, 9) for p, s in (("edge", 1), ("reflect", 2))]
+    specs += [case((480, 640), k, channels=0, padding="wrap") for k in (3, 5, 7)]
+    return specs
+
+
+def preview_targets(rounds: int) -> bool:
+    """Any 3x3 and any separable kernel to 15x15 under 50 ms on 1 megapixel; any to 31x31 250 ms."""
+    rows = [(case(1024, 3), 50), (case(1024, 3, kernel="sobel"), 50),
+            (case(1024, 15, kernel="gaussian"), 50), (case(1024, 15, kernel="box"), 50),
+            (case(1024, 5), 250), (case(1024, 15), 250), (case(1024, 31), 250),
+            (case(1024, 31, kernel="gaussian"), 250)]
+    print(f"\nlive-preview targets, best of {rounds}")
     ok = True
-    for name, kernel, target in rows:
-        method = _fastpaths.choose_method(kernel, image.shape)
-        ours_ms = best_time(lambda: apply_kernel(image, kernel), repeats)  # noqa: B023
-        passed = ours_ms < target
-        ok = ok and passed
-        print(f"{name:>15} {method:>10} {ours_ms:9.1f} {'<' + str(target):>8} "
-              f"{'ok' if passed else 'MISSED'}")
+    for spec, target in rows:
+        best = min(engines.measure(spec, ["ours"], rounds)["ours"])
+        ok = ok and best < target
+        print(f"{engines.case_name(spec):<50} {best:7.1f} ms  < {target:3d}  "
+              f"{'ok' if best < target else 'MISSED'}")
     return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="512x512 instead of 2048x2048")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="smaller images, fewer rounds")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="a checkout of an earlier version, timed in a child process")
+    parser.add_argument("--busy", action="store_true", help="keep the other core busy")
+    parser.add_argument("--plots", action="store_true", help="save the plots in docs/")
+    parser.add_argument("--only", choices=("opencv", "large", "before", "preview", "plots"),
+                        help="run one part only")
     args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, "
-          f"OpenCV {'yes' if cv2 else 'not installed'}, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f} (timings are only meaningful on an otherwise idle machine)")
-    ok_scipy = part_scipy(512 if args.quick else 2048, args.repeats, rng)
-    ok_preview = part_preview(args.repeats, rng)
-    print(f"\nscipy targets: {'met' if ok_scipy else 'MISSED'}; "
-          f"preview targets: {'met' if ok_preview else 'MISSED'}; "
-          f"load average now {os.getloadavg()[0]:.1f}")
-    return 0 if ok_scipy and ok_preview else 1
+    rounds = 3 if args.quick else args.rounds
+    busy = None
+    if args.busy:
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    before = engines.Before(args.compare_with) if args.compare_with else None
+    print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, OpenCV "
+          f"{engines.cv2.__version__ if engines.cv2 else 'not installed'}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}{', other core kept busy' if busy else ''}")
+    ok = True
+    try:
+        part = args.only
+        if part in (None, "opencv"):
+            ok &= table("1. OpenCV targets (3x3 to 9x9)", opencv_cases(args.quick),
+                        ["ours", "cv2", "before"], rounds, before, {"cv2": TARGET_CV2})
+        if part in (None, "large"):
+            ok &= table("2. larger kernels", large_cases(args.quick),
+                        ["ours", "cv2", "scipy", "before"], max(1, rounds // 2), before,
+                        {"scipy": 1.0})
+        if part in (None, "before") and before is not None:
+            ok &= table("3. every size against the earlier version", before_cases(args.quick),
+                        ["ours", "before"], rounds, before, {"before": TARGET_BEFORE})
+        if part in (None, "preview"):
+            ok &= preview_targets(rounds)
+        if args.plots or part == "plots":
+            import filter_plots
+
+            filter_plots.make_plots(before, quick=args.quick, busy=busy is not None)
+    finally:
+        if before is not None:
+            before.close()
+        if busy is not None:
+            busy.kill()
+            busy.wait()
+    print(f"\ntargets {'met' if ok else 'MISSED'}; load average now {os.getloadavg()[0]:.1f}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -19,18 +19,18 @@ float32 (Ho, Wo, C) for a 2-D kernel (each channel filtered) or (Ho, Wo) for a 3
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
+
+from core.image import _products, _workers
 
 METHODS = ("direct", "separable", "fft")
 
 _BLOCK_VALUES = 65_536
 """Values per row block in the direct path (256 KB of float32: stays in L2 cache)."""
 
-_THREADS = max(1, min(2, os.cpu_count() or 1))
+_THREADS = _workers.THREADS
 _CHUNKS_PER_THREAD = 2
 _PARALLEL_MIN_WORK = 2_000_000
 """Multiply-adds below which the direct path stays on one thread."""
@@ -47,16 +47,6 @@ _NS_PER_TAP_VALUE = 0.38 / _THREADS
 _NS_PER_TAP_CALL = 1_000.0
 _NS_FFT_VALUE_LOG = 0.3
 _NS_FFT_CALL = 100_000.0
-
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="filtering")
-    return _pool
-
 
 def output_hw(padded_hw, kernel_hw, stride) -> tuple[int, int]:
     """(Ho, Wo) of a valid correlation of a (Hp, Wp) array with a (kh, kw) kernel at `stride`."""
@@ -103,11 +93,7 @@ def direct(padded: np.ndarray, weights: np.ndarray, stride) -> np.ndarray:
         bounds = np.linspace(0, ho, parts + 1).astype(int)
         jobs = [(padded, groups, (sr, sc), acc, a, b, rows_per_block)
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-        if len(jobs) == 1:
-            _direct_rows(*jobs[0])
-        else:
-            for future in [_executor().submit(_direct_rows, *job) for job in jobs]:
-                future.result()
+        _workers.run(_direct_rows, jobs)
     if weights.ndim == 3:
         return acc.sum(axis=2, dtype=np.float32)
     return acc
@@ -303,9 +289,8 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
     ho, wo = output_hw((hp, wp), (kh, kw), (sr, sc))
     if method == "direct":
-        taps = _passes(tap_groups(weights)) / 2
-        blocks = max(1, ho * wo * channels // _BLOCK_VALUES)
-        return taps * (ho * wo * channels * _NS_PER_TAP_VALUE + blocks * _NS_PER_TAP_CALL)
+        return min(_taps_ns(weights, padded_shape, stride),
+                   _products.estimate_ns(weights, padded_shape, (sr, sc)))
     if method == "separable":
         if weights.ndim == 3:
             terms = [t for c in range(weights.shape[2]) for t in rank1_terms(weights[..., c])]
@@ -331,10 +316,34 @@ def estimate_ns(method: str, weights: np.ndarray, padded_shape, stride=1) -> flo
     raise ValueError(f"method must be one of {', '.join(METHODS)}; received {method!r}")
 
 
+def _taps_ns(weights: np.ndarray, padded_shape, stride=1) -> float:
+    """Rough time of `direct` (tap by tap) on a padded image of `padded_shape` (Hp, Wp, C)."""
+    kh, kw = weights.shape[:2]
+    channels = padded_shape[2] if len(padded_shape) > 2 else 1
+    ho, wo = output_hw(padded_shape[:2], (kh, kw), _pair(stride))
+    taps = _passes(tap_groups(weights)) / 2
+    blocks = max(1, ho * wo * channels // _BLOCK_VALUES)
+    return taps * (ho * wo * channels * _NS_PER_TAP_VALUE + blocks * _NS_PER_TAP_CALL)
+
+
 def choose_method(weights: np.ndarray, image_shape, stride=1) -> str:
     """The cheapest method for `weights` on an image of `image_shape` (H, W[, C]), by the model."""
+    return plan(weights, image_shape, stride)[0]
+
+
+def plan(weights: np.ndarray, image_shape, stride=1, method="auto") -> tuple[str, bool]:
+    """(method, whether the direct method runs as matrix products): `method` or, for "auto",
+    the cheapest for `weights` on an image of `image_shape` (H, W[, C]), by the model."""
     kh, kw = weights.shape[:2]
     padded_shape = (image_shape[0] + kh - 1, image_shape[1] + kw - 1,
                     image_shape[2] if len(image_shape) > 2 else 1)
-    costs = {m: estimate_ns(m, weights, padded_shape, stride) for m in METHODS}
-    return min(costs, key=costs.get)
+    if method not in ("auto", "direct"):
+        return method, False
+    taps = _taps_ns(weights, padded_shape, stride)
+    products = _products.estimate_ns(weights, padded_shape, _pair(stride))
+    if method == "auto":
+        costs = {m: estimate_ns(m, weights, padded_shape, stride)
+                 for m in METHODS if m != "direct"}
+        costs["direct"] = min(taps, products)
+        method = min(costs, key=costs.get)
+    return method, method == "direct" and products < taps

@@ -146,13 +146,24 @@ def pad_image(image3: np.ndarray, amounts, padding, rows: slice | None = None) -
         row_index = row_index[rows]
     col_index = padded_indices(width, left, right, padding)
     out = np.empty((len(row_index), len(col_index), channels), np.float32)
+    return pad_into(out, image3, row_index, col_index, left, padding)
+
+
+def pad_into(out, image3, row_index, col_index, left: int, padding) -> np.ndarray:
+    """Fill `out` (len(row_index), len(col_index), C) float32 with padded cells; return it.
+
+    row_index / col_index are `padded_indices` (or a range of them); `left` is the number of
+    padding columns before the image. Raises ValueError if float data holds NaN or infinity.
+    """
+    width = image3.shape[1]
     # Rows that are a run of consecutive image rows are copied in one go, the rest one by one.
     start = 0
-    while start < len(row_index):
+    count = len(row_index)
+    while start < count:
         stop = start + 1
-        source = row_index[start]
+        source = int(row_index[start])
         if source >= 0:
-            while stop < len(row_index) and row_index[stop] == source + (stop - start):
+            while stop < count and row_index[stop] == source + (stop - start):
                 stop += 1
             out[start:stop, left : left + width] = image3[source : source + stop - start]
         else:

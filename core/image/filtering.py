@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.image import _fastpaths
+from core.image import _fastpaths, _products
 from core.image._padding import (
     PADDING_MODES,
     as_float_image,
@@ -138,15 +138,14 @@ def apply_kernel(
     top, bottom, left, right = prep.amounts
     height, width, channels = prep.image.shape
     padded_shape = (height + top + bottom, width + left + right, channels)
-    if method == "auto":
-        method = _fastpaths.choose_method(
-            prep.weights, (padded_shape[0] - kh + 1, padded_shape[1] - kw + 1, channels),
-            prep.stride)
-    if progress is None and should_stop is None:
+    method, products = _fastpaths.plan(
+        prep.weights, (padded_shape[0] - kh + 1, padded_shape[1] - kw + 1, channels),
+        prep.stride, method)
+    if progress is None and should_stop is None and not products:
         padded = pad_image(prep.image, prep.amounts, padding)
         out = _fastpaths.correlate_valid(padded, prep.weights, prep.stride, method)
     else:
-        out = _in_strips(prep, padded_shape, padding, method, progress, should_stop)
+        out = _in_strips(prep, padded_shape, padding, method, products, progress, should_stop)
     if prep.offset:
         out += np.float32(prep.offset)
     if out.ndim == 3 and prep.grey:
@@ -154,22 +153,32 @@ def apply_kernel(
     return out
 
 
-def _in_strips(prep, padded_shape, padding, method, progress, should_stop) -> np.ndarray:
-    """Output rows in strips; each strip pads and converts only the input rows it needs."""
+def _in_strips(prep, padded_shape, padding, method, products, progress,
+               should_stop) -> np.ndarray:
+    """Output rows in strips; each strip pads and converts only the input rows it needs.
+
+    Without progress and should_stop, one strip (the matrix products pad block by block).
+    """
     weights, stride = prep.weights, prep.stride
     kh, kw = weights.shape[:2]
     ho, wo = _fastpaths.output_hw(padded_shape, (kh, kw), stride)
-    total_ns = _fastpaths.estimate_ns(method, weights, padded_shape, stride)
-    total_ns += padded_shape[0] * padded_shape[1] * padded_shape[2] * _PAD_NS_PER_VALUE
-    strips = max(1, min(ho, math.ceil(total_ns / _STRIP_NS)))
+    strips = 1
+    if progress is not None or should_stop is not None:
+        total_ns = _fastpaths.estimate_ns(method, weights, padded_shape, stride)
+        total_ns += padded_shape[0] * padded_shape[1] * padded_shape[2] * _PAD_NS_PER_VALUE
+        strips = max(1, min(ho, math.ceil(total_ns / _STRIP_NS)))
     bounds = np.linspace(0, ho, strips + 1).astype(int)
     shape = (ho, wo) if weights.ndim == 3 else (ho, wo, padded_shape[2])
     out = np.empty(shape, np.float32)
     for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         check_stop(should_stop, "filtering")
-        rows = slice(start * stride, (stop - 1) * stride + kh)
-        slab = pad_image(prep.image, prep.amounts, padding, rows=rows)
-        out[start:stop] = _fastpaths.correlate_valid(slab, weights, stride, method)
+        if products:
+            _products.correlate(prep.image, weights, prep.amounts, padding, (stride, stride),
+                                out, start, stop)
+        else:
+            rows = slice(start * stride, (stop - 1) * stride + kh)
+            slab = pad_image(prep.image, prep.amounts, padding, rows=rows)
+            out[start:stop] = _fastpaths.correlate_valid(slab, weights, stride, method)
         if progress is not None:
             progress(float(stop) / ho)
     return out

@@ -1,0 +1,171 @@
+"""Direct correlation as small matrix products over blocks of padded rows.
+
+With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kernel w (kh, kw):
+
+    Y[r, j, :] = sum_i w[i, j] * P[r * sr + i, :]          one (kw, kh) @ (kh, Wp * C) product
+    out[r, c, ch] = sum_j Y[r, j, (c * sc + j) * C + ch]    kw - 1 additions of shifted rows
+
+so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
+kw shifted rows. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added into one
+output channel. Zero columns of the kernel are skipped. The padded rows are made block by block
+from the image (a block stays in cache; the whole image is never copied padded), and the blocks
+are shared between two threads (matrix products and NumPy loops release the GIL).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from core.image import _workers
+from core.image._padding import pad_into, padded_indices
+
+_BLOCK_BYTES = 1024 * 1024
+"""Size of one block's padded rows and products: large enough that each NumPy call works long
+enough for two threads to share the GIL without waiting on each other, small enough to stay
+in cache."""
+_MIN_BLOCK_ROWS = 8
+"""Fewer output rows per block would pad each input row again for too many blocks."""
+_BLAS_ONE_THREAD = 262_144
+_PARALLEL_MIN_VALUES = 200_000
+"""Output values below which one thread does all the rows."""
+_JOBS_PER_THREAD = 2
+"""Row ranges per thread, so that a thread slowed by other work hands ranges over."""
+
+# Cost model (nanoseconds), fitted to the other methods' in interleaved runs on a 2-core x86
+# machine (benchmarks/bench_filtering.py, 64x64 to 2048x2048 RGB float32): padding per padded
+# value; the products per padded value and per multiply-add; each addition of shifted rows per
+# output value; each block.
+_NS_PAD_VALUE = 0.2
+_NS_PRODUCT_VALUE = 0.45
+_NS_PRODUCT_TAP = 0.05
+_NS_ADD_VALUE = 0.1
+_NS_BLOCK = 20_000.0
+_NS_CALL = 1_000.0
+"""Each row's matrix product, called by NumPy."""
+
+
+def terms(weights: np.ndarray, channels: int) -> tuple[np.ndarray, list[tuple[int, int | None]]]:
+    """(matrix (T, kh) float32, [(j, channel or None), ...]): the non-zero kernel columns."""
+    if weights.ndim == 2:
+        keys = [(j, None) for j in range(weights.shape[1]) if np.any(weights[:, j])]
+        rows = [weights[:, j] for j, _ in keys]
+    else:
+        keys = [(j, ch) for j in range(weights.shape[1]) for ch in range(channels)
+                if np.any(weights[:, j, ch])]
+        rows = [weights[:, j, ch] for j, ch in keys]
+    matrix = np.array(rows, np.float32).reshape(len(rows), weights.shape[0])
+    return matrix, keys
+
+
+def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
+    """Rough time of `correlate` on a padded image of `padded_shape` (Hp, Wp, C)."""
+    sr, sc = stride
+    kh, kw = weights.shape[:2]
+    hp, wp = padded_shape[0], padded_shape[1]
+    channels = padded_shape[2] if len(padded_shape) > 2 else 1
+    ho, wo = (hp - kh) // sr + 1, (wp - kw) // sc + 1
+    count = len(terms(weights, channels)[1])
+    row_values = wp * channels
+    product = ho * row_values * (_NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
+    out_values = ho * wo * (1 if weights.ndim == 3 else channels)
+    adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
+    padding = (ho * sr + kh) * row_values * _NS_PAD_VALUE
+    blocks = math.ceil(ho / _block_rows(kh, sr, row_values, count))
+    calls = ho * math.ceil(row_values / _columns(kh, count))
+    return product + adds + padding + blocks * _NS_BLOCK + calls * _NS_CALL
+
+
+def _columns(kh: int, count: int) -> int:
+    """Columns per matrix product: OpenBLAS splits a product over its own threads above
+    m * n * k = 262,144, which clashes with ours (and stalls on a loaded machine)."""
+    return max(1, _BLAS_ONE_THREAD // max(1, count * kh))
+
+
+def _block_rows(kh: int, sr: int, row_values: int, count: int) -> int:
+    """Output rows per block: its padded rows and products take about `_BLOCK_BYTES` (more for
+    large kernels on wide images: at least `_MIN_BLOCK_ROWS`)."""
+    per_row = 4 * row_values * (sr + count)
+    rows = (_BLOCK_BYTES - 4 * row_values * max(0, kh - sr)) // per_row
+    return int(max(_MIN_BLOCK_ROWS, rows))
+
+
+def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: int) -> None:
+    """Output rows [start, stop) of the strided correlation of the padded `image3`, into `out`.
+
+    image3 (H, W, C) of any real dtype; weights float32 (kh, kw) or (kh, kw, C); amounts
+    (top, bottom, left, right) and padding as in `core.image._padding`; out float32 (Ho, Wo, C)
+    for a 2-D kernel, (Ho, Wo) for a 3-D one.
+    """
+    matrix, keys = terms(weights, image3.shape[2])
+    if not keys:
+        out[start:stop] = 0
+        return
+    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys)
+    count = stop - start
+    parts = 1
+    if _workers.THREADS > 1 and count * out[0].size >= _PARALLEL_MIN_VALUES:
+        parts = min(count, _JOBS_PER_THREAD * _workers.THREADS)
+    bounds = np.linspace(start, stop, parts + 1).astype(int)
+    jobs = [(layout, out, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    _workers.run(_rows, jobs)
+
+
+class _Layout:
+    """What every block needs: the image, the padded indices, the products' matrix and terms."""
+
+    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys):
+        height, width, channels = image3.shape
+        top, bottom, left, right = amounts
+        self.image3, self.padding, self.left = image3, padding, left
+        self.kh, self.kw = kernel_hw
+        self.sr, self.sc = stride
+        self.row_index = padded_indices(height, top, bottom, padding)
+        self.col_index = padded_indices(width, left, right, padding)
+        self.wp, self.channels = len(self.col_index), channels
+        self.matrix, self.keys = matrix, keys
+        self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
+        self.columns = _columns(self.kh, len(keys))
+
+
+def _rows(layout: _Layout, out, start: int, stop: int) -> None:
+    kh, sr, wp, channels = layout.kh, layout.sr, layout.wp, layout.channels
+    row_values = wp * channels
+    padded = np.empty(((layout.per_block - 1) * sr + kh, row_values), np.float32)
+    products = np.empty((layout.per_block, len(layout.keys), row_values), np.float32)
+    for r0 in range(start, stop, layout.per_block):
+        r1 = min(stop, r0 + layout.per_block)
+        rows = layout.row_index[r0 * sr : (r1 - 1) * sr + kh]
+        pad_into(padded[: len(rows)].reshape(len(rows), wp, channels), layout.image3, rows,
+                 layout.col_index, layout.left, layout.padding)
+        windows = as_strided(padded, (r1 - r0, kh, row_values),
+                             (sr * padded.strides[0], padded.strides[0], padded.strides[1]),
+                             writeable=False)
+        y = products[: r1 - r0]
+        for c0 in range(0, row_values, layout.columns):
+            c1 = min(row_values, c0 + layout.columns)
+            np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+        _add_shifted(y, layout, out[r0:r1])
+
+
+def _add_shifted(y, layout: _Layout, target) -> None:
+    """target = the sum over terms t of Y[:, t] shifted by its column (and channel)."""
+    n, count, row_values = y.shape
+    wo, sc, channels = target.shape[1], layout.sc, layout.channels
+    if sc == 1 and target.ndim == 3:  # whole rows of Wo * C values: one long loop per row
+        target = target.reshape(n, wo * channels)
+        views = [y[:, t, j * channels : (j + wo) * channels] for t, (j, _) in
+                 enumerate(layout.keys)]
+    else:
+        y = y.reshape(n, count, layout.wp, channels)
+        views = [y[:, t, j : j + (wo - 1) * sc + 1 : sc] if ch is None
+                 else y[:, t, j : j + (wo - 1) * sc + 1 : sc, ch]
+                 for t, (j, ch) in enumerate(layout.keys)]
+    if len(views) == 1:
+        np.copyto(target, views[0])
+        return
+    np.add(views[0], views[1], out=target)
+    for view in views[2:]:
+        np.add(target, view, out=target)

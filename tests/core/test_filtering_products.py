@@ -1,0 +1,153 @@
+"""The direct method as matrix products over row blocks (core.image._products), against an
+independent float64 computation and scipy.ndimage; blocks, column chunks, threads and strips."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+from core.image import _fastpaths, _products, filtering
+from core.image._padding import pad_amounts
+from core.image.filtering import apply_kernel
+from core.jobs import Cancelled
+
+_NUMPY_PAD = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
+_SCIPY_MODE = {"zero": "constant", "reflect": "mirror", "edge": "nearest", "wrap": "wrap"}
+
+
+def reference(image, kernel, padding, stride):
+    """float64 sum over taps of weight * shifted padded image (numpy.pad, no code of ours)."""
+    image3 = np.asarray(image, np.float64)
+    image3 = image3[:, :, None] if image3.ndim == 2 else image3
+    kernel = np.asarray(kernel, np.float64)
+    kh, kw = kernel.shape[:2]
+    if padding != "valid":
+        widths = (((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2), (0, 0))
+        image3 = np.pad(image3, widths, mode=_NUMPY_PAD[padding])
+    ho = (image3.shape[0] - kh) // stride + 1
+    wo = (image3.shape[1] - kw) // stride + 1
+    out = np.zeros((ho, wo, image3.shape[2]))
+    for i in range(kh):
+        for j in range(kw):
+            window = image3[i : i + (ho - 1) * stride + 1 : stride,
+                            j : j + (wo - 1) * stride + 1 : stride]
+            out += (kernel[i, j] * window) if kernel.ndim == 2 else (kernel[i, j] * window)
+    return out.sum(axis=2) if kernel.ndim == 3 else out
+
+
+def by_products(image, kernel, padding, stride):
+    """`_products.correlate` on all rows, as apply_kernel calls it."""
+    image3 = image if image.ndim == 3 else image[:, :, None]
+    weights = np.asarray(kernel, np.float32)
+    amounts = pad_amounts(weights.shape[:2], padding)
+    ho, wo = filtering.output_size(image3.shape[:2], weights.shape[:2], padding=padding,
+                                   stride=stride)
+    shape = (ho, wo) if weights.ndim == 3 else (ho, wo, image3.shape[2])
+    out = np.full(shape, np.nan, np.float32)
+    _products.correlate(image3, weights, amounts, padding, (stride, stride), out, 0, ho)
+    return out
+
+
+def _tolerance(image, kernel):
+    return 2e-6 * float(np.abs(image).max()) * float(np.abs(kernel).sum()) + 1e-7
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 4), (5, 2), (1, 6), (6, 1), (7, 7), (2, 5, 3)])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_matches_float64_reference(padding, shape, stride):
+    rng = np.random.default_rng(sum(shape) + stride)
+    kernel = rng.normal(size=shape)
+    image = rng.random((19, 24, 3), dtype=np.float32)
+    expected = reference(image, kernel, padding, stride)
+    result = by_products(image, kernel, padding, stride)
+    np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+@pytest.mark.parametrize("size", [(17, 23), (16, 30), (9, 8)])
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
+def test_grey_and_colour_match_scipy(size, padding):
+    rng = np.random.default_rng(size[0])
+    kernel = rng.normal(size=(5, 5)).astype(np.float32)
+    for image in (rng.random(size, dtype=np.float32), rng.random(size + (3,), dtype=np.float32)):
+        weights = kernel if image.ndim == 2 else kernel[:, :, None]
+        expected = ndi.correlate(image.astype(np.float64), weights.astype(np.float64),
+                                 mode=_SCIPY_MODE[padding])
+        result = by_products(image, kernel, padding, 1)
+        result = result[:, :, 0] if image.ndim == 2 else result
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+def test_small_blocks_column_chunks_and_threads_give_the_same_result(monkeypatch):
+    rng = np.random.default_rng(3)
+    image = rng.random((37, 29, 3), dtype=np.float32)
+    for shape, stride, padding in (((5, 4), 1, "reflect"), ((3, 3, 3), 2, "wrap"),
+                                   ((7, 7), 3, "zero")):
+        kernel = rng.normal(size=shape)
+        expected = reference(image, kernel, padding, stride)
+        monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # one row per block
+        monkeypatch.setattr(_products, "_MIN_BLOCK_ROWS", 1)
+        monkeypatch.setattr(_products, "_BLAS_ONE_THREAD", 40)  # a few columns per product
+        monkeypatch.setattr(_products, "_PARALLEL_MIN_VALUES", 0)  # rows shared by threads
+        layout = _products._Layout(image, shape[:2], (stride, stride), padding,
+                                   pad_amounts(shape[:2], padding),
+                                   *_products.terms(kernel.astype(np.float32), 3))
+        assert layout.per_block == 1 and layout.columns < image.shape[1]
+        result = by_products(image, kernel, padding, stride)
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+        monkeypatch.undo()
+
+
+def test_zero_columns_are_skipped_and_a_zero_kernel_gives_zeros():
+    image = np.random.default_rng(4).random((12, 15, 3), dtype=np.float32)
+    kernel = np.zeros((3, 5))
+    kernel[:, 1] = [1, -2, 3]
+    matrix, keys = _products.terms(kernel.astype(np.float32), 3)
+    assert keys == [(1, None)] and matrix.shape == (1, 3)
+    np.testing.assert_allclose(by_products(image, kernel, "edge", 1),
+                               reference(image, kernel, "edge", 1), atol=1e-5, rtol=0)
+    assert not np.any(by_products(image, np.zeros((3, 3)), "zero", 2))
+    for method in ("auto", "direct"):  # the cost model too takes a kernel of zeros
+        assert not np.any(apply_kernel(np.ones((300, 300, 3)), np.zeros((5, 5)), method=method))
+
+
+@pytest.fixture
+def products_forced(monkeypatch):
+    """apply_kernel's direct method always by matrix products."""
+    monkeypatch.setattr(_fastpaths, "plan", lambda *args, **kwargs: ("direct", True))
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
+def test_apply_kernel_uint8_strips_divisor_and_offset(products_forced, monkeypatch, padding):
+    monkeypatch.setattr(filtering, "_STRIP_NS", 1.0)  # one strip per row
+    image = np.random.default_rng(5).integers(0, 256, size=(21, 18, 3), dtype=np.uint8)
+    kernel = np.random.default_rng(6).normal(size=(4, 3))
+    seen = []
+    result = apply_kernel(image, kernel, padding=padding, stride=2, divisor=4.0, offset=1.5,
+                          progress=seen.append, should_stop=lambda: False)
+    expected = reference(image, kernel, padding, 2) / 4.0 + 1.5
+    np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=1e-6)
+    assert len(seen) == result.shape[0] and seen[-1] == 1.0
+    grey = apply_kernel(image[:, :, 1], kernel, padding=padding)
+    np.testing.assert_allclose(grey, reference(image[:, :, 1], kernel, padding, 1)[:, :, 0],
+                               atol=_tolerance(image, kernel), rtol=0)
+
+
+def test_apply_kernel_by_products_cancels_and_refuses_nan(products_forced, monkeypatch):
+    monkeypatch.setattr(filtering, "_STRIP_NS", 1.0)
+    image = np.random.default_rng(7).random((20, 20, 3), dtype=np.float32)
+    calls = []
+    with pytest.raises(Cancelled):
+        apply_kernel(image, np.ones((3, 3)), should_stop=lambda: calls.append(1) or len(calls) > 2)
+    image[15, 3, 2] = np.inf
+    with pytest.raises(ValueError, match="infinite"):
+        apply_kernel(image, np.ones((3, 3)))
+
+
+def test_the_cost_model_picks_products_for_dense_small_kernels_on_large_images():
+    rng = np.random.default_rng(8)
+    random3 = rng.normal(size=(3, 3)).astype(np.float32)
+    assert _fastpaths.plan(random3, (2048, 2048, 3)) == ("direct", True)
+    assert _fastpaths.choose_method(rng.normal(size=(31, 31)), (2048, 2048, 3)) == "fft"
+    # a tiny image: the taps' few NumPy calls cost less than a product per row
+    assert _fastpaths.plan(random3, (10, 10, 3)) == ("direct", False)
+    assert _fastpaths.plan(random3, (2048, 2048, 3), method="fft") == ("fft", False)
