@@ -2,8 +2,10 @@
 
 The tab shows the builder's network with the trained weights when the Training tab's model is
 that network (the run in progress's weights while it trains), else with fresh weights from the
-run's seed. An edit in the builder, a finished run or an opened model is taken at once when the
-tab is showing, and otherwise marks it as showing the previous network until it is shown again.
+run's seed, and with samples of the data it was trained on (or of the data loaded in the
+Training tab when the network takes it). An edit in the builder, a finished run or an opened
+model is taken at once when the tab is showing, and otherwise marks it as showing the previous
+network until it is shown again.
 The builder's block menu "Show its backward step" opens the tab at that block's backward step.
 The window makes one link; builder/, training/ and backprop/ never import each other.
 """
@@ -53,12 +55,29 @@ class BackpropLink(QObject):
             pre = training.preprocessing
             note = ("the weights of the run in progress, as they were when the pass was "
                     "worked out" if running else "the trained weights")
-            return {"spec": source.spec(), "weights": source.get_weights(),
-                    "prepare": pre.apply if pre is not None else None, "note": note}
+            spec = source.spec()
+            recipe = training.recipe
+            return {"spec": spec, "weights": source.get_weights(),
+                    "prepare": pre.apply if pre is not None else None, "note": note,
+                    **self._data(spec, recipe.data if recipe is not None else "")}
         seed = training.hyper_panel.seed.value()
-        return {"spec": self.builder.spec(), "seed": seed,
+        spec = self.builder.spec()
+        return {"spec": spec, "seed": seed,
                 "note": f"fresh weights (seed {seed}): train it and come back to see the "
-                        "trained ones"}
+                        "trained ones", **self._data(spec, "")}
+
+    def _data(self, spec: dict, trained_on: str) -> dict:
+        """The data the network came from in the training tab: the recipe's source of a
+        trained network, or the data loaded there when the network takes it; with its test
+        split when that is what is loaded (else the tab offers the data it was made for)."""
+        document = self.training.document
+        test, loaded = document.test, document.data_source
+        fits = test is not None and tuple(test.images.shape[1:]) == tuple(
+            spec.get("input_shape") or ()) and list(test.class_names) == list(
+            spec.get("classes") or [])
+        source = trained_on or (loaded if fits else "")
+        samples = test if fits and loaded == source else None
+        return {"data": source, "samples": samples}
 
     def show_backward(self, block: int) -> None:
         """The builder's "Show its backward step" for block `block`."""

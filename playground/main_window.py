@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from core import __version__
 from core.nn.templates import shipped_templates
 from core.resources import data_licences, resource_path
+from core.train.network_data import data_made_for
 from playground import WINDOW_TITLE
 from playground.backprop.backprop_tab import BackpropTab
 from playground.backprop_link import BackpropLink
@@ -37,11 +38,11 @@ STUDIO_LESSONS = {
     "sobel_angle": ("coffee.png", "Sobel x", "angle", {}),
 }
 """Filter-studio lessons: key -> (sample image, preset, view, preset parameters)."""
-BACKPROP_LESSONS = {"tiny_cnn_9x9": "shape"}
-"""Lessons that open a template in the Backprop tab (key -> the kind of sample shown)."""
-TRAINING_LESSONS = {"rnn_first_symbol": "first-symbol"}
-"""Training lessons that load their own data set (key -> data source) and open the Unrolled
-view."""
+BACKPROP_LESSONS = ("tiny_cnn_9x9",)
+"""Lessons that open a template in the Backprop tab (on samples of the data it was made for)."""
+TRAINING_LESSONS = ("rnn_first_symbol",)
+"""Training lessons that load the data their template was made for
+(`core.train.network_data.data_made_for`) and open the Unrolled view."""
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.tif *.tiff *.bmp);;All files (*)"
 
 def readable_markdown(text: str) -> str:
@@ -290,7 +291,6 @@ class MainWindow(QMainWindow):
         if key in BACKPROP_LESSONS:
             def open_in_backprop() -> None:
                 self.builder.open_spec_file(path, template=True)
-                self.backprop.picker.set_source(BACKPROP_LESSONS[key])
                 self.tabs.setCurrentWidget(self.backprop)
                 self.backprop_link.follow()
 
@@ -299,7 +299,8 @@ class MainWindow(QMainWindow):
 
         def open_in_training() -> None:
             self.builder.open_spec_file(path, template=True)
-            source, panel = TRAINING_LESSONS.get(key), self.training.dataset_panel
+            panel = self.training.dataset_panel
+            source = data_made_for(self.builder.spec()) if key in TRAINING_LESSONS else None
             if source is not None:
                 panel.set_source(source)  # loaded when the tab first shows, else below
             self.tabs.setCurrentWidget(self.training)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.data.lab_sample import fit_picture
+from core.train.network_data import lab_data
 from playground.backprop.activation_panel import ActivationPanel
 from playground.backprop.conv_panel import ConvPanel
 from playground.backprop.dense_panel import DensePanel
@@ -120,12 +120,14 @@ class BackpropTab(QWidget):
 
     # ------------------------------------------------------------------------------ inputs
     def set_network(self, spec: dict, *, weights: dict | None = None, seed: int = 0,
-                    prepare=None, note: str = "") -> None:
+                    prepare=None, note: str = "", data: str = "", samples=None) -> None:
         """Show network `spec` with `weights` (as from `Sequential.get_weights`) or fresh
         weights from `seed`; `prepare` turns a batch of samples into the network's input (a
-        trained model's preprocessing); `note` says which weights these are."""
+        trained model's preprocessing); `note` says which weights these are; `data` names the
+        data it was trained on and `samples` is that data loaded (else the samples offered are
+        those of the data it was made for, `core.train.network_data`)."""
         network = {"spec": json.loads(json.dumps(spec)), "weights": weights, "seed": seed,
-                   "prepare": prepare, "note": note}
+                   "prepare": prepare, "note": note, "data": data, "samples": samples}
         if self.network is not None and _same(self.network, network):
             if self.stale and self._wanted is None and self.result is not None:
                 self.stale = False  # back to the network shown
@@ -133,6 +135,7 @@ class BackpropTab(QWidget):
             return
         self.network = network
         self._network_id += 1
+        self.picker.set_offer(network["spec"], lab_data(network["spec"], data), samples)
         self.picker.set_classes(list(spec.get("classes") or []) or
                                 [str(k) for k in range(10)])
         self.refresh()
@@ -171,7 +174,7 @@ class BackpropTab(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
-        self.picker.load_digits()
+        self.picker.load()
         self.setFocus()
 
     # ------------------------------------------------------------------------------ the pass
@@ -181,12 +184,16 @@ class BackpropTab(QWidget):
         net = self.network
         if net is None:
             return
-        picture = self.picker.picture()
-        if picture is None:
-            self._say_stale("Loading the bundled digits…")
+        if self.picker.load_error:
+            self.clear(self.picker.load_error)
             return
         try:
-            x = fit_picture(picture, net["spec"].get("input_shape", ()))
+            x = self.picker.sample(net["spec"].get("input_shape", ()))
+            if x is None:
+                self._say_stale("Showing the previous network or sample: loading the samples "
+                                "of the new one…" if self.result is not None else
+                                "Loading the samples…")
+                return
             if net["prepare"] is not None:
                 x = net["prepare"](x)
         except ValueError as error:
@@ -195,7 +202,7 @@ class BackpropTab(QWidget):
             return
         label = self.picker.label()
         alpha = self.update_panel.alpha.value()
-        key = (self._network_id, self.picker.current_source(), float(np.sum(x)), label, alpha)
+        key = (self._network_id, self.picker.current_source(), x.tobytes(), label, alpha)
         shown = self.result.key if self.result is not None else None
         if key in (self._wanted, shown):
             return
@@ -354,7 +361,9 @@ class BackpropTab(QWidget):
 
 def _same(old: dict, new: dict) -> bool:
     """The same spec, seed, preparation, note and weights (compared value by value)."""
-    if any(old[k] != new[k] for k in ("spec", "seed", "note", "prepare")):
+    if any(old[k] != new[k] for k in ("spec", "seed", "note", "prepare", "data")):
+        return False
+    if old["samples"] is not new["samples"]:
         return False
     a, b = old["weights"], new["weights"]
     if a is None or b is None:

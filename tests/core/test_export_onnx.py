@@ -23,6 +23,7 @@ from core.nn.spec import read_spec
 from core.nn.templates import shipped_templates
 from core.train.bundle import load_bundle, save_bundle
 from core.train.fitting import data_options, fit_to_data
+from core.train.network_data import data_made_for
 from core.train.preprocessing import Preprocessing
 from core.train.recipe import Recipe
 from core.train.run_setup import build_trainer
@@ -32,9 +33,6 @@ ort = pytest.importorskip("onnxruntime")
 
 TOLERANCE = 1e-5
 TEMPLATES = {path.stem: path for path in shipped_templates()}
-TEMPLATE_DATA = {"rnn_first_symbol": "first-symbol", "chain_sigmoid": "parity",
-                 "tiny_cnn_9x9": "shapes"}
-"""The data each lesson network is made for; the others read digits."""
 
 
 def run_onnx(path, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +71,7 @@ def test_every_shipped_template_is_checked():
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_a_trained_template_runs_in_onnxruntime_as_in_the_engine(name, data_sets, tmp_path):
-    source = TEMPLATE_DATA.get(name, "mnist-5k")
+    source = data_made_for(read_spec(TEMPLATES[name]))
     spec = read_spec(TEMPLATES[name])
     options = data_options(source, spec)
     train, test = data_sets(source, options)

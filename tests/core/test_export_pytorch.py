@@ -17,6 +17,7 @@ from core.nn.layer import LAYERS
 from core.nn.model import Sequential
 from core.nn.spec import read_spec
 from core.nn.templates import shipped_templates
+from core.train.network_data import data_made_for
 from core.train.preprocessing import Preprocessing
 from core.train.recipe import Recipe
 
@@ -25,9 +26,6 @@ torch = pytest.importorskip("torch")
 from export_helpers import load_exported, trained  # noqa: E402
 
 TEMPLATES = shipped_templates()
-TEMPLATE_DATA = {"rnn_first_symbol": "first-symbol", "chain_sigmoid": "parity",
-                 "tiny_cnn_9x9": "shapes"}
-"""The data each lesson network is made for; the others read digits."""
 
 
 def _both(model, preprocessing, module, images):
@@ -42,7 +40,7 @@ def _both(model, preprocessing, module, images):
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=[p.stem for p in TEMPLATES])
 def test_every_shipped_network_trained_one_epoch_computes_the_same_in_pytorch(path, tmp_path):
-    data = TEMPLATE_DATA.get(path.stem, "mnist-5k")
+    data = data_made_for(read_spec(path))
     model, preprocessing, recipe, test = trained(read_spec(path), data)
     export_pytorch(model, preprocessing, recipe, tmp_path / "out")
     module = load_exported(tmp_path / "out")
