@@ -157,6 +157,15 @@ class RNN(_Recurrent):
         return f", {self.nonlinearity}"
 
     @classmethod
+    def derivative_text(cls, config):
+        slope = {"tanh": "1 - x(t)^2", "relu": "1 where the sum > 0, else 0",
+                 "sigmoid": "x(t) (1 - x(t))"}.get(config.get("nonlinearity", "tanh"), "f'")
+        return (f"Backward through time, from the last step down: d(t) = f' * (dE/dx(t) + "
+                f"W_hh^T d(t+1)) with f' = {slope}; then dE/dW_ih = sum over t of d(t) a(t)^T, "
+                f"dE/dW_hh = sum over t of d(t) x(t-1)^T, dE/db = sum over t of d(t), and "
+                f"dE/da(t) = W_ih^T d(t): one delta per use of the shared weights, added up")
+
+    @classmethod
     def short_label(cls, config):
         sequences = " seq" if config.get("return_sequences") is True else ""
         return f"RNN {config.get('hidden_size', '?')} {config.get('nonlinearity', 'tanh')}" \
@@ -189,6 +198,14 @@ class LSTM(_Recurrent):
     def _back(self, grad_out, cache, **options):
         return R.lstm_backward(grad_out, cache, self.params["weight_ih"],
                                self.params["weight_hh"], **options)
+
+    @classmethod
+    def derivative_text(cls, config):
+        return ("Backward through time, from the last step down: dE/dc(t) = dE/dx(t) o(t) "
+                "(1 - tanh^2 c(t)) + f(t+1) dE/dc(t+1), so along c the error is multiplied "
+                "only by the forget gate f; each gate's delta (its slope times what it "
+                "multiplies) times a(t) and x(t-1) adds to dE/dW_ih and dE/dW_hh at every step, "
+                "and dE/da(t) = W_ih^T (the gates' deltas)")
 
     @classmethod
     def short_label(cls, config):
@@ -230,6 +247,11 @@ class Rows(Layer):
     @classmethod
     def short_label(cls, config):
         return "Rows as steps"
+
+    @classmethod
+    def derivative_text(cls, config):
+        return ("dE/dH is dE/dO laid back into rows: row t of each map gets the error of "
+                "step t, no value changed")
 
     @classmethod
     def explain_output(cls, config, in_shape, out_shape):

@@ -86,11 +86,11 @@ class ActivationPanel(StepPanel):
         top = max(1.05, float(np.max(curve.derivative)) * 1.05)
         self.d_plot.setYRange(min(-0.05, float(np.min(curve.derivative))), top, padding=0)
         self.d_plot.setVisible(not forward)
-        self.views["x"].set_tensor(block.input[0], "x (input H)")
-        self.views["y"].set_tensor(block.output[0], "y = f(x) (output O)")
-        self.views["dy"].set_tensor(block.grad_output[0], "dE/dy (arriving)")
-        self.views["d"].set_tensor(block.local_derivative[0], "f'(x)")
-        self.views["dx"].set_tensor(block.grad_input[0], "dE/dx (passed down)")
+        self.views["x"].set_tensor(block.input[0], "x (input H)", symbol="x")
+        self.views["y"].set_tensor(block.output[0], "y = f(x) (output O)", symbol="y")
+        self.views["dy"].set_tensor(block.grad_output[0], "dE/dy (arriving)", symbol="dE/dy")
+        self.views["d"].set_tensor(block.local_derivative[0], "f'(x)", symbol="f'(x)")
+        self.views["dx"].set_tensor(block.grad_input[0], "dE/dx (passed down)", symbol="dE/dx")
         for name in ("x", "y"):
             self.views[name].setVisible(forward)
         for name in ("dy", "d", "dx"):

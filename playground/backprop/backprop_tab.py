@@ -92,6 +92,8 @@ class BackpropTab(QWidget):
         for panel in self.panels.values():
             self.stack.addWidget(panel)
             panel.weight_chosen.connect(self.choose_weight)
+            panel.animation_finished.connect(self.bar.wait_over)
+        self.bar.hold = lambda: self.result is not None and self.current_panel().animating()
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,10 +1,11 @@
-"""A Conv2D's step. Forward: the kernel over the (padded) input gives each output cell,
-O = Σ W·H + b. Backward: the kernel window slides over the padded input, and at each output
-position dE/dO there times the window under the kernel is one contribution to dE/dW; the
-contributions are added to a running sum until the total dE/dW appears (the weights are shared
-by every position, so their deltas add up). The numbers come from
-`core.nn.backprop_lab.conv_weight_contributions`; one filter and one input channel are shown at
-a time, so any size of layer works."""
+"""A Conv2D's step. Forward: the kernel over the padded input H̃ gives each output cell,
+O[o, r, c] = Σ W[o, i, u, v] · H̃[i, r·s + u, c·s + v] + b[o], spelled out with the pass's
+numbers for the output cell clicked, its window framed on the input. Backward: the kernel
+window slides over the padded input, and at each output position dE/dO there times the window
+under the kernel is one contribution to dE/dW; the contributions are added to a running sum
+until the total dE/dW appears (the weights are shared by every position, so their deltas add
+up). The numbers come from `core.nn.backprop_lab.conv_weight_contributions`; one filter and one
+input channel are shown at a time, so any size of layer works."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSp
 
 from playground.backprop.equation_label import EquationLabel
 from playground.backprop.heat_grid import HeatGrid, Marks, symmetric_scale
-from playground.backprop.numbers import number_link
-from playground.backprop.step_panel import StepPanel
+from playground.backprop.numbers import entry_name, number_link
+from playground.backprop.step_panel import SHOWN_TERMS, StepPanel, spelled_sum, sub
 
 TICK_MS = 110
 TICKS = 60
 """The running sum reaches the total in about this many ticks, whatever the number of
 positions (36 positions: one per tick)."""
+MOST_SPELLED = 27
+"""A forward sum of up to this many products (a 3x3 kernel over 3 channels) is written whole."""
 
 
 class ConvPanel(StepPanel):
@@ -66,6 +69,7 @@ class ConvPanel(StepPanel):
         self.grids["grad_out"].cell_clicked.connect(self._on_grad_out_clicked)
         self.grids["total"].cell_clicked.connect(self._on_total_clicked)
         self.grids["grad_in"].max_cell = 40
+        self.grids["input"].names = self._input_name
         grid = QGridLayout()
         grid.addWidget(self.grids["input"], 0, 0, 2, 1)
         places = {"kernel": (0, 1), "out": (0, 2), "grad_out": (0, 1), "grad_in": (0, 2),
@@ -94,8 +98,10 @@ class ConvPanel(StepPanel):
             box.setMaximum(count)
             box.blockSignals(False)
             box.setVisible(count > 1)
-        if new:
-            self.output_cell = (0, 0)
+        if new:  # start on the output its window's inputs moved most
+            out = np.abs(block.output[0, self.channels[0]] - block.params["bias"][
+                self.channels[0]])
+            self.output_cell = tuple(int(v) for v in np.unravel_index(np.argmax(out), out.shape))
         self.pause()
         self.position = -1
         forward = direction == "forward"
@@ -126,13 +132,24 @@ class ConvPanel(StepPanel):
         mask[pad:height - pad, pad:width - pad] = False
         return mask
 
+    def _input_name(self, row: int, col: int) -> str:
+        """H̃[i, y, x] of the padded input, and where it comes from in H (or that it is padding)."""
+        pad, i = self.parts.padding, self.channels[1]
+        name = entry_name("H̃", (i, row, col))
+        if self._padding_mask()[row, col]:
+            return f"{name} (padding)"
+        return f"{name} = {entry_name('H', (i, row - pad, col - pad))}"
+
     def _redraw(self) -> None:
         block, parts = self.block, self.parts
         if block is None or parts is None:
             return
         o, i = self.channels
         padded = parts.padded_input[i]
-        title = f"input H, padded by {parts.padding}" if parts.padding else "input H"
+        title = (f"input H̃: H padded by {parts.padding} zeros" if parts.padding else
+                 "input H̃ = H")
+        if padded.shape[0] > 1 or block.params["weight"].shape[1] > 1:
+            title += f" (channel {i + 1})"
         self.grids["input"].set_values(padded, title)
         if self.direction == "forward":
             r, c = self.output_cell
@@ -140,8 +157,10 @@ class ConvPanel(StepPanel):
             self.grids["input"].set_marks(Marks(windows=[parts.input_window(p)],
                                                 faded=self._padding_mask()))
             kernel = block.params["weight"][o, i]
-            self.grids["kernel"].set_values(kernel, f"kernel W (filter {o + 1})")
-            self.grids["out"].set_values(block.output[0, o], "output O")
+            self.grids["kernel"].set_values(kernel, f"kernel W (filter {o + 1})", symbol="W",
+                                            lead=(o, i))
+            self.grids["out"].set_values(block.output[0, o], f"output O (filter {o + 1})",
+                                         symbol="O", lead=(o,))
             self.grids["out"].set_marks(Marks(chosen=(r, c)))
             self.equation.set_equation(self.forward_html())
             return
@@ -153,17 +172,24 @@ class ConvPanel(StepPanel):
         self.running = sums[p] if p >= 0 else np.zeros_like(total)
         windows = [parts.input_window(p)] if p >= 0 else []
         self.grids["input"].set_marks(Marks(windows=windows, faded=self._padding_mask()))
-        self.grids["grad_out"].set_values(block.grad_output[0, o], f"dE/dO (filter {o + 1})")
+        self.grids["grad_out"].set_values(block.grad_output[0, o], f"dE/dO (filter {o + 1})",
+                                          symbol="dE/dO", lead=(o,))
         chosen = tuple(int(v) for v in parts.positions[p]) if p >= 0 else None
         self.grids["grad_out"].set_marks(Marks(chosen=chosen))
         term = terms[p] if p >= 0 else np.zeros_like(total)
         self.grids["term"].set_values(term, "this position's contribution",
                                       symmetric_scale(terms))
+        self.grids["term"].names = lambda u, v: (
+            f"position {p + 1}'s share of {entry_name('dE/dW', (o, i, u, v))}")
         self.grids["sum"].set_values(self.running, f"running sum of {p + 1}", scale)
+        self.grids["sum"].names = lambda u, v: (
+            f"{entry_name('dE/dW', (o, i, u, v))} after {p + 1} of {parts.count} positions")
         done = p == parts.count - 1
         self.grids["total"].set_values(total, "dE/dW (the total)" if done else
-                                       "dE/dW: when all are added", scale, blank=not done)
-        self.grids["grad_in"].set_values(block.grad_input[0, i], "dE/dH (passed down)")
+                                       "dE/dW: when all are added", scale, blank=not done,
+                                       symbol="dE/dW", lead=(o, i))
+        self.grids["grad_in"].set_values(block.grad_input[0, i], "dE/dH (passed down)",
+                                         symbol="dE/dH", lead=(i,))
         self.progress.setText(f"{p + 1} of {parts.count} contributions added")
         self.next_button.setEnabled(not done)
         self.all_button.setEnabled(not done)
@@ -188,12 +214,19 @@ class ConvPanel(StepPanel):
         self.timer.stop()
         self.play_button.setText("▶ Add the contributions")
 
+    def animating(self) -> bool:
+        """True while the running sum is being added up on its own."""
+        return self.timer.isActive()
+
     def _on_tick(self) -> None:
         per_tick = max(1, math.ceil(self.parts.count / TICKS))
         self.position = min(self.position + per_tick, self.parts.count - 1)
-        if self.position >= self.parts.count - 1:
+        done = self.position >= self.parts.count - 1
+        if done:
             self.pause()
         self._redraw()
+        if done:
+            self.animation_finished.emit()
 
     def next_position(self) -> None:
         if self.parts is not None and self.position < self.parts.count - 1:
@@ -225,20 +258,32 @@ class ConvPanel(StepPanel):
 
     # ------------------------------------------------------------------------------ equations
     def forward_html(self) -> str:
+        """O[o, r, c] = Σ W[o, i, u, v] H̃[i, r·s + u, c·s + v] + b[o], with the numbers of the
+        output cell chosen."""
         block, parts = self.block, self.parts
         o, _i = self.channels
         r, c = self.output_cell
         s, k = parts.stride, parts.kernel_size
-        channels = block.params["weight"].shape[1]
-        over = "input channels i and " if channels > 1 else ""
-        return (f"<b>Forward: O = W ⋆ H + b</b>, the kernel laid on the padded input every "
-                f"{s} cell{'s' if s > 1 else ''} (stride {s}): each output is the sum of "
-                f"kernel x window over {over}the {k}x{k} cells, plus the bias. Click an output "
-                f"to see its window.<br><br>"
-                f"O<sub>{r + 1},{c + 1}</sub> = Σ W<sub>u,v</sub> · "
-                f"H<sub>{r * s}+u,{c * s}+v</sub> + b = <b>"
-                f"{number_link(block.output[0, o, r, c])}</b> "
-                f"(b = {number_link(block.params['bias'][o])})")
+        weight = block.params["weight"][o]  # (C, k, k)
+        p = r * parts.output_size[1] + c
+        window = parts.patches[p]  # (C, k, k), the padded input under the kernel
+        channels, top, left = weight.shape[0], r * s, c * s
+        taps = [(ch, u, v) for ch in range(channels) for u in range(k) for v in range(k)]
+        names = [f"{sub('W', o, ch, u, v)}{sub('H̃', ch, top + u, left + v)}"
+                 for ch, u, v in taps]
+        factors = [(weight[t], window[t]) for t in taps]
+        shown = len(taps) if len(taps) <= MOST_SPELLED else SHOWN_TERMS
+        products = (weight * window).reshape(-1)
+        over = "i, " if channels > 1 else ""
+        return (f"<b>Forward: O = W ⋆ H + b</b>. The {k}x{k} kernel is laid on the input "
+                f"padded by {parts.padding} zeros (H̃) every {s} cell{'s' if s > 1 else ''} "
+                f"(stride {s}); each output is the sum of kernel times window, plus the bias:"
+                f" O<sub>o,r,c</sub> = Σ<sub>{over}u,v</sub> W<sub>o,{over}u,v</sub> · "
+                f"H̃<sub>{over}{s}(r−1)+u,{s}(c−1)+v</sub> + b<sub>o</sub>. Click an output to "
+                f"spell it out; its window is framed on H̃.<br><br>"
+                f"{sub('O', o, r, c)} = {spelled_sum(names, factors, products, shown)} + "
+                f"{number_link(block.params['bias'][o], brackets=True)} = <b>"
+                f"{number_link(block.output[0, o, r, c])}</b>")
 
     def backward_html(self, term: np.ndarray, done: bool) -> str:
         block, parts = self.block, self.parts
@@ -250,9 +295,10 @@ class ConvPanel(StepPanel):
                  f"one delta per use. Press ▶ or click a cell of dE/dO."]
         if p >= 0:
             r, c = (int(v) for v in parts.positions[p])
-            lines.append(f"Position {p + 1} (row {r + 1}, column {c + 1}): "
-                         f"dE/dO = {number_link(block.grad_output[0, o, r, c])} times the "
-                         f"window framed on the input gives this contribution.")
+            lines.append(f"Position {p + 1}, output cell ({r + 1}, {c + 1}): "
+                         f"{sub('dE/dO', o, r, c)} = "
+                         f"{number_link(block.grad_output[0, o, r, c])} times the window "
+                         f"framed on H̃ gives this contribution.")
         if done:
             lines.append(f"All {parts.count} contributions added: the running sum is dE/dW. "
                          f"dE/db = Σ dE/dO = "

@@ -39,6 +39,7 @@ class DensePanel(StepPanel):
         self.views["W"].grid.column = False
         for name in ("W", "Wt", "dW"):
             self.views[name].grid.max_cell = 52
+        self.views["Wt"].grid.names = lambda r, c: f"Wᵀ[{r + 1}, {c + 1}] = W[{c + 1}, {r + 1}]"
         self.views["O"].entry_clicked.connect(lambda index: self._choose("forward", index[0]))
         self.views["W"].entry_clicked.connect(lambda index: self._choose("forward", index[0]))
         self.views["dH"].entry_clicked.connect(lambda index: self._choose("input", index[0]))
@@ -81,19 +82,19 @@ class DensePanel(StepPanel):
         h, o = block.input[0].reshape(-1), block.output[0].reshape(-1)
         if forward:
             scale = symmetric_scale(w, h, o)
-            self.views["W"].set_tensor(w, f"W ({w.shape[0]}x{w.shape[1]})", scale)
-            self.views["H"].set_tensor(h, "H (input)", scale)
-            self.views["b"].set_tensor(block.params["bias"], "b", scale)
-            self.views["O"].set_tensor(o, "O (output)", scale)
+            self.views["W"].set_tensor(w, f"W ({w.shape[0]}x{w.shape[1]})", scale, "W")
+            self.views["H"].set_tensor(h, "H (input)", scale, "H")
+            self.views["b"].set_tensor(block.params["bias"], "b", scale, "b")
+            self.views["O"].set_tensor(o, "O (output)", scale, "O")
         else:
             g_out, g_in = block.grad_output[0].reshape(-1), block.grad_input[0].reshape(-1)
             g_w = block.grad_params["weight"]
             self.views["Wt"].set_tensor(w.T, f"Wᵀ ({w.shape[1]}x{w.shape[0]})")
-            self.views["dO"].set_tensor(g_out, "dE/dO")
-            self.views["dH"].set_tensor(g_in, "dE/dH (passed down)")
-            self.views["dO2"].set_tensor(g_out, "dE/dO")
-            self.views["Ht"].set_tensor(h, "Hᵀ (the input)")
-            self.views["dW"].set_tensor(g_w, "dE/dW")
+            self.views["dO"].set_tensor(g_out, "dE/dO", symbol="dE/dO")
+            self.views["dH"].set_tensor(g_in, "dE/dH (passed down)", symbol="dE/dH")
+            self.views["dO2"].set_tensor(g_out, "dE/dO", symbol="dE/dO")
+            self.views["Ht"].set_tensor(h, "Hᵀ (the input)", symbol="H")
+            self.views["dW"].set_tensor(g_w, "dE/dW", symbol="dE/dW")
         self._show_choice()
 
     def _default_choice(self) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from playground.backprop.numbers import full, short
+from playground.backprop.numbers import entry_name, full, short
 
 BLUE, WHITE, RED = np.array([40, 90, 200.0]), np.full(3, 255.0), np.array([200, 40, 40.0])
 CHOSEN = QColor(20, 20, 20)
@@ -122,9 +122,10 @@ def grid_image(values: np.ndarray, scale: float, faded: np.ndarray | None = None
 
 
 class HeatGrid(QWidget):
-    """One titled grid. `set_values(values (R, C) or (N,), title, scale=None)`; `marks`;
-    signal `cell_clicked(row, col)`; the tooltip names the cell (`names(row, col)`) and its
-    full value."""
+    """One titled grid. `set_values(values (R, C) or (N,), title, scale=None, symbol=...,
+    lead=...)`; `marks`; signal `cell_clicked(row, col)`; the tooltip (`tooltip(row, col)`)
+    names the entry as the equations do, e.g. "dE/dW[1, 1, 2, 3] = 0.0123456789" (`symbol`,
+    the indices `lead` before the cell's), or with `names(row, col)` when set."""
 
     cell_clicked = Signal(int, int)
 
@@ -138,16 +139,23 @@ class HeatGrid(QWidget):
         self.marks = Marks()
         self.max_cell = max_cell
         self.column = column  # a vector is drawn as a column (else as a row)
-        self.names = lambda r, c: f"row {r + 1}, column {c + 1}"
+        self.names = None  # (row, col) -> the entry's name, when not symbol[lead, row, col]
+        self.symbol = ""
+        self.lead: tuple = ()
+        self._vector = False
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(40, 40)
 
     def set_values(self, values, title: str | None = None, scale: float | None = None, *,
-                   blank: bool = False) -> None:
-        """Show `values`; `blank` keeps its cells grey and unnumbered (not known yet)."""
+                   blank: bool = False, symbol: str | None = None, lead: tuple = ()) -> None:
+        """Show `values`; `blank` keeps its cells grey and unnumbered (not known yet); the
+        tooltip names a cell `symbol`[*lead, row, col] (a vector's: `symbol`[*lead, k])."""
         self.blank = blank
         values = np.asarray(values, dtype=np.float64)
+        self._vector = values.ndim == 1
+        if symbol is not None:
+            self.symbol, self.lead = symbol, tuple(lead)
         if values.ndim == 1:
             values = values[:, None] if self.column else values[None, :]
         self.values = values.reshape(values.shape[0], -1)
@@ -224,9 +232,17 @@ class HeatGrid(QWidget):
         if found is None:
             QToolTip.hideText()
             return
-        r, c = found
-        QToolTip.showText(event.globalPosition().toPoint(),
-                          f"{self.names(r, c)}: {full(self.values[r, c])}", self)
+        QToolTip.showText(event.globalPosition().toPoint(), self.tooltip(*found), self)
+
+    def tooltip(self, row: int, col: int) -> str:
+        """The entry's name and its full value, e.g. "O[2, 1, 3] = 0.123456791"."""
+        value = full(self.values[row, col])
+        if self.names is not None:
+            return f"{self.names(row, col)} = {value}"
+        if not self.symbol:
+            return f"row {row + 1}, column {col + 1}: {value}"
+        index = (row if self.column else col,) if self._vector else (row, col)
+        return f"{entry_name(self.symbol, self.lead + index)} = {value}"
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
         found = self.cell_at(event.position())

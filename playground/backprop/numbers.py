@@ -49,3 +49,9 @@ def number_link(value: float, digits: int = 3, *, brackets: bool = False) -> str
     (Qt's rich text has no hover text of its own, so the number is a link to its value)."""
     text = signed(value, digits) if brackets else short(value, digits)
     return f'<a href="v:{full(value)}">{text}</a>'
+
+
+def entry_name(symbol: str, index) -> str:
+    """"dE/dW[1, 1, 2, 3]" for entry_name("dE/dW", (0, 0, 1, 2)): the indices counted from 1,
+    as the equations' subscripts are."""
+    return f"{symbol}[{', '.join(str(int(i) + 1) for i in index)}]"

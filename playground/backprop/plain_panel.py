@@ -1,10 +1,14 @@
-"""The step of a block the lab does not spell out further (Flatten, Dropout, average pooling):
-what went in and what came out, or dE/dO arriving and dE/dH passed down, with the block's own
-one-line description."""
+"""The step of a block the lab does not spell out cell by cell (Flatten, Dropout, average
+pooling, RNN, LSTM, Rows): what went in and what came out, or dE/dO arriving and dE/dH passed
+down, as heat maps, with the block's own one-line description and its equation for the way back
+(`derivative_text`); a block with weights shows them going forward and their gradient coming
+back (one parameter at a time; click an entry of the gradient to follow it in the update)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+import html
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout
 
 from core.nn.layer import LAYERS
 from playground.backprop.equation_label import EquationLabel
@@ -12,33 +16,88 @@ from playground.backprop.step_panel import StepPanel
 from playground.backprop.tensor_view import TensorView
 
 
+def _dims(array) -> str:
+    return " x ".join(str(int(v)) for v in array.shape)
+
+
 class PlainPanel(StepPanel):
+    """See the module docstring. `weights` shows the parameter chosen in `param`."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("labPlain")
+        self.lab = self.block = None
+        self.direction = "forward"
         self.equation = EquationLabel()
         self.before, self.after = TensorView(), TensorView()
+        self.weights = TensorView()
+        self.weights.entry_clicked.connect(self._on_weight_clicked)
+        self.param = QComboBox()
+        self.param.setObjectName("labPlainParam")
+        self.param.setToolTip("Which of the block's weights to show")
+        self.param.currentIndexChanged.connect(lambda _i: self._show_weights())
         row = QHBoxLayout()
-        row.addWidget(self.before)
-        row.addWidget(self.after)
+        row.addWidget(self.before, 2)
+        row.addWidget(self.after, 1)
+        row.addWidget(self.weights, 2)
+        choose = QHBoxLayout()
+        choose.addStretch(1)
+        choose.addWidget(self.param)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.equation)
+        layout.addLayout(choose)
         layout.addLayout(row, 1)
 
     def show_step(self, lab, block, direction: str) -> None:
-        help_text = getattr(LAYERS.get(block.kind), "HELP", "")
-        weights = "" if block.params else " It has no weights: nothing to update."
+        new = self.block is None or self.block.index != block.index or self.lab is not lab
+        self.lab, self.block, self.direction = lab, block, direction
+        help_text = html.escape(getattr(LAYERS.get(block.kind), "HELP", ""))
+        derivative = html.escape(block.derivative_text)
+        weights = ("" if block.params else " It has no weights: nothing to update.")
         if direction == "forward":
-            self.before.set_tensor(block.input[0], f"input H {tuple(block.input.shape[1:])}")
-            self.after.set_tensor(block.output[0], f"output O {tuple(block.output.shape[1:])}")
-            self.equation.set_equation(f"<b>Forward through {block.name}</b>: {help_text}."
-                                       f"{weights}")
+            self.before.set_tensor(block.input[0], f"input H ({_dims(block.input[0])})",
+                                   symbol="H")
+            self.after.set_tensor(block.output[0], f"output O ({_dims(block.output[0])})",
+                                  symbol="O")
+            self.equation.set_equation(f"<b>Forward through {html.escape(block.name)}</b>: "
+                                       f"{help_text}.{weights}")
         else:
-            self.before.set_tensor(block.grad_input[0], "dE/dH (passed down)")
-            self.after.set_tensor(block.grad_output[0], "dE/dO (arriving)")
+            self.before.set_tensor(block.grad_input[0], "dE/dH (passed down)", symbol="dE/dH")
+            self.after.set_tensor(block.grad_output[0], "dE/dO (arriving)", symbol="dE/dO")
+            rule = (f"{derivative}." if derivative else
+                    "dE/dH<sub>j</sub> = Σ<sub>i</sub> dE/dO<sub>i</sub> dO<sub>i</sub>/dH"
+                    "<sub>j</sub>: each input gets the errors of the outputs it fed.")
+            own = (" Click an entry of a weight's gradient to follow its update."
+                   if block.params and block.trainable else "")
             self.equation.set_equation(
-                f"<b>Backward through {block.name}</b>: dE/dH from dE/dO by the chain rule, "
-                f"dE/dH<sub>j</sub> = Σ<sub>i</sub> dE/dO<sub>i</sub> dO<sub>i</sub>/dH<sub>j"
-                f"</sub>: each input gets the errors of the outputs it fed ({help_text})."
-                f"{weights}")
+                f"<b>Backward through {html.escape(block.name)}</b> ({help_text}): {rule}"
+                f"{weights}{own}")
+        names = list(block.params)
+        if new or [self.param.itemText(i) for i in range(self.param.count())] != names:
+            self.param.blockSignals(True)
+            self.param.clear()
+            self.param.addItems(names)
+            self.param.blockSignals(False)
+        self.param.setVisible(bool(names))
+        self.weights.setVisible(bool(names))
+        self._show_weights()
+
+    def _show_weights(self) -> None:
+        block = self.block
+        name = self.param.currentText()
+        if block is None or name not in block.params:
+            return
+        if self.direction == "forward":
+            values = block.params[name]
+            self.weights.set_tensor(values, f"{name} ({_dims(values)})", symbol=name)
+        else:
+            values = block.grad_params.get(name, block.params[name] * 0)
+            steps = " (summed over the steps)" if block.family == "recurrent" else ""
+            self.weights.set_tensor(values, f"dE/d{name}{steps}", symbol=f"dE/d{name}")
+
+    def _on_weight_clicked(self, index: tuple) -> None:
+        block = self.block
+        if self.direction == "backward" and block is not None and block.trainable:
+            self.weights.set_chosen(index)
+            self.weight_chosen.emit(block.index, self.param.currentText(), tuple(index))

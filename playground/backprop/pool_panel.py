@@ -1,8 +1,9 @@
 """A max pool's step. Forward: each window of the input gives its largest value. Backward: the
 error of each output goes back only to the cell that was the maximum of its window; every other
-cell gets zero. Both are drawn as the input grid (windows framed) beside the output grid, with
-an arrow per window between the arg-max cell and its output (`core.nn.backprop_lab.
-maxpool_routing`)."""
+cell gets zero. Both are drawn as the input grid (windows framed, each arg-max cell marked)
+beside the output grid, with an arrow per window between the arg-max cell and its output while
+the output is small enough to read them (at most `ARROW_LIMIT` cells a side); a larger one keeps
+the marked arg-max cells and the faded zeros (`core.nn.backprop_lab.maxpool_routing`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QToolTip, QVBoxLayout, QWid
 
 from playground.backprop.equation_label import EquationLabel
 from playground.backprop.heat_grid import Marks, paint_grid, symmetric_scale
-from playground.backprop.numbers import full, number_link
-from playground.backprop.step_panel import StepPanel
+from playground.backprop.numbers import entry_name, full, number_link
+from playground.backprop.step_panel import StepPanel, sub
 
 FORWARD = QColor(40, 110, 200, 150)
 BACKWARD = QColor(215, 100, 20, 170)
 TITLE_H = 22
+ARROW_LIMIT = 12
+"""Arrows are drawn while the output is at most this many cells high and wide."""
+FRAMED_CELL = 10
+"""Windows are framed while a cell is at least this many pixels wide."""
 
 
 class PoolFlow(QWidget):
@@ -30,16 +35,27 @@ class PoolFlow(QWidget):
         self.setMinimumSize(200, 160)
         self.left = self.right = None
         self.titles = ("", "")
+        self.symbols = ("", "")
+        self.channel = 0
         self.sources = None  # (Ho, Wo, 2)
         self.windows = None  # (Ho, Wo, 4)
         self.backward = False
 
     def set_flow(self, left: np.ndarray, right: np.ndarray, sources: np.ndarray,
-                 windows: np.ndarray, titles: tuple[str, str], backward: bool) -> None:
+                 windows: np.ndarray, titles: tuple[str, str], backward: bool,
+                 symbols: tuple[str, str] = ("H", "O"), channel: int = 0) -> None:
+        """One channel: `left` (H, W) and `right` (Ho, Wo), each output's arg-max `sources`
+        and `windows`; `symbols` name the entries in the tooltips, symbol[channel, row, col]."""
         self.left, self.right = np.asarray(left, np.float64), np.asarray(right, np.float64)
         self.sources, self.windows, self.titles = sources, windows, titles
+        self.symbols, self.channel = symbols, int(channel)
         self.backward = backward
         self.update()
+
+    @property
+    def arrows(self) -> bool:
+        """Whether an arrow is drawn per window (the output is small enough to read them)."""
+        return self.right is not None and max(self.right.shape) <= ARROW_LIMIT
 
     def _geometry(self):
         """(cell, left origin, right origin)."""
@@ -64,6 +80,8 @@ class PoolFlow(QWidget):
         chosen = np.zeros(self.left.shape, bool)
         chosen[sources[:, 0], sources[:, 1]] = True
         windows = [tuple(int(v) for v in w) for w in self.windows.reshape(-1, 4)]
+        if not self.arrows and cell < FRAMED_CELL:
+            windows = []  # the marked arg-max cells say enough on a map this size
         paint_grid(painter, left, cell, self.left, scale,
                    Marks(windows=windows, faded=~chosen if self.backward else None,
                          cells=[tuple(int(v) for v in s) for s in sources]))
@@ -74,6 +92,9 @@ class PoolFlow(QWidget):
             painter.drawText(QRectF(origin.x() - 40, origin.y() - TITLE_H,
                                     shape[1] * cell + 80, TITLE_H),
                              Qt.AlignmentFlag.AlignCenter, title)
+        if not self.arrows:
+            painter.end()
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         colour = BACKWARD if self.backward else FORWARD
         painter.setPen(QPen(colour, 1.6 if cell > 10 else 1))
@@ -110,15 +131,20 @@ class PoolFlow(QWidget):
             return
         cell, left, right = self._geometry()
         pos = event.position()
-        for origin, values, name in ((left, self.left, self.titles[0]),
-                                     (right, self.right, self.titles[1])):
+        for origin, side in ((left, 0), (right, 1)):
             r, c = int((pos.y() - origin.y()) // cell), int((pos.x() - origin.x()) // cell)
-            if 0 <= r < values.shape[0] and 0 <= c < values.shape[1]:
-                QToolTip.showText(event.globalPosition().toPoint(),
-                                  f"{name}, row {r + 1}, column {c + 1}: {full(values[r, c])}",
+            if 0 <= r < (self.left, self.right)[side].shape[0] and \
+                    0 <= c < (self.left, self.right)[side].shape[1]:
+                QToolTip.showText(event.globalPosition().toPoint(), self.tooltip(side, r, c),
                                   self)
                 return
         QToolTip.hideText()
+
+    def tooltip(self, side: int, row: int, col: int) -> str:
+        """The entry of the input (side 0) or output (side 1) named as the equations do."""
+        values = (self.left, self.right)[side]
+        return (f"{entry_name(self.symbols[side], (self.channel, row, col))} = "
+                f"{full(values[row, col])}")
 
 
 class PoolPanel(StepPanel):
@@ -166,22 +192,26 @@ class PoolPanel(StepPanel):
         if self.direction == "forward":
             self.flow.set_flow(routing.input[ch], routing.output[ch], routing.sources[ch],
                                routing.windows, ("input H", "output O: each window's maximum"),
-                               backward=False)
+                               backward=False, symbols=("H", "O"), channel=ch)
+            shown = ("The arrows start at the cell that was the maximum." if self.flow.arrows
+                     else "The cell that was the maximum of each window is framed in orange.")
             self.equation.set_equation(
                 f"<b>Forward: O = the largest value of each {size}x{size} window</b> (stride "
-                f"{stride}); no weights. The arrows start at the cell that was the maximum.")
+                f"{stride}); no weights. {shown}")
             return
         self.flow.set_flow(routing.grad_input[ch], routing.grad_output[ch], routing.sources[ch],
                            routing.windows, ("dE/dH (passed down)", "dE/dO (arriving)"),
-                           backward=True)
+                           backward=True, symbols=("dE/dH", "dE/dO"), channel=ch)
         r, c = (int(v) for v in np.unravel_index(
             np.argmax(np.abs(routing.grad_output[ch])), routing.grad_output[ch].shape))
         sr, sc = (int(v) for v in routing.sources[ch, r, c])
+        shown = ("The arrows show where each error goes." if self.flow.arrows else
+                 "Each window's arg-max cell is framed in orange; the pale cells get 0.")
         self.equation.set_equation(
             f"<b>Backward: the error goes only to the cell that was the maximum</b>: "
             f"dE/dH = dE/dO at the arg-max of each window, 0 everywhere else (the other cells "
-            f"did not change the output). No weights, nothing to update.<br><br>"
-            f"For example, dE/dO<sub>{r + 1},{c + 1}</sub> = "
-            f"{number_link(routing.grad_output[ch, r, c])} goes to row {sr + 1}, column "
-            f"{sc + 1}: dE/dH<sub>{sr + 1},{sc + 1}</sub> = "
+            f"did not change the output). No weights, nothing to update. {shown}<br><br>"
+            f"For example, {sub('dE/dO', ch, r, c)} = "
+            f"{number_link(routing.grad_output[ch, r, c])} goes to its window's arg-max "
+            f"cell: {sub('dE/dH', ch, sr, sc)} = "
             f"<b>{number_link(routing.grad_input[ch, sr, sc])}</b>.")

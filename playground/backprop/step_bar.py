@@ -1,6 +1,7 @@
 """Step through the pass: first step, step back, play / pause, step forward, last step, and a
 slider over the 2 x (number of blocks) steps. `step_changed(step)` whenever the step moves;
-playing moves one step every `PLAY_MS` and stops at the last step."""
+playing moves one step every `PLAY_MS` and stops at the last step, and waits while `hold()`
+says the step is still animating (`wait_over()` then gives it a whole beat)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ PLAY_MS = 1500
 
 
 class StepBar(QWidget):
-    """`set_count(n)`, `step`, `set_step(step)`, `play()`, `pause()`, `playing`."""
+    """`set_count(n)`, `step`, `set_step(step)`, `play()`, `pause()`, `playing`, `hold`."""
 
     step_changed = Signal(int)
 
@@ -34,6 +35,7 @@ class StepBar(QWidget):
         self.slider.valueChanged.connect(self._on_slider)
         self.label = QLabel()
         self.label.setMinimumWidth(90)
+        self.hold = lambda: False  # True while the step shown is still animating
         self.timer = QTimer(self)
         self.timer.setInterval(PLAY_MS)
         self.timer.timeout.connect(self._on_tick)
@@ -95,9 +97,16 @@ class StepBar(QWidget):
         self.timer.stop()
         self.play_button.setText("▶ Play")
 
+    def wait_over(self) -> None:
+        """The step's animation ended: while playing, the next step comes a beat later."""
+        if self.playing:
+            self.timer.start()
+
     def _on_tick(self) -> None:
         if self.step >= self.slider.maximum():
             self.pause()
+            return
+        if self.hold():
             return
         self.set_step(self.step + 1)
         if self.step >= self.slider.maximum():

@@ -20,14 +20,14 @@ def sub(name: str, *indices) -> str:
 
 
 def spelled_sum(names: list[str], factors: list[tuple[float, float]],
-                products: np.ndarray) -> str:
+                products: np.ndarray, shown: int = SHOWN_TERMS) -> str:
     """"a·b + c·d + … " with the numbers: each product `names[k]` = factors[k][0] x
-    factors[k][1]; long sums keep the largest `SHOWN_TERMS` products (in their order) and say
-    how many smaller ones follow."""
+    factors[k][1]; long sums keep the largest `shown` products (in their order) and say how
+    many smaller ones follow."""
     products = np.asarray(products, dtype=np.float64)
     order = np.arange(len(products))
-    if len(products) > SHOWN_TERMS:
-        order = np.sort(np.argsort(-np.abs(products), kind="stable")[:SHOWN_TERMS])
+    if len(products) > shown:
+        order = np.sort(np.argsort(-np.abs(products), kind="stable")[:shown])
     parts = [f"{number_link(factors[k][0], brackets=True)}·"
              f"{number_link(factors[k][1], brackets=True)}" for k in order]
     text = " + ".join(parts)
@@ -40,9 +40,14 @@ def spelled_sum(names: list[str], factors: list[tuple[float, float]],
 
 
 class StepPanel(QWidget):
-    """Base of the step panels."""
+    """Base of the step panels. A panel that animates its step says so with `animating()`
+    and emits `animation_finished` at the end (Play waits for it)."""
 
     weight_chosen = Signal(int, str, object)  # block index, "weight" / "bias", index tuple
+    animation_finished = Signal()
+
+    def animating(self) -> bool:
+        return False
 
     def show_step(self, lab, block, direction: str) -> None:
         raise NotImplementedError

@@ -24,6 +24,7 @@ class TensorView(QWidget):
         self.values = np.zeros((0,), np.float32)
         self.title = title
         self.scale: float | None = None
+        self.symbol = ""
         self.grid = HeatGrid(title, column=column, max_cell=max_cell)
         self.grid.cell_clicked.connect(self._on_cell_clicked)
         self.channel_box = QSpinBox()
@@ -48,10 +49,12 @@ class TensorView(QWidget):
         return self.channel_box.value() - 1
 
     def set_tensor(self, values: np.ndarray, title: str | None = None,
-                   scale: float | None = None) -> None:
-        """One sample's values (no batch axis); `scale` shares colours with other grids."""
+                   scale: float | None = None, symbol: str = "") -> None:
+        """One sample's values (no batch axis); `scale` shares colours with other grids;
+        `symbol` names its entries in the tooltips (symbol[channel, row, col])."""
         self.values = np.asarray(values)
         self.scale = scale
+        self.symbol = symbol
         if title is not None:
             self.title = title
         maps = self.values.ndim == 3
@@ -87,7 +90,8 @@ class TensorView(QWidget):
         title = self.title
         if self.values.ndim == 3 and self.values.shape[0] > 1:
             title = f"{title} (channel {self.channel + 1} of {self.values.shape[0]})"
-        self.grid.set_values(self.shown(), title, self.scale)
+        lead = (min(self.channel, self.values.shape[0] - 1),) if self.values.ndim == 3 else ()
+        self.grid.set_values(self.shown(), title, self.scale, symbol=self.symbol, lead=lead)
 
     def _on_channel(self, _value: int) -> None:
         self._draw()
