@@ -148,7 +148,7 @@ class ConvPanel(StepPanel):
         padded = parts.padded_input[i]
         title = (f"input H̃: H padded by {parts.padding} zeros" if parts.padding else
                  "input H̃ = H")
-        if padded.shape[0] > 1 or block.params["weight"].shape[1] > 1:
+        if parts.padded_input.shape[0] > 1:
             title += f" (channel {i + 1})"
         self.grids["input"].set_values(padded, title)
         if self.direction == "forward":

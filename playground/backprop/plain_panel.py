@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout
 
 from core.nn.layer import LAYERS
 from playground.backprop.equation_label import EquationLabel
-from playground.backprop.step_panel import StepPanel
+from playground.backprop.step_panel import StepPanel, param_symbol
 from playground.backprop.tensor_view import TensorView
 
 
@@ -55,16 +55,26 @@ class PlainPanel(StepPanel):
         help_text = html.escape(getattr(LAYERS.get(block.kind), "HELP", ""))
         derivative = html.escape(block.derivative_text)
         weights = ("" if block.params else " It has no weights: nothing to update.")
+        steps = {k: ", a row per time step" if block.family == "recurrent" and
+                 array.ndim == 3 else "" for k, array in (("in", block.input),
+                                                          ("out", block.output))}
         if direction == "forward":
-            self.before.set_tensor(block.input[0], f"input H ({_dims(block.input[0])})",
-                                   symbol="H")
-            self.after.set_tensor(block.output[0], f"output O ({_dims(block.output[0])})",
-                                  symbol="O")
+            self.before.set_tensor(block.input[0], f"input H ({_dims(block.input[0])}"
+                                   f"{steps['in']})", symbol="H")
+            self.after.set_tensor(block.output[0], f"output O ({_dims(block.output[0])}"
+                                  f"{steps['out']})", symbol="O")
+            reading = ""
+            if block.family == "recurrent" and block.params:
+                last = ("O holds every state x(t), a row per step" if block.output.ndim == 3
+                        else "O is the state after the last step, x(T)")
+                reading = f" Here a(t) is row t of the input H, x(0) = 0, and {last}."
             self.equation.set_equation(f"<b>Forward through {html.escape(block.name)}</b>: "
-                                       f"{help_text}.{weights}")
+                                       f"{help_text}.{reading}{weights}")
         else:
-            self.before.set_tensor(block.grad_input[0], "dE/dH (passed down)", symbol="dE/dH")
-            self.after.set_tensor(block.grad_output[0], "dE/dO (arriving)", symbol="dE/dO")
+            self.before.set_tensor(block.grad_input[0], f"dE/dH (passed down{steps['in']})",
+                                   symbol="dE/dH")
+            self.after.set_tensor(block.grad_output[0], f"dE/dO (arriving{steps['out']})",
+                                  symbol="dE/dO")
             rule = (f"{derivative}." if derivative else
                     "dE/dH<sub>j</sub> = Σ<sub>i</sub> dE/dO<sub>i</sub> dO<sub>i</sub>/dH"
                     "<sub>j</sub>: each input gets the errors of the outputs it fed.")
@@ -74,10 +84,11 @@ class PlainPanel(StepPanel):
                 f"<b>Backward through {html.escape(block.name)}</b> ({help_text}): {rule}"
                 f"{weights}{own}")
         names = list(block.params)
-        if new or [self.param.itemText(i) for i in range(self.param.count())] != names:
+        if new or [self.param.itemData(i) for i in range(self.param.count())] != names:
             self.param.blockSignals(True)
             self.param.clear()
-            self.param.addItems(names)
+            for name in names:
+                self.param.addItem(param_symbol(name), name)
             self.param.blockSignals(False)
         self.param.setVisible(bool(names))
         self.weights.setVisible(bool(names))
@@ -85,19 +96,20 @@ class PlainPanel(StepPanel):
 
     def _show_weights(self) -> None:
         block = self.block
-        name = self.param.currentText()
+        name = self.param.currentData()
         if block is None or name not in block.params:
             return
+        symbol = param_symbol(name)
         if self.direction == "forward":
             values = block.params[name]
-            self.weights.set_tensor(values, f"{name} ({_dims(values)})", symbol=name)
+            self.weights.set_tensor(values, f"{symbol} ({_dims(values)})", symbol=symbol)
         else:
             values = block.grad_params.get(name, block.params[name] * 0)
             steps = " (summed over the steps)" if block.family == "recurrent" else ""
-            self.weights.set_tensor(values, f"dE/d{name}{steps}", symbol=f"dE/d{name}")
+            self.weights.set_tensor(values, f"dE/d{symbol}{steps}", symbol=f"dE/d{symbol}")
 
     def _on_weight_clicked(self, index: tuple) -> None:
         block = self.block
         if self.direction == "backward" and block is not None and block.trainable:
             self.weights.set_chosen(index)
-            self.weight_chosen.emit(block.index, self.param.currentText(), tuple(index))
+            self.weight_chosen.emit(block.index, self.param.currentData(), tuple(index))

@@ -14,6 +14,14 @@ SHOWN_TERMS = 8
 """A sum of more products shows the largest this many and says how many more there are."""
 
 
+def param_symbol(name: str) -> str:
+    """How the equations write a parameter: "weight" -> "W", "bias_hh" -> "b_hh"."""
+    for long, short in (("weight", "W"), ("bias", "b")):
+        if name == long or name.startswith(long + "_"):
+            return short + name[len(long):]
+    return name
+
+
 def sub(name: str, *indices) -> str:
     """"W<sub>2,3</sub>" for sub("W", 2, 3): indices written from 1, as in the notes."""
     return f"{name}<sub>{','.join(str(int(i) + 1) for i in indices)}</sub>"

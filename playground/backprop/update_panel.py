@@ -10,12 +10,13 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QV
 
 from playground.backprop.equation_label import EquationLabel
 from playground.backprop.numbers import number_link, short
+from playground.backprop.step_panel import param_symbol
 
 DEFAULT_ALPHA = 0.1
 
 
 def weight_name(block, param: str, index: tuple) -> str:
-    symbol = "W" if param == "weight" else "b" if param == "bias" else param
+    symbol = param_symbol(param)
     place = ",".join(str(int(i) + 1) for i in index)
     return f"{symbol}<sub>{place}</sub> of block {block.index + 1} ({block.label})"
 
@@ -46,7 +47,8 @@ class UpdatePanel(QGroupBox):
         self.check.setObjectName("labCheck")
         form = QFormLayout()
         form.addRow("step size α:", self.alpha)
-        hint = QLabel("Click an entry of dE/dW in a Dense or Conv2D step to follow it here.")
+        hint = QLabel("Click an entry of a weight gradient (dE/dW) in a step going back to "
+                       "follow it here.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)

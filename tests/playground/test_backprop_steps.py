@@ -83,7 +83,7 @@ def test_a_recurrent_network_is_stepped_through_whole(qtbot, tab, name):
             backward = lab.steps[step].direction == "backward"
             shown = panel.weights.values
             expected = (block.grad_params if backward else block.params)[
-                panel.param.currentText()]
+                panel.param.currentData()]
             np.testing.assert_array_equal(shown, expected)
             if backward:
                 assert "through time" in panel.equation.text()
