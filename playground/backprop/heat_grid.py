@@ -47,6 +47,7 @@ class Marks:
     window_colour: QColor = field(default_factory=lambda: QColor(WINDOW))
     faded: np.ndarray | None = None  # bool (R, C): True where the cell is drawn pale
     cells: list[tuple[int, int]] = field(default_factory=list)  # cells framed thinly
+    window_width: float = 3.0  # the pen of the window frames
 
 
 def paint_grid(painter: QPainter, origin: QPointF, cell, values: np.ndarray,
@@ -95,7 +96,7 @@ def paint_grid(painter: QPainter, origin: QPointF, cell, values: np.ndarray,
         return
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for r0, c0, r1, c1 in marks.windows:
-        painter.setPen(QPen(marks.window_colour, 3))
+        painter.setPen(QPen(marks.window_colour, marks.window_width))
         painter.drawRect(QRectF(origin.x() + c0 * cw, origin.y() + r0 * ch,
                                 (c1 - c0) * cw, (r1 - r0) * ch))
     painter.setPen(QPen(QColor(215, 100, 20), 2))

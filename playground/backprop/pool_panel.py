@@ -23,7 +23,9 @@ TITLE_H = 22
 ARROW_LIMIT = 12
 """Arrows are drawn while the output is at most this many cells high and wide."""
 FRAMED_CELL = 10
-"""Windows are framed while a cell is at least this many pixels wide."""
+"""Windows are framed while a cell is at least this many pixels wide (thinly, in grey, when
+there are no arrows: the orange marks are the arg-max cells)."""
+QUIET_WINDOW = QColor(150, 150, 150)
 
 
 class PoolFlow(QWidget):
@@ -82,9 +84,11 @@ class PoolFlow(QWidget):
         windows = [tuple(int(v) for v in w) for w in self.windows.reshape(-1, 4)]
         if not self.arrows and cell < FRAMED_CELL:
             windows = []  # the marked arg-max cells say enough on a map this size
-        paint_grid(painter, left, cell, self.left, scale,
-                   Marks(windows=windows, faded=~chosen if self.backward else None,
-                         cells=[tuple(int(v) for v in s) for s in sources]))
+        marks = Marks(windows=windows, faded=~chosen if self.backward else None,
+                      cells=[tuple(int(v) for v in s) for s in sources])
+        if not self.arrows:
+            marks.window_colour, marks.window_width = QColor(QUIET_WINDOW), 1.0
+        paint_grid(painter, left, cell, self.left, scale, marks)
         paint_grid(painter, right, cell, self.right, scale)
         painter.setPen(QColor(30, 30, 30))
         for origin, shape, title in ((left, self.left.shape, self.titles[0]),
