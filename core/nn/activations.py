@@ -16,7 +16,7 @@ class _Activation(Layer):
     KIND = "activation"
 
     def _backward(self, grad_out, derivative, input_grad):
-        return grad_out * derivative if input_grad else None
+        return F.times(grad_out, derivative) if input_grad else None
 
     def local_derivative(self, x):
         """f'(x) element by element: the factor `_backward` multiplies dE/d(output) by."""
@@ -36,11 +36,7 @@ class ReLU(_Activation):
         "gradient). It also gives sparse activations: many units output exactly zero.")
 
     def _forward(self, x, training):
-        out = np.maximum(x, 0)
-        return out, out > 0
-
-    def _backward(self, grad_out, positive, input_grad):
-        return grad_out * positive if input_grad else None
+        return F.relu_forward(x)
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod

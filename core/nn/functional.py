@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from core.nn import parallel
+
 
 def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Number of positions a `kernel` fits along `size` cells padded by `padding` on each side."""
@@ -54,34 +56,48 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     return windows.reshape(n, c * kh * kw, out_h * out_w)
 
 
-def col2im(cols: np.ndarray, padded_shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
-    """Adjoint of `im2col`: add columns (N, C*kh*kw, Ho*Wo) back onto a padded (N, C, Hp, Wp)."""
+def col2im(cols: np.ndarray, padded_shape: tuple, kh: int, kw: int, stride: int, *,
+           out: np.ndarray | None = None) -> np.ndarray:
+    """Adjoint of `im2col`: add columns (N, C*kh*kw, Ho*Wo) back onto a padded (N, C, Hp, Wp)
+    array of zeros, or onto `out` (zeroed first) when given."""
     n, c, hp, wp = padded_shape
     out_h = (hp - kh) // stride + 1
     out_w = (wp - kw) // stride + 1
     taps = cols.reshape(n, c, kh, kw, out_h, out_w)
-    dxp = np.zeros(padded_shape, dtype=cols.dtype)
+    if out is None:
+        out = np.zeros(padded_shape, dtype=cols.dtype)
+    else:
+        out[...] = 0
     for i in range(kh):
         for j in range(kw):
-            _tap(dxp, i, j, stride, out_h, out_w)[...] += taps[:, :, i, j]
-    return dxp
+            _tap(out, i, j, stride, out_h, out_w)[...] += taps[:, :, i, j]
+    return out
 
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: int,
                    padding: int) -> tuple[np.ndarray, tuple]:
     """Cross-correlate x (N, C, H, W) with weight (O, C, kh, kw), add bias (O,).
 
-    Returns the output (N, O, Ho, Wo) and the cache `conv2d_backward` needs.
+    Returns the output (N, O, Ho, Wo) and the cache `conv2d_backward` needs. The batch is
+    shared among the engine's threads (`core.nn.parallel`).
     """
-    n = x.shape[0]
-    out_c, in_c, kh, kw = weight.shape
-    xp = pad2d(x, padding)
-    out_h = (xp.shape[2] - kh) // stride + 1
-    out_w = (xp.shape[3] - kw) // stride + 1
-    cols = im2col(xp, kh, kw, stride)
-    out = np.matmul(weight.reshape(out_c, in_c * kh * kw), cols)
-    out += bias.reshape(1, out_c, 1)
-    return out.reshape(n, out_c, out_h, out_w), (cols, xp.shape, padding)
+    n, in_c, h, w = x.shape
+    out_c, _, kh, kw = weight.shape
+    padded_shape = (n, in_c, h + 2 * padding, w + 2 * padding)
+    out_h = (padded_shape[2] - kh) // stride + 1
+    out_w = (padded_shape[3] - kw) // stride + 1
+    cols = np.empty((n, in_c * kh * kw, out_h * out_w), dtype=x.dtype)
+    out = np.empty((n, out_c, out_h * out_w), dtype=x.dtype)
+    w2 = weight.reshape(out_c, in_c * kh * kw)
+    shift = bias.reshape(1, out_c, 1)
+
+    def part(s: slice) -> None:
+        np.copyto(cols[s], im2col(pad2d(x[s], padding), kh, kw, stride))
+        np.matmul(w2, cols[s], out=out[s])
+        out[s] += shift
+
+    parallel.over_batch(part, n)
+    return out.reshape(n, out_c, out_h, out_w), (cols, padded_shape, padding)
 
 
 def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stride: int, *,
@@ -89,30 +105,48 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
     """Gradients of a convolution from grad_out (N, O, Ho, Wo).
 
     Returns (grad_x (N, C, H, W) or None, grad_weight (O, C, kh, kw) or None, grad_bias (O,) or
-    None). The weight gradient sums the contributions of every position the kernel visited.
+    None). The weight gradient sums the contributions of every position the kernel visited:
+    per sample on the engine's threads, then over the whole batch at once.
     """
     cols, padded_shape, padding = cache
     n, out_c = grad_out.shape[:2]
     _, in_c, kh, kw = weight.shape
     g = grad_out.reshape(n, out_c, -1)
-    grad_w = grad_b = grad_x = None
+    per_sample = np.empty((n, out_c, cols.shape[1]), dtype=grad_out.dtype) if param_grads else None
+    grad_x = None
+    if input_grad:
+        grad_x = _input_grad_buffer(padded_shape, stride, grad_out.dtype)
+
+    def part(s: slice) -> None:
+        if param_grads:
+            np.matmul(g[s], cols[s].transpose(0, 2, 1), out=per_sample[s])
+        if input_grad and stride == 1:
+            _input_grad_stride_1(grad_out[s], weight, padded_shape, grad_x[s])
+        elif input_grad:
+            dcols = np.matmul(weight.reshape(out_c, -1).T, g[s])
+            col2im(dcols, grad_x[s].shape, kh, kw, stride, out=grad_x[s])
+
+    parallel.over_batch(part, n)
+    grad_w = grad_b = None
     if param_grads:
-        grad_w = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+        grad_w = per_sample.sum(axis=0).reshape(weight.shape)
         grad_b = g.sum(axis=(0, 2))
-    if input_grad and stride == 1:
-        grad_x = _input_grad_stride_1(grad_out, weight, padded_shape, padding)
-    elif input_grad:
-        dcols = np.matmul(weight.reshape(out_c, -1).T, g)
-        dxp = col2im(dcols, padded_shape, kh, kw, stride)
-        if padding:
-            dxp = dxp[:, :, padding:-padding, padding:-padding]
-        grad_x = dxp
+    if grad_x is not None:
+        hp, wp = padded_shape[2:]
+        grad_x = grad_x[:, :, padding:hp - padding, padding:wp - padding]
     return grad_x, grad_w, grad_b
 
 
+def _input_grad_buffer(padded_shape: tuple, stride: int, dtype) -> np.ndarray:
+    """The array dE/d(padded input) is added onto: (N, C, Hp, Wp), or for stride 1 a grid one
+    row taller (the spare row takes the overhang of the whole-image runs)."""
+    n, c, hp, wp = padded_shape
+    return np.empty((n, c, hp + (stride == 1), wp), dtype=dtype)
+
+
 def _input_grad_stride_1(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple,
-                         padding: int) -> np.ndarray:
-    """dE/dx of a stride-1 convolution, with whole-image runs instead of short rows.
+                         out: np.ndarray) -> None:
+    """dE/dx of a stride-1 convolution onto `out` (N, C, Hp + 1, Wp), with whole-image runs.
 
     grad_out is laid on a grid as wide as the padded input (spare columns zero), so that for
     each kernel tap the column gradients of an image land on one contiguous run of the padded
@@ -120,19 +154,18 @@ def _input_grad_stride_1(grad_out: np.ndarray, weight: np.ndarray, padded_shape:
     """
     n, out_c, out_h, out_w = grad_out.shape
     _, in_c, kh, kw = weight.shape
-    _, _, hp, wp = padded_shape
+    wp = padded_shape[3]
     grid = np.zeros((n, out_c, out_h, wp), dtype=grad_out.dtype)
     grid[..., :out_w] = grad_out
     length = out_h * wp
     dcols = np.matmul(weight.reshape(out_c, -1).T, grid.reshape(n, out_c, length))
     taps = dcols.reshape(n, in_c, kh * kw, length)
-    flat = np.zeros((n, in_c, (hp + 1) * wp), dtype=grad_out.dtype)
+    flat = out.reshape(n, in_c, -1)
+    flat[...] = 0
     for i in range(kh):
         for j in range(kw):
             start = i * wp + j
             flat[:, :, start:start + length] += taps[:, :, i * kw + j]
-    dxp = flat.reshape(n, in_c, hp + 1, wp)
-    return dxp[:, :, padding:hp - padding, padding:wp - padding]
 
 
 def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
@@ -148,11 +181,17 @@ def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
     """
     n, c, h, w = x.shape
     out_h, out_w = pool_output_shape(h, w, size, stride)
-    out = _tap(x, 0, 0, stride, out_h, out_w).copy(order="K")  # keeps x's memory layout
-    for i in range(size):
-        for j in range(size):
-            if i or j:
-                np.maximum(out, _tap(x, i, j, stride, out_h, out_w), out=out)
+    out = np.empty((n, c, out_h, out_w), dtype=x.dtype)
+
+    def part(s: slice) -> None:
+        xs, target = x[s], out[s]
+        np.copyto(target, _tap(xs, 0, 0, stride, out_h, out_w))
+        for i in range(size):
+            for j in range(size):
+                if i or j:
+                    np.maximum(target, _tap(xs, i, j, stride, out_h, out_w), out=target)
+
+    parallel.over_batch(part, n)
     return out, (x, out, size, stride)
 
 
@@ -162,21 +201,28 @@ def max_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
     out_h, out_w = out.shape[2:]
     overlap = stride < size
     tiled = stride == size and x.shape[2] == out_h * size and x.shape[3] == out_w * size
-    grad_x = np.empty_like(x) if tiled else np.zeros_like(x)
-    taken = None
-    for i in range(size):
-        for j in range(size):
-            hit = _tap(x, i, j, stride, out_h, out_w) == out
-            if taken is None:
-                taken = hit
-            else:
-                hit &= ~taken
-                taken |= hit
-            target = _tap(grad_x, i, j, stride, out_h, out_w)
-            if overlap:
-                target += grad_out * hit
-            else:
-                np.multiply(grad_out, hit, out=target)
+    grad_x = np.empty(x.shape, dtype=grad_out.dtype)
+
+    def part(s: slice) -> None:
+        xs, best, grad, target_x = x[s], out[s], grad_out[s], grad_x[s]
+        if not tiled:
+            target_x[...] = 0
+        taken = None
+        for i in range(size):
+            for j in range(size):
+                hit = _tap(xs, i, j, stride, out_h, out_w) == best
+                if taken is None:
+                    taken = hit
+                else:
+                    hit &= ~taken
+                    taken |= hit
+                target = _tap(target_x, i, j, stride, out_h, out_w)
+                if overlap:
+                    target += grad * hit
+                else:
+                    np.multiply(grad, hit, out=target)
+
+    parallel.over_batch(part, x.shape[0])
     return grad_x
 
 
@@ -184,12 +230,19 @@ def avg_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
     """Mean over size x size windows of x (N, C, H, W); returns (N, C, Ho, Wo) and a cache."""
     n, c, h, w = x.shape
     out_h, out_w = pool_output_shape(h, w, size, stride)
-    out = _tap(x, 0, 0, stride, out_h, out_w).copy(order="K")
-    for i in range(size):
-        for j in range(size):
-            if i or j:
-                out += _tap(x, i, j, stride, out_h, out_w)
-    out *= x.dtype.type(1.0 / (size * size))
+    out = np.empty((n, c, out_h, out_w), dtype=x.dtype)
+    scale = x.dtype.type(1.0 / (size * size))
+
+    def part(s: slice) -> None:
+        xs, target = x[s], out[s]
+        np.copyto(target, _tap(xs, 0, 0, stride, out_h, out_w))
+        for i in range(size):
+            for j in range(size):
+                if i or j:
+                    target += _tap(xs, i, j, stride, out_h, out_w)
+        target *= scale
+
+    parallel.over_batch(part, n)
     return out, (x.shape, size, stride)
 
 
@@ -197,17 +250,50 @@ def avg_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
     """Share grad_out (N, C, Ho, Wo) equally among the cells of every window."""
     shape, size, stride = cache
     out_h, out_w = grad_out.shape[2:]
-    share = grad_out * grad_out.dtype.type(1.0 / (size * size))
+    scale = grad_out.dtype.type(1.0 / (size * size))
     tiled = stride == size and shape[2] == out_h * size and shape[3] == out_w * size
-    grad_x = np.empty(shape, grad_out.dtype) if tiled else np.zeros(shape, grad_out.dtype)
-    for i in range(size):
-        for j in range(size):
-            target = _tap(grad_x, i, j, stride, out_h, out_w)
-            if tiled:
-                target[...] = share
-            else:
-                target += share
+    grad_x = np.empty(shape, grad_out.dtype)
+
+    def part(s: slice) -> None:
+        share = grad_out[s] * scale
+        target_x = grad_x[s]
+        if not tiled:
+            target_x[...] = 0
+        for i in range(size):
+            for j in range(size):
+                target = _tap(target_x, i, j, stride, out_h, out_w)
+                if tiled:
+                    target[...] = share
+                else:
+                    target += share
+
+    parallel.over_batch(part, shape[0])
     return grad_x
+
+
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """max(0, x) for a batch x (N, ...), and where it is positive (the mask its backward uses)."""
+    out = np.empty(x.shape, dtype=x.dtype)
+    positive = np.empty(x.shape, dtype=bool)
+    zero = x.dtype.type(0)
+
+    def part(s: slice) -> None:
+        np.maximum(x[s], zero, out=out[s])
+        np.greater(out[s], zero, out=positive[s])
+
+    parallel.over_batch(part, x.shape[0])
+    return out, positive
+
+
+def times(grad: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """grad * factor element by element, for a batch (N, ...) of both, on the engine's threads."""
+    out = np.empty(np.broadcast_shapes(grad.shape, factor.shape), dtype=grad.dtype)
+
+    def part(s: slice) -> None:
+        np.multiply(grad[s], factor[s], out=out[s])
+
+    parallel.over_batch(part, out.shape[0])
+    return out
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

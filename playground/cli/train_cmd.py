@@ -218,12 +218,16 @@ def _run_in_thread(trainer, report, stops):
 
     The main thread waits on an Event, not on `Thread.join`: once a join is interrupted by
     Ctrl-C, a later join can return while the thread still runs (Python 3.11)."""
+    from core import thread_pool
+    from core.nn.parallel import using_threads
+
     outcome: dict = {}
     done = threading.Event()
 
     def work():
         try:
-            outcome["history"] = trainer.run()
+            with using_threads(thread_pool.CORES):  # the command line may use every core
+                outcome["history"] = trainer.run()
         except BaseException as error:  # re-raised in the main thread
             outcome["error"] = error
         finally:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from threadpoolctl import threadpool_limits
 
+from core.nn.parallel import using_threads
 from playground.widgets.background import CLOSE_GRACE_MS, BackgroundTask
 
 
@@ -62,9 +63,10 @@ class TrainingWorker(QObject):
     def _train(self, progress, _should_stop) -> dict:
         """Train to the end (or until stopped); then classify the test images."""
         self._report = progress
-        # The engine's matrix products are small: a second BLAS thread hardly speeds them up,
-        # but its busy-waiting takes the core the GUI thread needs.
-        with threadpool_limits(limits=1, user_api="blas"):
+        # One engine thread and one BLAS thread: the other core stays with the window (a
+        # second BLAS thread hardly speeds the small matrix products up, but its busy-waiting
+        # takes the core the GUI thread needs).
+        with threadpool_limits(limits=1, user_api="blas"), using_threads(1):
             history = self.trainer.run()
         probabilities = None
         if self.test_images is not None and len(self.test_images) and not self._aborting:

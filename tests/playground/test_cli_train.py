@@ -278,3 +278,25 @@ def test_a_broken_spec_is_one_line_naming_file_block_and_setting(tmp_path, capsy
         assert capsys.readouterr().err == (
             f"playground {arguments[0]}: error: {path}: block 0 (Conv2D): out_channels must be "
             "a whole number; received 'four' (and 1 more problem)\n")
+
+
+def test_command_line_training_uses_every_core():
+    from core import thread_pool
+    from core.nn import parallel
+    from playground.cli.interrupts import Interrupts
+    from playground.cli.train_cmd import _run_in_thread
+
+    class RecordingTrainer:
+        threads = None
+
+        def run(self):
+            self.threads = parallel.threads()
+            return "history"
+
+        def stop(self):
+            pass
+
+    trainer = RecordingTrainer()
+    assert _run_in_thread(trainer, report=None, stops=Interrupts()) == "history"
+    assert trainer.threads == thread_pool.CORES
+    assert parallel.threads() == 1  # the caller's own count is untouched

@@ -155,7 +155,7 @@ def test_hovering_a_plot_reads_its_values(app, qtbot):
     assert abs(box.left() - scene_point.x()) < 20 or abs(box.right() - scene_point.x()) < 20
 
 
-def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
+def test_training_runs_with_one_engine_and_blas_thread_and_gives_the_rest_back(app, qtbot):
     from threadpoolctl import threadpool_info
 
     from playground.training.training_worker import TrainingWorker
@@ -163,11 +163,14 @@ def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
     def blas_threads():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
-    seen = []
+    from core.nn import parallel
+
+    seen, engine_threads = [], []
 
     class RecordingTrainer:
         def run(self):
             seen.append(blas_threads())
+            engine_threads.append(parallel.threads())
             return History()
 
     class Model:
@@ -180,6 +183,7 @@ def test_training_runs_with_one_blas_thread_and_gives_the_rest_back(app, qtbot):
         worker.start()
     assert before, "no BLAS library found to limit"
     assert seen and len(seen[0]) == len(before) and all(count == 1 for count in seen[0])
+    assert engine_threads == [1]  # the other core stays with the window
     assert blas_threads() == before
 
 
