@@ -174,16 +174,8 @@ def builder_note(window, shots: Shots) -> None:
     builder = window.builder
     window.tabs.setCurrentWidget(builder)
     document = builder.document
-    index = next(i for i, layer in enumerate(document.spec()["layers"])
-                 if layer["class"] in ("ReLU", "MaxPool2D"))
-    builder.canvas.set_selection([index], index)
-    tree = builder.palette_panel.tree
-    tree.setCurrentItem(tree.items["Sigmoid"])
-    from PySide6.QtCore import Qt
-    from PySide6.QtTest import QTest
-
-    tree.setFocus()
-    QTest.keyClick(tree, Qt.Key.Key_Return)
+    first = document.insert_block(1, "ReLU")  # after the first block: two activations
+    document.insert_block(first + 1, "Sigmoid")
     process(300)
     noted = next(i for i in range(document.layer_count())
                  if builder.canvas.card_texts(i)["note"])
@@ -191,12 +183,13 @@ def builder_note(window, shots: Shots) -> None:
     shots.take("builder_design_note")
 
 
-def write_docs(shots: Shots) -> None:
+def write_docs(out: Path) -> None:
+    """The README's set, from the screenshots in `out`, as small palette PNGs in docs/."""
     from PIL import Image
 
-    for path in shots.saved:
-        name = DOCS.get(path.stem)
-        if name is None:
+    for shot, name in DOCS.items():
+        path = out / f"{shot}.png"
+        if not path.exists():
             continue
         image = Image.open(path).convert("RGB")
         target = ROOT / "docs" / name
@@ -234,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if "builder" in parts:
         builder_note(window, shots)
     if args.docs:
-        write_docs(shots)
+        write_docs(args.out)
     for index in range(window.tabs.count()):
         shutdown = getattr(window.tabs.widget(index), "shutdown", None)
         if callable(shutdown):
