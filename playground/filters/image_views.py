@@ -1,4 +1,5 @@
-"""Original and filtered images side by side (pyqtgraph), zoom and pan locked together.
+"""Original and filtered images side by side, or stacked when that shows them larger (pyqtgraph),
+zoom and pan locked together.
 
 The result is placed in the original's coordinates: with stride s each output pixel covers s x s
 input pixels centred on its window, so the two views stay aligned whatever the geometry. Shows the
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.filters.geometry_panel import let_shrink
+from playground.filters.pair_arrangement import PairArrangement
 
 SCALES = {"clip": "Clip to 0..255", "normalize": "Normalise min..max", "abs": "Absolute value"}
 CHANNELS = ("All channels", "Red", "Green", "Blue")
@@ -100,6 +102,7 @@ class ImagePair(QWidget):
         self.placement = ResultPlacement()
         self.channel = -1
         self.colour_map = False
+        self._title_row = True  # the titles above the views are shown (side by side)
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(QColor(222, 222, 222))
@@ -185,6 +188,7 @@ class ImagePair(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.value_label)
 
+        self.arrangement = PairArrangement(self)  # side by side, or stacked when larger
         self.graphics.viewport().installEventFilter(self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -209,6 +213,7 @@ class ImagePair(QWidget):
         self._show_original()
         height, width = image.shape[:2]
         self.original_title.setText(f"Original {height}x{width} (rows x cols)")
+        self.arrangement.update()
         if first:
             self.fit_on_resize = True
             self.fit_image()
@@ -242,7 +247,7 @@ class ImagePair(QWidget):
         self.colour_map = colour_map
         self.clear_readout()  # values read from the previous result would be stale
         self.histogram.setVisible(not colour_map)
-        self.title_spacer.setVisible(not colour_map)
+        self.title_spacer.setVisible(self._title_row and not colour_map)
         self.scale_combo.setEnabled(not colour_map)  # the angle's colours are not scaled
         self.result = raw
         self.result_display = display
@@ -251,10 +256,12 @@ class ImagePair(QWidget):
         if raw is None:
             self.result_item.clear()
             self.result_title.setText(title)
+            self.arrangement.update()
             return
         self._show_result()
         height, width = raw.shape[:2]
         self.result_title.setText(f"{title} {height}x{width}")  # rows x cols, as the original
+        self.arrangement.update()
 
     def set_result_display(self, display: np.ndarray) -> None:
         self.result_display = display
@@ -302,9 +309,23 @@ class ImagePair(QWidget):
         return None, ""
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.graphics.viewport() and event.type() == QEvent.Type.Leave:
-            self.clear_readout()
+        if watched is self.graphics.viewport():
+            if event.type() == QEvent.Type.Leave:
+                self.clear_readout()
+            elif event.type() == QEvent.Type.Resize:
+                self.arrangement.update()
         return False
+
+    def show_title_row(self, shown: bool) -> None:
+        """The titles above the views (side by side); stacked views carry their own."""
+        self._title_row = shown
+        self.original_title.setVisible(shown)
+        self.result_title.setVisible(shown)
+        self.title_spacer.setVisible(shown and not self.colour_map)
+
+    def titles_height(self) -> int:
+        """The height the row of titles takes above the views."""
+        return self.original_title.sizeHint().height() + self.layout().spacing()
 
     def clear_readout(self) -> None:
         """The mouse left the images: no stale values below them."""

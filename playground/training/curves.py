@@ -14,11 +14,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from core.files.images import atomic_write
 from core.train.run_data import RunData
+from playground.training.cell_legend import CellLegend
 from playground.training.curve_hover import CurveHover
 
 # Series name -> (plot, colour, width, style, colour of a compared run); per-batch series are
@@ -76,15 +77,6 @@ def _power_label(exponent: int) -> str:
     if -3 <= exponent <= 3:
         return f"{10.0 ** exponent:g}"
     return f"1e{exponent}"
-
-
-class CellLegend(pg.LegendItem):
-    """A legend in its plot's cell, under the plot. (pyqtgraph's own moves itself to the
-    top-left corner whenever an entry is added; this one asks the layout to place it again.)"""
-
-    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph name)
-        self.layout.activate()  # place the entries now, not at the next layout pass
-        self.updateGeometry()
 
 
 def _pen(colour, width: int, dashed: bool = False):
@@ -261,14 +253,21 @@ class CurvesPanel(CurveHover, QWidget):
         """As many legend columns (1 to 4) as fit in a plot's share of the width; entries fill
         the rows left to right, so each column is as wide as its widest entry."""
         room = max(self.graphics.width(), 300) / 2 - 15
+        changed = False
         for legend in self.legends.values():
-            widths = [label.item.boundingRect().width() + 30 for _sample, label in legend.items]
-            if not widths:
+            if not legend.items:
                 continue
-            columns = next((c for c in (4, 3, 2) if sum(
-                max(widths[k::c], default=0) for k in range(c)) <= room), 1)
-            if columns != legend.columnCount:
+            before = legend.columnCount
+            for columns in (4, 3, 2, 1):  # measured as laid out, samples and spacing included
                 legend.setColumnCount(columns)
+                if legend.width_needed() <= room:
+                    break
+            changed |= legend.columnCount != before
+        if changed:  # the plots were laid out for the old legends: lay them out in the view
+            for cell in {legend.parentLayoutItem() for legend in self.legends.values()}:  # grids
+                cell.invalidate()  # size hints, now, not at the next layout pass
+            self.graphics.ci.layout.invalidate()
+            self.graphics.ci.setGeometry(QRectF(self.graphics.rect()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)

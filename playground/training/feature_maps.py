@@ -42,7 +42,7 @@ from playground.training.map_mosaics import (
     tile_maps,
     tile_origin,
 )
-from playground.training.predictions import ProbabilityBars
+from playground.training.predictions import ProbabilityBars, confidence_text
 
 TRACE_COLOUR = QColor(230, 120, 40)
 FILTER_PICTURE = 84
@@ -247,8 +247,8 @@ class FeatureMapsView(QWidget):
                 " This network has no convolution or pooling layer, so there are no maps to show.")
         self.caption.setText(
             f"Sample {index}: true class {truth}, network says {self.bars.top_class()} "
-            f"({float(np.max(probabilities)):.0%}). One colour scale per row: blue negative, "
-            f"white 0, red positive.{note}")
+            f"({confidence_text(float(np.max(probabilities)))}). One colour scale per row: "
+            f"blue negative, white 0, red positive.{note}")
 
     def _draw(self, block: int, mosaic: np.ndarray, maps: np.ndarray) -> None:
         shown = self._shown[block]

@@ -5,21 +5,37 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 BAR_COLOUR = QColor(70, 130, 200)
 TOP_COLOUR = QColor(230, 120, 40)
 TEXT_COLOUR = "#1a1a1a"
-HEADROOM = 1.18  # the 0..1 axis goes this high, so a value over a full bar stays inside
+HEADROOM = 1.18  # the 0..1 axis goes at least this high, so a value over a full bar stays inside
+VALUE_POINTS = 9  # the numbers over the bars: about 12 px, readable at 1024x768
 
 
 def bar_text(value: float) -> str:
-    """A bar's value as a student reads it: two decimals ("0.93"), "0" for less than 0.005,
-    "–" for no value (a class without test images)."""
+    """A bar's value as a student reads it: two decimals ("0.93"), never rounded to a
+    certainty it is not: "≈0" for more than 0 but under 0.005, "0.99+" for 0.995 up to but
+    not 1; "–" for no value (a class without test images)."""
     if not np.isfinite(value):
         return "–"
-    return "0" if value < 0.005 else f"{value:.2f}"
+    if value == 0:
+        return "0"
+    if value < 0.005:
+        return "≈0"
+    if 0.995 <= value < 1:
+        return "0.99+"
+    return f"{value:.2f}"
+
+
+def confidence_text(probability: float) -> str:
+    """A probability as an honest percentage: one decimal ("97.3%"), and "99.9%+" from 99.95%
+    up, where one decimal would round to a certainty the network does not have."""
+    if probability >= 0.9995:
+        return "99.9%+"
+    return f"{100 * probability:.1f}%"
 
 
 def dark_axes(plot) -> None:
@@ -36,15 +52,25 @@ class BarValues:
     def __init__(self, plot: pg.PlotWidget) -> None:
         self._plot = plot
         self.items: list[pg.TextItem] = []
+        font = QFont()
+        font.setPointSizeF(VALUE_POINTS)
+        self.font = font
+        plot.getViewBox().sigResized.connect(self.keep_room)
+
+    def keep_room(self, *_args) -> None:
+        """Make the 0..1 axis go high enough that a number over a full bar stays inside the
+        plot at its current height (a short plot needs more room above 1)."""
+        height = self._plot.getViewBox().height()
+        needed = QFontMetrics(self.font).height() + 10  # the text item adds a margin
+        top = HEADROOM if height <= needed * 2 else max(HEADROOM, 1 / (1 - needed / height))
+        self._plot.setYRange(0, top, padding=0)
 
     def show(self, values: np.ndarray) -> None:
         while len(self.items) > len(values):
             self._plot.removeItem(self.items.pop())
         while len(self.items) < len(values):
             item = pg.TextItem("", color=TEXT_COLOUR, anchor=(0.5, 1.0))
-            font = item.textItem.font()
-            font.setPointSizeF(8)
-            item.setFont(font)
+            item.setFont(self.font)
             self._plot.addItem(item)
             self.items.append(item)
         for index, (item, value) in enumerate(zip(self.items, values, strict=True)):

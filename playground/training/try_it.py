@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from core.data.digits import fit_input, to_mnist
 from playground.training.image_grid import to_display, to_pixmap
-from playground.training.predictions import ProbabilityBars
+from playground.training.predictions import ProbabilityBars, confidence_text
 from playground.widgets.drawing_pad import DrawingPad
 
 PREVIEW = 112  # the 28x28 network input shown 4 times enlarged (more in a large window)
@@ -47,13 +47,6 @@ def runners_up(probabilities: np.ndarray, classes: list[str], count: int = 2) ->
                      f"({'<0.1%' if p < 0.0005 else confidence_text(p)})")
     return "next: " + ", ".join(parts) if parts else ""
 
-
-def confidence_text(probability: float) -> str:
-    """A probability as an honest percentage: one decimal ("97.3%"), and "99.9%+" from 99.95%
-    up, where one decimal would round to a certainty the network does not have."""
-    if probability >= 0.9995:
-        return "99.9%+"
-    return f"{100 * probability:.1f}%"
 
 class TryItPanel(QWidget):
     """The pad, the 28x28 input the network gets, and its softmax output."""

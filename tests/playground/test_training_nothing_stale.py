@@ -237,5 +237,23 @@ def test_bars_carry_their_values(qtbot):
     bars.set_classes(["0", "1", "2"])
     assert bars.values.texts() == []  # nothing asked yet: no numbers
     bars.set_probabilities(np.array([0.001, 0.25, 0.749], np.float32))
-    assert bars.values.texts() == ["0", "0.25", "0.75"]
-    assert [bar_text(v) for v in (0.0049, 0.0051, 0.934, 1.0)] == ["0", "0.01", "0.93", "1.00"]
+    assert bars.values.texts() == ["≈0", "0.25", "0.75"]
+    assert [bar_text(v) for v in (0.0, 0.0049, 0.0051, 0.934, 0.9991, 1.0)] == [
+        "0", "≈0", "0.01", "0.93", "0.99+", "1.00"]  # never rounded to a certainty
+
+
+def test_a_full_bars_value_stays_inside_a_short_plot(qtbot):
+    bars = ProbabilityBars(title="Softmax output for this sample")
+    qtbot.addWidget(bars)
+    bars.resize(600, 110)  # the strip under the feature maps at 1024x768
+    bars.show()
+    qtbot.waitExposed(bars)
+    bars.set_probabilities(np.array([0.0, 0.9991, 0.0009], np.float32))
+    qtbot.waitUntil(lambda: bars.getViewBox().height() < 100)
+    bars.values.keep_room()
+    qtbot.wait(50)  # text items follow the range on the next paint
+    view = bars.getViewBox().sceneBoundingRect()
+    label = bars.values.items[1]
+    assert bars.values.texts()[1] == "0.99+"
+    assert label.sceneBoundingRect().top() >= view.top() - 0.5, (label.sceneBoundingRect(), view)
+    assert label.sceneBoundingRect().height() >= 11  # digits of at least 11 px

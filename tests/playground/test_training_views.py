@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from core.files.images import write_image
@@ -331,6 +331,35 @@ def test_each_legend_sits_in_its_own_plots_column(app, qtbot):
         for other, plot_item in panel.plots.items():
             if other != key:
                 assert not box.intersects(plot_item.sceneBoundingRect()), (key, other)
+
+
+def test_eight_layers_and_a_compared_run_fit_a_1024_window(app, qtbot, screenshot_dir):
+    """The deep sigmoid net's gradient legend (eight layers and the compared run) at the width
+    the curves get in a 1024x768 window: every plot and legend whole, after a shrink too."""
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1250, 560)
+    panel.show()
+    qtbot.waitExposed(panel)
+    run = _finished_run("run 3", "deep_sigmoid", 0.11)
+    run.add_stats({"step": 4, "layers": [{"name": f"{2 * k + 1} Dense", "grad_norm": 0.1 ** k}
+                                         for k in range(8)]})
+    panel.show_run(run)
+    panel.set_comparison(_finished_run("run 1", "reference", 0.9))
+    assert len(panel.legend_texts("grad")) == 9
+    qtbot.wait(50)
+    panel.resize(670, 560)  # what the curves get in a 1024x768 window
+    qtbot.waitUntil(lambda: panel.graphics.width() <= 670)
+    qtbot.wait(50)
+    graphics = panel.graphics
+    view = QRectF(graphics.rect())
+    for key in panel.plots:
+        plot = graphics.mapFromScene(panel.plots[key].sceneBoundingRect()).boundingRect()
+        legend = graphics.mapFromScene(panel.legends[key].sceneBoundingRect()).boundingRect()
+        assert view.contains(QRectF(plot)), (key, plot, view)
+        assert view.contains(QRectF(legend)), (key, legend, view)
+    assert panel.legends["grad"].columnCount < 4
+    panel.grab().save(str(screenshot_dir / "training_eight_layer_legend.png"))
 
 
 def test_runs_keep_their_settings_from_a_history():
