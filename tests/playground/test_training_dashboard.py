@@ -209,19 +209,20 @@ def test_the_window_keeps_responding_while_training(board, qtbot):
     batches_before = len(board.worker.trainer.history.batches)
     started = last[0] = time.perf_counter()
     timer.start()
-    qtbot.wait(3000)
+    # The timer keeps firing while training: wait for a count of ticks, not for a time, so a
+    # busy machine makes this slower but never makes it fail.
+    qtbot.waitUntil(lambda: len(gaps) > 50, timeout=120_000)
     timer.stop()
     ended = time.perf_counter()
     assert board.is_training()
     batches = len(board.worker.trainer.history.batches) - batches_before
     board.stop()
-    assert len(gaps) > 50
     redraws = [t for t in redraw_times if t <= ended]
     # The views redraw at most ~20 times a second, over the time actually measured.
     assert 0 < len(redraws) <= 20 * (ended - started) + 3
     assert batches > 0
     # The longest pause is measured in benchmarks/bench_training_responsiveness.py (a time limit
-    # here would fail on a busy machine); the timer kept firing while training (len(gaps) above).
+    # here would fail on a busy machine); the timer kept firing while training (the wait above).
 
 
 def test_a_huge_learning_rate_stops_with_a_message_and_keeps_good_weights(board, qtbot,
