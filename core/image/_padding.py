@@ -180,8 +180,12 @@ def pad_phases_into(out, image3, row_index, col_index, left: int, padding) -> np
             rows = image3[source : source + stop - start]
             for p, (q0, q1, _) in enumerate(spans):
                 first = q0 * phases + p - left
-                out[start:stop, p, q0:q1] = rows[:, first : first + (q1 - q0 - 1) * phases + 1
-                                                 : phases]
+                cells = slice(first, first + (q1 - q0 - 1) * phases + 1, phases)
+                if phases == 1 or channels == 1:
+                    out[start:stop, p, q0:q1] = rows[:, cells]
+                else:  # channel by channel: long copy loops rather than C values at a time
+                    for ch in range(channels):
+                        out[start:stop, p, q0:q1, ch] = rows[:, cells, ch]
         else:
             out[start] = 0
         start = stop

@@ -9,10 +9,10 @@ so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and
 kw shifted rows. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added into one
 output channel. Zero columns of the kernel are skipped. With a column stride sc, the padded rows
 are split into sc column phases (every sc-th column), and kernel column j is multiplied only
-with phase j % sc: only the columns the output reads are computed, as contiguous rows. The
-padded rows are made block by block from the image (a block stays in cache; the whole image is
-never copied padded), and the blocks are shared between two threads (matrix products and NumPy
-loops release the GIL).
+with phase j % sc: only the columns the output reads are computed, as contiguous rows (colour
+images; grey ones add strided rows). The padded rows are made block by block from the image (a
+block stays in cache; the whole image is never copied padded), and the blocks are shared between
+two threads (matrix products and NumPy loops release the GIL).
 """
 
 from __future__ import annotations
@@ -72,15 +72,22 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     ho, wo = (hp - kh) // sr + 1, (wp - kw) // sc + 1
     keys = terms(weights, channels)[1]
     count = len(keys)
-    phase_values = math.ceil(wp / sc) * channels
-    phases = len({j % sc for j, _ in keys}) or 1
+    split = _phases(sc, channels)
+    phase_values = math.ceil(wp / split) * channels
+    phases = len({j % split for j, _ in keys}) or 1
     product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
     out_values = ho * wo * (1 if weights.ndim == 3 else channels)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
-    padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE
+    padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE * (2 if split > 1 else 1)
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
     calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
     return product + adds + padding + blocks * _NS_BLOCK + calls * _NS_CALL
+
+
+def _phases(sc: int, channels: int) -> int:
+    """Column phases the padded rows are split into: the stride for colour (copying C values
+    at a stride is slow, adding whole rows is fast), none for grey (strided adds are cheap)."""
+    return sc if channels > 1 else 1
 
 
 def _columns(kh: int, count: int) -> int:
@@ -131,21 +138,22 @@ class _Layout:
         self.row_index = padded_indices(height, top, bottom, padding)
         self.col_index = padded_indices(width, left, right, padding)
         self.wp, self.channels = len(self.col_index), channels
-        self.phase_width = -(-self.wp // self.sc)
-        order = sorted(range(len(keys)), key=lambda t: (keys[t][0] % self.sc, t))
+        self.split = _phases(self.sc, channels)
+        self.phase_width = -(-self.wp // self.split)
+        order = sorted(range(len(keys)), key=lambda t: (keys[t][0] % self.split, t))
         self.matrix, self.keys = matrix[order], [keys[t] for t in order]
         self.phases = []
         for t, (j, _) in enumerate(self.keys):
-            if self.phases and self.phases[-1][0] == j % self.sc:
+            if self.phases and self.phases[-1][0] == j % self.split:
                 self.phases[-1][2] = t + 1
             else:
-                self.phases.append([j % self.sc, t, t + 1])
+                self.phases.append([j % self.split, t, t + 1])
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
 
 def _rows(layout: _Layout, out, start: int, stop: int) -> None:
-    kh, sr, sc, channels = layout.kh, layout.sr, layout.sc, layout.channels
+    kh, sr, sc, channels = layout.kh, layout.sr, layout.split, layout.channels
     row_values = layout.phase_width * channels
     # Zeros: the cells of a phase past the padded width are read by the products, never used.
     padded = np.zeros(((layout.per_block - 1) * sr + kh, sc, row_values), np.float32)
@@ -169,14 +177,18 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
 def _add_shifted(y, layout: _Layout, target) -> None:
     """target = the sum over terms t of Y[:, t] shifted by its column (and channel)."""
     n, count, row_values = y.shape
-    wo, sc, channels = target.shape[1], layout.sc, layout.channels
-    if target.ndim == 3:  # whole rows of Wo * C values: one long loop per row
+    wo, split, channels = target.shape[1], layout.split, layout.channels
+    step = layout.sc // split
+    if target.ndim == 3 and step == 1:  # whole rows of Wo * C values: one long loop per row
         target = target.reshape(n, wo * channels)
-        views = [y[:, t, (j // sc) * channels : (j // sc + wo) * channels]
+        views = [y[:, t, (j // split) * channels : (j // split + wo) * channels]
                  for t, (j, _) in enumerate(layout.keys)]
     else:
         y = y.reshape(n, count, layout.phase_width, channels)
-        views = [y[:, t, j // sc : j // sc + wo, ch] for t, (j, ch) in enumerate(layout.keys)]
+        views = [y[:, t, j // split : j // split + (wo - 1) * step + 1 : step]
+                 if ch is None else
+                 y[:, t, j // split : j // split + (wo - 1) * step + 1 : step, ch]
+                 for t, (j, ch) in enumerate(layout.keys)]
     if len(views) == 1:
         np.copyto(target, views[0])
         return

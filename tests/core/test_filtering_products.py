@@ -180,3 +180,16 @@ def test_strided_products_compute_only_the_columns_read():
     assert [j % 2 for j, _ in layout.keys] == [0, 0, 0, 1, 1]
     full = _products.estimate_ns(weights, (2052, 2052, 3), (1, 1))
     assert _products.estimate_ns(weights, (2052, 2052, 3), (2, 2)) < full / 2
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "wrap", "valid"])
+@pytest.mark.parametrize("stride", [2, 3])
+def test_grey_strided_matches_float64_reference(padding, stride):
+    """Grey images keep whole padded rows and add strided rows of the products."""
+    rng = np.random.default_rng(stride)
+    image = rng.random((23, 26), dtype=np.float32)
+    for shape in ((3, 3), (6, 5), (1, 4)):
+        kernel = rng.normal(size=shape)
+        result = by_products(image, kernel, padding, stride)[:, :, 0]
+        expected = reference(image, kernel, padding, stride)[:, :, 0]
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
