@@ -115,7 +115,8 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     if not keys:
         out[start:stop] = 0
         return
-    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys)
+    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys,
+                     weights)
     count = stop - start
     parts = 1
     if _workers.THREADS > 1 and count * out[0].size >= _PARALLEL_MIN_VALUES:
@@ -129,7 +130,7 @@ class _Layout:
     """What every block needs: the image, the padded indices, the products' matrix and terms
     (ordered by column phase: `phases` holds (phase, first term, stop term))."""
 
-    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys):
+    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys, weights=None):
         height, width, channels = image3.shape
         top, bottom, left, right = amounts
         self.image3, self.padding, self.left = image3, padding, left
@@ -148,6 +149,11 @@ class _Layout:
                 self.phases[-1][2] = t + 1
             else:
                 self.phases.append([j % self.split, t, t + 1])
+        # Stride 1 on float32 rows: the products read the image itself (no padded copy) where a
+        # block's rows are all inside it, and only the border columns read padded cells.
+        self.weights = weights
+        self.unpadded = (weights is not None and stride == (1, 1) and image3.dtype == np.float32
+                         and image3.flags.c_contiguous and padding != "valid")
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
@@ -159,9 +165,16 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
     padded = np.zeros(((layout.per_block - 1) * sr + kh, sc, row_values), np.float32)
     products = np.empty((layout.per_block, len(layout.keys), row_values), np.float32)
     step = padded.strides[0]
+    inside = None  # the rows read without padding: [start, stop, first image row]
     for r0 in range(start, stop, layout.per_block):
         r1 = min(stop, r0 + layout.per_block)
         rows = layout.row_index[r0 * sr : (r1 - 1) * sr + kh]
+        if layout.unpadded and rows[0] >= 0 and rows[-1] - rows[0] == len(rows) - 1:
+            _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
+            if inside is None:
+                inside = [r0, r1, int(rows[0])]
+            inside[1] = r1
+            continue
         pad_phases_into(padded[: len(rows)].reshape(len(rows), sc, layout.phase_width, channels),
                         layout.image3, rows, layout.col_index, layout.left, layout.padding)
         y = products[: r1 - r0]
@@ -172,6 +185,58 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 c1 = min(row_values, c0 + layout.columns)
                 np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
         _add_shifted(y, layout, out[r0:r1])
+    if inside is not None and layout.padding != "zero":
+        wo, width = out.shape[1], layout.image3.shape[1]
+        left = min(wo, layout.left)
+        right = max(left, min(wo, width + layout.left - layout.kw + 1))
+        for c0, c1 in ((0, left), (right, wo)):
+            if c1 > c0:
+                _border_columns(layout, inside[2], out[inside[0] : inside[1]], c0, c1)
+
+
+def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
+    """Output rows whose windows start at image row `first`, from the image rows as they are:
+    the products of the image's columns, added where the window's column lies inside the image
+    (zero padding adds nothing there; other paddings have the border columns computed apart,
+    by `_border_columns`)."""
+    n, kh, channels = len(target), layout.kh, layout.channels
+    image = layout.image3.reshape(layout.image3.shape[0], -1)
+    row_values = image.shape[1]
+    windows = as_strided(image[first:], (n, kh, row_values), (image.strides[0],) * 2 + (4,),
+                         writeable=False)
+    y = products[:, :, :row_values]
+    for c0 in range(0, row_values, layout.columns):
+        c1 = min(row_values, c0 + layout.columns)
+        np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+    width, wo, left = layout.image3.shape[1], target.shape[1], layout.left
+    y = y.reshape(n, len(layout.keys), width, channels)
+    for t, (j, ch) in enumerate(layout.keys):
+        lo, hi = max(0, left - j), min(wo, width + left - j)  # the window's column j is inside
+        view = y[:, t, lo - left + j : hi - left + j]
+        part = target[:, lo:hi]
+        if ch is not None:
+            view = view[..., ch]
+        if t == 0:
+            target[:, :lo] = 0
+            target[:, hi:] = 0
+            np.copyto(part, view)
+        else:
+            np.add(part, view, out=part)
+
+
+def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:
+    """target[:, c0:c1] from the padded cells under those columns' windows."""
+    n, kh, kw = len(target), layout.kh, layout.kw
+    columns = layout.col_index[c0 : c1 - 1 + kw]
+    strip = layout.image3[first : first + n - 1 + kh][:, columns]
+    s = strip.strides
+    windows = as_strided(strip, (n, c1 - c0, kh, kw, strip.shape[2]), (s[0], s[1], s[0], s[1],
+                                                                      s[2]), writeable=False)
+    weights = layout.weights
+    if weights.ndim == 2:
+        target[:, c0:c1] = np.einsum("rcijk,ij->rck", windows, weights)
+    else:
+        target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
 
 
 def _add_shifted(y, layout: _Layout, target) -> None:

@@ -193,3 +193,24 @@ def test_grey_strided_matches_float64_reference(padding, stride):
         result = by_products(image, kernel, padding, stride)[:, :, 0]
         expected = reference(image, kernel, padding, stride)[:, :, 0]
         np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
+def test_float_rows_inside_the_image_are_read_without_padding(padding, monkeypatch):
+    """Stride 1 on float32: inner row blocks read the image itself, borders apart."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(10)
+    for shape, size in (((3, 3), (40, 30, 3)), ((5, 4), (40, 9, 2)), ((7, 7, 3), (50, 20, 3)),
+                        ((3, 7), (30, 4, 1)), ((6, 5), (33, 21, 3))):
+        image = rng.random(size, dtype=np.float32)
+        kernel = rng.normal(size=shape)
+        kernel[:, 0] = 0  # a skipped column
+        calls.clear()
+        result = by_products(image, kernel, padding, 1)
+        expected = reference(image, kernel, padding, 1)
+        assert calls
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
