@@ -43,7 +43,7 @@ _RANK_RTOL = 1e-5
 _FFT_BAND = 128
 """Output rows per FFT band, about (see `fft`)."""
 
-_NS_PER_TAP_VALUE = 0.38 / _THREADS
+_NS_PER_TAP_VALUE = 0.45 / _THREADS
 _NS_PER_TAP_CALL = 1_000.0
 _NS_FFT_VALUE_LOG = 0.45
 _NS_FFT_CALL = 100_000.0

@@ -78,7 +78,8 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
     out_values = ho * wo * (1 if weights.ndim == 3 else channels)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
-    padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE * (2 if split > 1 else 1)
+    # The taps pad the image too (not counted there): only splitting the columns costs more.
+    padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE if split > 1 else 0.0
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
     calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
     return product + adds + padding + blocks * _NS_BLOCK + calls * _NS_CALL
