@@ -155,27 +155,59 @@ def pad_into(out, image3, row_index, col_index, left: int, padding) -> np.ndarra
     row_index / col_index are `padded_indices` (or a range of them); `left` is the number of
     padding columns before the image. Raises ValueError if float data holds NaN or infinity.
     """
+    pad_phases_into(out[:, None], image3, row_index, col_index, left, padding)
+    return out
+
+
+def pad_phases_into(out, image3, row_index, col_index, left: int, padding) -> np.ndarray:
+    """Fill `out` (len(row_index), s, Q, C) float32 with padded cells split into s column phases.
+
+    Padded column x goes to out[:, x % s, x // s] (s = 1: the plain padded rows), so that a
+    stride of s reads each phase as contiguous rows. Cells of a phase past the padded width are
+    left as they are. Otherwise as `pad_into`.
+    """
+    count, phases, _, channels = out.shape
     width = image3.shape[1]
+    spans = [_phase_span(p, phases, left, width, len(col_index)) for p in range(phases)]
     # Rows that are a run of consecutive image rows are copied in one go, the rest one by one.
     start = 0
-    count = len(row_index)
     while start < count:
         stop = start + 1
         source = int(row_index[start])
         if source >= 0:
             while stop < count and row_index[stop] == source + (stop - start):
                 stop += 1
-            out[start:stop, left : left + width] = image3[source : source + stop - start]
+            rows = image3[source : source + stop - start]
+            for p, (q0, q1, _) in enumerate(spans):
+                first = q0 * phases + p - left
+                cells = slice(first, first + (q1 - q0 - 1) * phases + 1, phases)
+                if phases == 1 or channels == 1:
+                    out[start:stop, p, q0:q1] = rows[:, cells]
+                else:  # channel by channel: long copy loops rather than C values at a time
+                    for ch in range(channels):
+                        out[start:stop, p, q0:q1, ch] = rows[:, cells, ch]
         else:
-            out[start, left : left + width] = 0
+            out[start] = 0
         start = stop
-    for columns in (slice(0, left), slice(left + width, len(col_index))):
-        sources = col_index[columns]
-        if sources.size:
-            out[:, columns] = 0 if padding == "zero" else out[:, left + sources]
+    for p, (q0, q1, end) in enumerate(spans):
+        for positions in (np.arange(0, q0), np.arange(q1, end)):
+            if not positions.size:
+                continue
+            if padding == "zero":
+                out[:, p, positions] = 0
+            else:
+                columns = left + col_index[positions * phases + p]
+                out[:, p, positions] = out[:, columns % phases, columns // phases]
     if image3.dtype.kind == "f":
         check_finite(out)
     return out
+
+
+def _phase_span(phase: int, phases: int, left: int, width: int, padded: int):
+    """(first, stop) of the image's cells in a column phase, and the phase's padded length."""
+    first = max(0, -(-(left - phase) // phases))
+    stop = max(first, -(-(left + width - phase) // phases))
+    return first, stop, max(0, -(-(padded - phase) // phases))
 
 
 def padded_indices(length: int, before: int, after: int, padding) -> np.ndarray:

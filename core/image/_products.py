@@ -7,9 +7,12 @@ With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kern
 
 so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
 kw shifted rows. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added into one
-output channel. Zero columns of the kernel are skipped. The padded rows are made block by block
-from the image (a block stays in cache; the whole image is never copied padded), and the blocks
-are shared between two threads (matrix products and NumPy loops release the GIL).
+output channel. Zero columns of the kernel are skipped. With a column stride sc, the padded rows
+are split into sc column phases (every sc-th column), and kernel column j is multiplied only
+with phase j % sc: only the columns the output reads are computed, as contiguous rows (colour
+images; grey ones add strided rows). The padded rows are made block by block from the image (a
+block stays in cache; the whole image is never copied padded), and the blocks are shared between
+two threads (matrix products and NumPy loops release the GIL).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from core.image import _workers
-from core.image._padding import pad_into, padded_indices
+from core.image._padding import pad_phases_into, padded_indices
 
 _BLOCK_BYTES = 1024 * 1024
 """Size of one block's padded rows and products: large enough that each NumPy call works long
@@ -67,15 +70,25 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     hp, wp = padded_shape[0], padded_shape[1]
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
     ho, wo = (hp - kh) // sr + 1, (wp - kw) // sc + 1
-    count = len(terms(weights, channels)[1])
-    row_values = wp * channels
-    product = ho * row_values * (_NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
+    keys = terms(weights, channels)[1]
+    count = len(keys)
+    split = _phases(sc, channels)
+    phase_values = math.ceil(wp / split) * channels
+    phases = len({j % split for j, _ in keys}) or 1
+    product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
     out_values = ho * wo * (1 if weights.ndim == 3 else channels)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
-    padding = (ho * sr + kh) * row_values * _NS_PAD_VALUE
-    blocks = math.ceil(ho / _block_rows(kh, sr, row_values, count))
-    calls = ho * math.ceil(row_values / _columns(kh, count))
+    # The taps pad the image too (not counted there): only splitting the columns costs more.
+    padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE if split > 1 else 0.0
+    blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
+    calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
     return product + adds + padding + blocks * _NS_BLOCK + calls * _NS_CALL
+
+
+def _phases(sc: int, channels: int) -> int:
+    """Column phases the padded rows are split into: the stride for colour (copying C values
+    at a stride is slow, adding whole rows is fast), none for grey (strided adds are cheap)."""
+    return sc if channels > 1 else 1
 
 
 def _columns(kh: int, count: int) -> int:
@@ -103,7 +116,8 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     if not keys:
         out[start:stop] = 0
         return
-    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys)
+    layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys,
+                     weights)
     count = stop - start
     parts = 1
     if _workers.THREADS > 1 and count * out[0].size >= _PARALLEL_MIN_VALUES:
@@ -114,9 +128,10 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
 
 
 class _Layout:
-    """What every block needs: the image, the padded indices, the products' matrix and terms."""
+    """What every block needs: the image, the padded indices, the products' matrix and terms
+    (ordered by column phase: `phases` holds (phase, first term, stop term))."""
 
-    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys):
+    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys, weights=None):
         height, width, channels = image3.shape
         top, bottom, left, right = amounts
         self.image3, self.padding, self.left = image3, padding, left
@@ -125,43 +140,120 @@ class _Layout:
         self.row_index = padded_indices(height, top, bottom, padding)
         self.col_index = padded_indices(width, left, right, padding)
         self.wp, self.channels = len(self.col_index), channels
-        self.matrix, self.keys = matrix, keys
+        self.split = _phases(self.sc, channels)
+        self.phase_width = -(-self.wp // self.split)
+        order = sorted(range(len(keys)), key=lambda t: (keys[t][0] % self.split, t))
+        self.matrix, self.keys = matrix[order], [keys[t] for t in order]
+        self.phases = []
+        for t, (j, _) in enumerate(self.keys):
+            if self.phases and self.phases[-1][0] == j % self.split:
+                self.phases[-1][2] = t + 1
+            else:
+                self.phases.append([j % self.split, t, t + 1])
+        # Stride 1 on float32 rows: the products read the image itself (no padded copy) where a
+        # block's rows are all inside it, and only the border columns read padded cells.
+        self.weights = weights
+        self.unpadded = (weights is not None and stride == (1, 1) and image3.dtype == np.float32
+                         and image3.flags.c_contiguous and padding != "valid")
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
-        self.columns = _columns(self.kh, len(keys))
+        self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
 
 def _rows(layout: _Layout, out, start: int, stop: int) -> None:
-    kh, sr, wp, channels = layout.kh, layout.sr, layout.wp, layout.channels
-    row_values = wp * channels
-    padded = np.empty(((layout.per_block - 1) * sr + kh, row_values), np.float32)
+    kh, sr, sc, channels = layout.kh, layout.sr, layout.split, layout.channels
+    row_values = layout.phase_width * channels
+    # Zeros: the cells of a phase past the padded width are read by the products, never used.
+    padded = np.zeros(((layout.per_block - 1) * sr + kh, sc, row_values), np.float32)
     products = np.empty((layout.per_block, len(layout.keys), row_values), np.float32)
+    step = padded.strides[0]
+    inside = None  # the rows read without padding: [start, stop, first image row]
     for r0 in range(start, stop, layout.per_block):
         r1 = min(stop, r0 + layout.per_block)
         rows = layout.row_index[r0 * sr : (r1 - 1) * sr + kh]
-        pad_into(padded[: len(rows)].reshape(len(rows), wp, channels), layout.image3, rows,
-                 layout.col_index, layout.left, layout.padding)
-        windows = as_strided(padded, (r1 - r0, kh, row_values),
-                             (sr * padded.strides[0], padded.strides[0], padded.strides[1]),
-                             writeable=False)
+        if layout.unpadded and rows[0] >= 0 and rows[-1] - rows[0] == len(rows) - 1:
+            _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
+            if inside is None:
+                inside = [r0, r1, int(rows[0])]
+            inside[1] = r1
+            continue
+        pad_phases_into(padded[: len(rows)].reshape(len(rows), sc, layout.phase_width, channels),
+                        layout.image3, rows, layout.col_index, layout.left, layout.padding)
         y = products[: r1 - r0]
-        for c0 in range(0, row_values, layout.columns):
-            c1 = min(row_values, c0 + layout.columns)
-            np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+        for phase, t0, t1 in layout.phases:
+            windows = as_strided(padded[:, phase], (r1 - r0, kh, row_values),
+                                 (sr * step, step, padded.strides[2]), writeable=False)
+            for c0 in range(0, row_values, layout.columns):
+                c1 = min(row_values, c0 + layout.columns)
+                np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
         _add_shifted(y, layout, out[r0:r1])
+    if inside is not None and layout.padding != "zero":
+        wo, width = out.shape[1], layout.image3.shape[1]
+        left = min(wo, layout.left)
+        right = max(left, min(wo, width + layout.left - layout.kw + 1))
+        for c0, c1 in ((0, left), (right, wo)):
+            if c1 > c0:
+                _border_columns(layout, inside[2], out[inside[0] : inside[1]], c0, c1)
+
+
+def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
+    """Output rows whose windows start at image row `first`, from the image rows as they are:
+    the products of the image's columns, added where the window's column lies inside the image
+    (zero padding adds nothing there; other paddings have the border columns computed apart,
+    by `_border_columns`)."""
+    n, kh, channels = len(target), layout.kh, layout.channels
+    image = layout.image3.reshape(layout.image3.shape[0], -1)
+    row_values = image.shape[1]
+    windows = as_strided(image[first:], (n, kh, row_values), (image.strides[0],) * 2 + (4,),
+                         writeable=False)
+    y = products[:, :, :row_values]
+    for c0 in range(0, row_values, layout.columns):
+        c1 = min(row_values, c0 + layout.columns)
+        np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+    width, wo, left = layout.image3.shape[1], target.shape[1], layout.left
+    y = y.reshape(n, len(layout.keys), width, channels)
+    for t, (j, ch) in enumerate(layout.keys):
+        lo, hi = max(0, left - j), min(wo, width + left - j)  # the window's column j is inside
+        view = y[:, t, lo - left + j : hi - left + j]
+        part = target[:, lo:hi]
+        if ch is not None:
+            view = view[..., ch]
+        if t == 0:
+            target[:, :lo] = 0
+            target[:, hi:] = 0
+            np.copyto(part, view)
+        else:
+            np.add(part, view, out=part)
+
+
+def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:
+    """target[:, c0:c1] from the padded cells under those columns' windows."""
+    n, kh, kw = len(target), layout.kh, layout.kw
+    columns = layout.col_index[c0 : c1 - 1 + kw]
+    strip = layout.image3[first : first + n - 1 + kh][:, columns]
+    s = strip.strides
+    windows = as_strided(strip, (n, c1 - c0, kh, kw, strip.shape[2]), (s[0], s[1], s[0], s[1],
+                                                                      s[2]), writeable=False)
+    weights = layout.weights
+    if weights.ndim == 2:
+        target[:, c0:c1] = np.einsum("rcijk,ij->rck", windows, weights)
+    else:
+        target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
 
 
 def _add_shifted(y, layout: _Layout, target) -> None:
     """target = the sum over terms t of Y[:, t] shifted by its column (and channel)."""
     n, count, row_values = y.shape
-    wo, sc, channels = target.shape[1], layout.sc, layout.channels
-    if sc == 1 and target.ndim == 3:  # whole rows of Wo * C values: one long loop per row
+    wo, split, channels = target.shape[1], layout.split, layout.channels
+    step = layout.sc // split
+    if target.ndim == 3 and step == 1:  # whole rows of Wo * C values: one long loop per row
         target = target.reshape(n, wo * channels)
-        views = [y[:, t, j * channels : (j + wo) * channels] for t, (j, _) in
-                 enumerate(layout.keys)]
+        views = [y[:, t, (j // split) * channels : (j // split + wo) * channels]
+                 for t, (j, _) in enumerate(layout.keys)]
     else:
-        y = y.reshape(n, count, layout.wp, channels)
-        views = [y[:, t, j : j + (wo - 1) * sc + 1 : sc] if ch is None
-                 else y[:, t, j : j + (wo - 1) * sc + 1 : sc, ch]
+        y = y.reshape(n, count, layout.phase_width, channels)
+        views = [y[:, t, j // split : j // split + (wo - 1) * step + 1 : step]
+                 if ch is None else
+                 y[:, t, j // split : j // split + (wo - 1) * step + 1 : step, ch]
                  for t, (j, ch) in enumerate(layout.keys)]
     if len(views) == 1:
         np.copyto(target, views[0])

@@ -6,7 +6,7 @@ import pytest
 import scipy.ndimage as ndi
 
 from core.image import _fastpaths, _products, filtering
-from core.image._padding import pad_amounts
+from core.image._padding import pad_amounts, pad_phases_into, padded_indices
 from core.image.filtering import apply_kernel
 from core.jobs import Cancelled
 
@@ -151,3 +151,66 @@ def test_the_cost_model_picks_products_for_dense_small_kernels_on_large_images()
     # a tiny image: the taps' few NumPy calls cost less than a product per row
     assert _fastpaths.plan(random3, (10, 10, 3)) == ("direct", False)
     assert _fastpaths.plan(random3, (2048, 2048, 3), method="fft") == ("fft", False)
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
+@pytest.mark.parametrize("phases", [1, 2, 3])
+def test_column_phases_hold_the_padded_columns(padding, phases):
+    rng = np.random.default_rng(phases)
+    image = rng.integers(0, 256, size=(6, 8, 2), dtype=np.uint8)
+    for top, bottom, left, right in ((1, 2, 3, 1), (0, 0, 0, 0), (2, 0, 1, 4)):
+        expected = np.pad(image, ((top, bottom), (left, right), (0, 0)),
+                          mode=_NUMPY_PAD[padding]).astype(np.float32)
+        row_index = padded_indices(6, top, bottom, padding)
+        col_index = padded_indices(8, left, right, padding)
+        width = -(-len(col_index) // phases)
+        out = np.full((len(row_index), phases, width, 2), np.nan, np.float32)
+        pad_phases_into(out, image, row_index, col_index, left, padding)
+        for x in range(len(col_index)):
+            np.testing.assert_array_equal(out[:, x % phases, x // phases], expected[:, x])
+
+
+def test_strided_products_compute_only_the_columns_read():
+    """Stride 2: each kernel column is multiplied with one column phase (half the products)."""
+    weights = np.random.default_rng(9).normal(size=(5, 5)).astype(np.float32)
+    image = np.zeros((40, 40, 3), np.float32)
+    layout = _products._Layout(image, (5, 5), (2, 2), "zero", pad_amounts((5, 5)),
+                               *_products.terms(weights, 3))
+    assert layout.phase_width == 22 and [p for p, _, _ in layout.phases] == [0, 1]
+    assert [j % 2 for j, _ in layout.keys] == [0, 0, 0, 1, 1]
+    full = _products.estimate_ns(weights, (2052, 2052, 3), (1, 1))
+    assert _products.estimate_ns(weights, (2052, 2052, 3), (2, 2)) < full / 2
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "wrap", "valid"])
+@pytest.mark.parametrize("stride", [2, 3])
+def test_grey_strided_matches_float64_reference(padding, stride):
+    """Grey images keep whole padded rows and add strided rows of the products."""
+    rng = np.random.default_rng(stride)
+    image = rng.random((23, 26), dtype=np.float32)
+    for shape in ((3, 3), (6, 5), (1, 4)):
+        kernel = rng.normal(size=shape)
+        result = by_products(image, kernel, padding, stride)[:, :, 0]
+        expected = reference(image, kernel, padding, stride)[:, :, 0]
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
+def test_float_rows_inside_the_image_are_read_without_padding(padding, monkeypatch):
+    """Stride 1 on float32: inner row blocks read the image itself, borders apart."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(10)
+    for shape, size in (((3, 3), (40, 30, 3)), ((5, 4), (40, 9, 2)), ((7, 7, 3), (50, 20, 3)),
+                        ((3, 7), (30, 4, 1)), ((6, 5), (33, 21, 3))):
+        image = rng.random(size, dtype=np.float32)
+        kernel = rng.normal(size=shape)
+        kernel[:, 0] = 0  # a skipped column
+        calls.clear()
+        result = by_products(image, kernel, padding, 1)
+        expected = reference(image, kernel, padding, 1)
+        assert calls
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
