@@ -296,10 +296,12 @@ def evaluate(net, data, rank, world, device):
 def train(args) -> dict:
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     use_gpu = torch.cuda.is_available() and not args.cpu
-    if distributed:
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if distributed:  # the processes on one machine share its cores instead of each taking all
+        sharing = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // sharing))
         dist.init_process_group("nccl" if use_gpu else "gloo")
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
-    local = int(os.environ.get("LOCAL_RANK", "0"))
     device = torch.device(f"cuda:{local}" if use_gpu else "cpu")
     if use_gpu:
         torch.cuda.set_device(device)
@@ -380,7 +382,7 @@ def train(args) -> dict:
                          "epochs": args.epochs, "mean": mean, "std": std})
         say(f"saved {args.out}", flush=True)
     if distributed:
-        dist.barrier()
+        dist.barrier()  # no process leaves while another still saves or reduces
         dist.destroy_process_group()
     return result
 
@@ -390,15 +392,16 @@ def save(net, args, facts: dict) -> None:
     each written beside its place and then renamed over it."""
     out = Path(args.out)
     arrays = {name: value.detach().cpu().numpy() for name, value in net.state_dict().items()}
-    for path, write in ((out, lambda f: np.savez(f, **arrays)),
-                        (out.with_suffix(".json"),
-                         lambda f: f.write(json.dumps(facts, indent=2).encode()))):
-        partial = path.with_name(f".{path.name}.partial")
-        with open(partial, "wb") as handle:
+    for path, write in ((out, lambda f: np.savez(f, **arrays)), (out.with_suffix(".json"),
+                        lambda f: f.write(json.dumps(facts, indent=2).encode()))):
+        with open(path.with_name(f".{path.name}.partial"), "wb") as handle:
             write(handle)
-        os.replace(partial, path)
+        os.replace(handle.name, path)
 
 
 if __name__ == "__main__":
     train(parse_args())
-    sys.exit(0)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # the work is saved: leave at once, since
+        sys.stdout.flush()  # the group's threads outlive it and race Python's shutdown
+        sys.stderr.flush()
+        os._exit(0)
