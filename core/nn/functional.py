@@ -43,17 +43,19 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
 
     Rows are ordered (channel, tap row, tap column) like a flattened (C, kh, kw) weight.
     """
+    n, c = xp.shape[:2]
+    windows = _windows(xp, kh, kw, stride)
+    return windows.reshape(n, c * kh * kw, -1)
+
+
+def _windows(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """The read-only (N, C, kh, kw, Ho, Wo) view of a padded input's receptive fields."""
     n, c, hp, wp = xp.shape
     out_h = (hp - kh) // stride + 1
     out_w = (wp - kw) // stride + 1
     sn, sc, sh, sw = xp.strides
-    windows = as_strided(
-        xp,
-        shape=(n, c, kh, kw, out_h, out_w),
-        strides=(sn, sc, sh, sw, sh * stride, sw * stride),
-        writeable=False,
-    )
-    return windows.reshape(n, c * kh * kw, out_h * out_w)
+    return as_strided(xp, shape=(n, c, kh, kw, out_h, out_w),
+                      strides=(sn, sc, sh, sw, sh * stride, sw * stride), writeable=False)
 
 
 def col2im(cols: np.ndarray, padded_shape: tuple, kh: int, kw: int, stride: int, *,
@@ -92,7 +94,8 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: 
     shift = bias.reshape(1, out_c, 1)
 
     def part(s: slice) -> None:
-        np.copyto(cols[s], im2col(pad2d(x[s], padding), kh, kw, stride))
+        windows = _windows(pad2d(x[s], padding), kh, kw, stride)
+        np.copyto(cols[s].reshape(windows.shape), windows)  # one copy, straight into place
         np.matmul(w2, cols[s], out=out[s])
         out[s] += shift
 
