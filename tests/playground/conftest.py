@@ -65,3 +65,18 @@ def shown_curves_of_ten_batches(qtbot):
                              "loss": float(batch), "accuracy": 0.5, "lr": 0.1})
     panel.refresh(fit=True)
     return panel
+
+
+@pytest.fixture
+def backprop_tab(qtbot):
+    """A Backprop tab, shown at 1024x768, with no network yet."""
+    from playground.app import make_application
+    from playground.backprop.backprop_tab import BackpropTab
+
+    make_application()
+    widget = BackpropTab()
+    qtbot.addWidget(widget)
+    widget.resize(1024, 768)
+    widget.show()
+    yield widget
+    widget.shutdown()

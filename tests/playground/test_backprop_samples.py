@@ -6,7 +6,6 @@ import pytest
 from core.data.datasets import make_dataset
 from core.nn.spec import read_spec
 from core.resources import resource_path
-from playground.backprop.backprop_tab import BackpropTab
 
 WAIT_MS = 30_000
 
@@ -16,16 +15,8 @@ def template(name):
 
 
 @pytest.fixture
-def tab(qtbot):
-    from playground.app import make_application
-
-    make_application()
-    widget = BackpropTab()
-    qtbot.addWidget(widget)
-    widget.resize(1024, 768)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def tab(backprop_tab):
+    return backprop_tab
 
 
 def offered_texts(picker):

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 
 from core.nn.spec import read_spec
 from core.resources import resource_path
-from playground.backprop.backprop_tab import BackpropTab
 from playground.backprop.numbers import full
 
 WAIT_MS = 30_000
@@ -21,16 +20,8 @@ def template(name):
 
 
 @pytest.fixture
-def tab(qtbot):
-    from playground.app import make_application
-
-    make_application()
-    widget = BackpropTab()
-    qtbot.addWidget(widget)
-    widget.resize(1024, 768)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def tab(backprop_tab):
+    return backprop_tab
 
 
 def show(qtbot, tab, spec, **kwargs):
