@@ -35,6 +35,8 @@ class ReLU(_Activation):
         "where sigmoid's gradient (at most 0.25) shrinks it layer after layer (the vanishing "
         "gradient). It also gives sparse activations: many units output exactly zero.")
 
+    PIPELINED = True
+
     def _forward(self, x, training):
         return F.relu_forward(x)
 

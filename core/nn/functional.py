@@ -104,56 +104,97 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: 
 
 
 def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stride: int, *,
-                    input_grad: bool = True, param_grads: bool = True):
+                    input_grad: bool = True, param_grads: bool = True,
+                    add_to: tuple[np.ndarray, np.ndarray] | None = None):
     """Gradients of a convolution from grad_out (N, O, Ho, Wo).
 
     Returns (grad_x (N, C, H, W) or None, grad_weight (O, C, kh, kw) or None, grad_bias (O,) or
     None). The weight gradient sums the contributions of every position the kernel visited:
-    per sample on the engine's threads, then over the whole batch at once.
+    per sample on the engine's threads, then over the whole batch at once. With `add_to`
+    (weight, bias gradient arrays) those are added there instead (once the batch work is done,
+    `parallel.afterwards`) and (grad_x, None, None) is returned.
     """
     cols, padded_shape, padding = cache
     n, out_c = grad_out.shape[:2]
     _, in_c, kh, kw = weight.shape
-    g = grad_out.reshape(n, out_c, -1)
+    per_position = grad_out.shape[2] * grad_out.shape[3]
     per_sample = np.empty((n, out_c, cols.shape[1]), dtype=grad_out.dtype) if param_grads else None
-    grad_x = None
-    if input_grad:
-        grad_x = _input_grad_buffer(padded_shape, stride, grad_out.dtype)
+    by_row = stride == 1 and _by_row_pays(weight.shape)
+    by_tap = stride == 1 and not by_row
+    padded_grad = None
+    if input_grad:  # by tap needs a spare row
+        padded_grad = np.empty((n, in_c, padded_shape[2] + by_tap, padded_shape[3]),
+                               dtype=grad_out.dtype)
 
     def part(s: slice) -> None:
+        g = grad_out[s].reshape(-1, out_c, per_position)  # read here: the batch work may be later
         if param_grads:
-            np.matmul(g[s], cols[s].transpose(0, 2, 1), out=per_sample[s])
-        if input_grad and stride == 1:
-            _input_grad_stride_1(grad_out[s], weight, padded_shape, grad_x[s])
+            np.matmul(g, cols[s].transpose(0, 2, 1), out=per_sample[s])
+        if input_grad and by_row:
+            _input_grad_by_row(grad_out[s], weight, padded_shape, padded_grad[s])
+        elif input_grad and by_tap:
+            _input_grad_by_tap(grad_out[s], weight, padded_shape, padded_grad[s])
         elif input_grad:
-            dcols = np.matmul(weight.reshape(out_c, -1).T, g[s])
-            col2im(dcols, grad_x[s].shape, kh, kw, stride, out=grad_x[s])
+            dcols = np.matmul(weight.reshape(out_c, -1).T, g)
+            col2im(dcols, padded_grad[s].shape, kh, kw, stride, out=padded_grad[s])
+
+    def param_grads_now() -> tuple[np.ndarray, np.ndarray]:
+        return (per_sample.sum(axis=0).reshape(weight.shape),
+                grad_out.reshape(n, out_c, per_position).sum(axis=(0, 2)))
+
+    def add_param_grads() -> None:
+        grad_w, grad_b = param_grads_now()
+        weight_total, bias_total = add_to
+        weight_total += grad_w
+        bias_total += grad_b
 
     parallel.over_batch(part, n)
     grad_w = grad_b = None
-    if param_grads:
-        grad_w = per_sample.sum(axis=0).reshape(weight.shape)
-        grad_b = g.sum(axis=(0, 2))
-    if grad_x is not None:
+    if param_grads and add_to is not None:
+        parallel.afterwards(add_param_grads)
+    elif param_grads:
+        grad_w, grad_b = param_grads_now()
+    grad_x = None
+    if input_grad:
         hp, wp = padded_shape[2:]
-        grad_x = grad_x[:, :, padding:hp - padding, padding:wp - padding]
+        grad_x = padded_grad[:, :, padding:hp - padding, padding:wp - padding]
     return grad_x, grad_w, grad_b
 
 
-def _input_grad_buffer(padded_shape: tuple, stride: int, dtype) -> np.ndarray:
-    """The array dE/d(padded input) is added onto: (N, C, Hp, Wp), or for stride 1 a grid one
-    row taller (the spare row takes the overhang of the whole-image runs)."""
-    n, c, hp, wp = padded_shape
-    return np.empty((n, c, hp + (stride == 1), wp), dtype=dtype)
-
-
-def _input_grad_stride_1(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple,
+def _input_grad_by_row(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple,
                          out: np.ndarray) -> None:
-    """dE/dx of a stride-1 convolution onto `out` (N, C, Hp + 1, Wp), with whole-image runs.
+    """dE/dx of a stride-1 convolution written to `out` (N, C, Hp, Wp), one matrix product and
+    kh additions of whole images.
+
+    grad_out is laid kw times on rows as wide as the padded input, shifted right by 0 .. kw-1
+    columns. Then one product by the weights, ordered (tap row, channel) x (filter, tap column),
+    gives for each tap row what the whole row of taps adds onto the padded input, and that lands
+    on one contiguous run of it: kh long additions instead of kh * kw * N * C * Ho short ones.
+    """
+    n, out_c, out_h, out_w = grad_out.shape
+    _, in_c, kh, kw = weight.shape
+    wp = padded_shape[3]
+    length = out_h * wp
+    shifted = np.zeros((n, out_c, kw, out_h, wp), dtype=grad_out.dtype)
+    for j in range(kw):
+        shifted[:, :, j, :, j:j + out_w] = grad_out
+    by_row = weight.transpose(2, 1, 0, 3).reshape(kh * in_c, out_c * kw)
+    rows = np.matmul(by_row, shifted.reshape(n, out_c * kw, length)).reshape(n, kh, in_c, length)
+    flat = out.reshape(n, in_c, -1)
+    flat[:, :, :length] = rows[:, 0]
+    flat[:, :, length:] = 0
+    for i in range(1, kh):
+        flat[:, :, i * wp:i * wp + length] += rows[:, i]
+
+
+def _input_grad_by_tap(grad_out: np.ndarray, weight: np.ndarray, padded_shape: tuple,
+                       out: np.ndarray) -> None:
+    """dE/dx of a stride-1 convolution written to `out` (N, C, Hp + 1, Wp), with whole-image
+    runs: the better way when there are many filters and few input channels.
 
     grad_out is laid on a grid as wide as the padded input (spare columns zero), so that for
     each kernel tap the column gradients of an image land on one contiguous run of the padded
-    input: kh * kw long additions instead of kh * kw * N * C * Ho short ones.
+    input (the spare row takes the overhang): kh * kw long additions.
     """
     n, out_c, out_h, out_w = grad_out.shape
     _, in_c, kh, kw = weight.shape
@@ -169,6 +210,13 @@ def _input_grad_stride_1(grad_out: np.ndarray, weight: np.ndarray, padded_shape:
         for j in range(kw):
             start = i * wp + j
             flat[:, :, start:start + length] += taps[:, :, i * kw + j]
+
+
+def _by_row_pays(weight_shape: tuple) -> bool:
+    """Whether `_input_grad_by_row` moves less memory than `_input_grad_by_tap` (measured:
+    it does unless the filters outnumber the input channels several times)."""
+    out_c, in_c, kh, kw = weight_shape
+    return out_c * kw < 2 * in_c * kh * (kw - 1)
 
 
 def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]:
@@ -282,7 +330,7 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         np.maximum(x[s], zero, out=out[s])
         np.greater(out[s], zero, out=positive[s])
 
-    parallel.over_batch(part, x.shape[0])
+    parallel.over_batch(part, x.shape[0], values=x.size)
     return out, positive
 
 
@@ -293,7 +341,7 @@ def times(grad: np.ndarray, factor: np.ndarray) -> np.ndarray:
     def part(s: slice) -> None:
         np.multiply(grad[s], factor[s], out=out[s])
 
-    parallel.over_batch(part, out.shape[0])
+    parallel.over_batch(part, out.shape[0], values=out.size)
     return out
 
 

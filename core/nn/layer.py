@@ -117,6 +117,10 @@ class Layer:
     PROBABILITY_OUTPUT = False
     """True for a block whose output is class probabilities (Softmax): a network ending in one
     gives logits from `forward` and probabilities from `predict`."""
+    PIPELINED = False
+    """True for a block whose forward and backward read the batch's values only inside the work
+    they hand to `core.nn.parallel.over_batch` (and `afterwards`): a network then runs a whole
+    string of such blocks on its threads in one go (`parallel.batch_pipeline`)."""
     OUTPUTS_SETTING: str | None = None
     """The setting that fixes how many values (or maps) the block outputs, if one does: the last
     such block of a classifier gets one output per class."""

@@ -16,6 +16,7 @@ from core.nn.wording import count_text, plural, shape_text, whole
 
 class Conv2D(Layer):
     KIND = "convolution"
+    PIPELINED = True
     OUTPUTS_SETTING = "out_channels"
     HELP = "Slides learned kernels over the maps: one output map per filter"
     DESCRIPTION = (
@@ -83,11 +84,10 @@ class Conv2D(Layer):
                                 self.pad)
 
     def _backward(self, grad_out, context, input_grad):
-        gx, gw, gb = F.conv2d_backward(grad_out, context, self.params["weight"], self.stride,
-                                       input_grad=input_grad, param_grads=self.trainable)
-        if self.trainable:
-            self.grads["weight"] += gw
-            self.grads["bias"] += gb
+        grads = (self.grads["weight"], self.grads["bias"]) if self.trainable else None
+        gx, _, _ = F.conv2d_backward(grad_out, context, self.params["weight"], self.stride,
+                                     input_grad=input_grad, param_grads=self.trainable,
+                                     add_to=grads)
         return gx
 
     def __repr__(self):
@@ -216,6 +216,8 @@ class MaxPool2D(_Pool):
         "Pooling has no weights to learn. In backprop the error of each output goes only to the "
         "cell that held the maximum; the other cells of the window get zero.")
 
+    PIPELINED = True
+
     def _forward(self, x, training):
         return F.max_pool_forward(x, self.size, self.step)
 
@@ -234,6 +236,8 @@ class AvgPool2D(_Pool):
         "Average pooling replaces every window by the mean of its cells, a gentler subsampling "
         "than max pooling. It has no weights; in backprop each cell of a window receives an "
         "equal share of the window's error.")
+
+    PIPELINED = True
 
     def _forward(self, x, training):
         return F.avg_pool_forward(x, self.size, self.step)

@@ -7,13 +7,21 @@ The spec itself (reading, validation, shapes and weight counts without weights) 
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 
 import numpy as np
 
 from core.nn import functional as F
+from core.nn import parallel
 from core.nn.kernel_init import apply_kernel_init
 from core.nn.layer import LAYERS, Layer, describe_shape
 from core.nn.spec import SpecError, normalise, summary_table
+
+
+def _pipelined(layer: Layer):
+    """The context a block's pass runs in inside a network's `parallel.batch_pipeline`: the
+    pipeline itself for a `PIPELINED` block, the batch work so far done first for any other."""
+    return nullcontext() if layer.PIPELINED else parallel.pipeline_paused()
 
 
 class Sequential:
@@ -101,8 +109,10 @@ class Sequential:
         """
         record = training if record is None else record
         out = self.check_input(x)
-        for layer in self._body():
-            out = layer.forward(out, training, record=record, check=False)
+        with parallel.batch_pipeline(out.shape[0]):
+            for layer in self._body():
+                with _pipelined(layer):
+                    out = layer.forward(out, training, record=record, check=False)
         return out
 
     def backward(self, grad: np.ndarray, *, input_grad: bool = False):
@@ -122,8 +132,10 @@ class Sequential:
             if grad.shape != expected:
                 raise ValueError(f"network {self.name!r}: backward needs a gradient shaped like "
                                  f"the last logits {expected}; received {grad.shape}")
-        for i in range(len(body) - 1, -1, -1):
-            grad = body[i].backward(grad, input_grad=input_grad or i > 0)
+        with parallel.batch_pipeline(grad.shape[0]):
+            for i in range(len(body) - 1, -1, -1):
+                with _pipelined(body[i]):
+                    grad = body[i].backward(grad, input_grad=input_grad or i > 0)
         return grad if input_grad else None
 
     def zero_grad(self) -> None:

@@ -72,6 +72,28 @@ def test_conv_float32_stays_float32_and_close(n, c, o, h, w, k, stride, padding)
     assert gx.shape == x.shape and gw.shape == weight.shape and gb.shape == bias.shape
 
 
+@pytest.mark.parametrize("c,o,k,stride,padding", [
+    (1, 8, 3, 1, 1),  # many filters, one channel: tap by tap
+    (2, 16, 3, 1, 0),
+    (4, 2, 5, 1, 2),  # few filters: row by row
+    (6, 16, 5, 1, 0),
+    (3, 5, 2, 1, 1),  # even kernel
+    (3, 4, 3, 2, 1),  # stride 2: col2im
+])
+def test_conv_gradients_are_the_adjoints_of_the_forward(c, o, k, stride, padding):
+    # The convolution is linear in x and in w: <conv(x), g> = <x, dE/dx> = <w, dE/dw>.
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, c, 9, 8))
+    weight = rng.standard_normal((o, c, k, k))
+    out, cache = F.conv2d_forward(x, weight, np.zeros(o), stride, padding)
+    g = rng.standard_normal(out.shape)
+    gx, gw, gb = F.conv2d_backward(g, cache, weight, stride)
+    total = (out * g).sum()
+    np.testing.assert_allclose((x * gx).sum(), total, rtol=1e-12)
+    np.testing.assert_allclose((weight * gw).sum(), total, rtol=1e-12)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2, 3)), rtol=1e-12)
+
+
 @pytest.mark.parametrize("stride", [1, 2, 3])
 def test_col2im_is_the_adjoint_of_im2col(stride):
     rng = np.random.default_rng(2)
