@@ -118,7 +118,11 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
     n, out_c = grad_out.shape[:2]
     _, in_c, kh, kw = weight.shape
     per_position = grad_out.shape[2] * grad_out.shape[3]
-    per_sample = np.empty((n, out_c, cols.shape[1]), dtype=grad_out.dtype) if param_grads else None
+    # Per sample dE/dW, as (O, K) = g @ cols^T or, faster when the filters have more weights
+    # than the output has positions, as its transpose (K, O) = cols @ g^T.
+    transposed = cols.shape[1] > per_position
+    shape = (n, cols.shape[1], out_c) if transposed else (n, out_c, cols.shape[1])
+    per_sample = np.empty(shape, dtype=grad_out.dtype) if param_grads else None
     by_row = stride == 1 and _by_row_pays(weight.shape)
     by_tap = stride == 1 and not by_row
     padded_grad = None
@@ -128,7 +132,9 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
 
     def part(s: slice) -> None:
         g = grad_out[s].reshape(-1, out_c, per_position)  # read here: the batch work may be later
-        if param_grads:
+        if param_grads and transposed:
+            np.matmul(cols[s], g.transpose(0, 2, 1), out=per_sample[s])
+        elif param_grads:
             np.matmul(g, cols[s].transpose(0, 2, 1), out=per_sample[s])
         if input_grad and by_row:
             _input_grad_by_row(grad_out[s], weight, padded_shape, padded_grad[s])
@@ -139,7 +145,8 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
             col2im(dcols, padded_grad[s].shape, kh, kw, stride, out=padded_grad[s])
 
     def param_grads_now() -> tuple[np.ndarray, np.ndarray]:
-        return (per_sample.sum(axis=0).reshape(weight.shape),
+        total = per_sample.sum(axis=0)
+        return ((total.T if transposed else total).reshape(weight.shape),
                 grad_out.reshape(n, out_c, per_position).sum(axis=(0, 2)))
 
     def add_param_grads() -> None:
@@ -227,14 +234,28 @@ def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]
 def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, tuple]:
     """Max over size x size windows of x (N, C, H, W); returns (N, C, Ho, Wo) and a cache.
 
-    The windows are visited one tap at a time (size * size strided views, element-wise maxima),
-    which NumPy does much faster than a reduction over small reshaped axes.
+    The windows are visited one tap at a time (size * size views, element-wise maxima), which
+    NumPy does much faster than a reduction over small reshaped axes. Windows that do not
+    overlap (stride >= size) have their taps copied once into contiguous planes: the maxima
+    here and the comparisons of the backward pass then run on contiguous rows.
     """
     n, c, h, w = x.shape
     out_h, out_w = pool_output_shape(h, w, size, stride)
     out = np.empty((n, c, out_h, out_w), dtype=x.dtype)
-    parallel.over_batch(lambda s: _fold_windows(np.maximum, x[s], out[s], size, stride), n)
-    return out, (x, out, size, stride)
+    if stride < size:
+        parallel.over_batch(lambda s: _fold_windows(np.maximum, x[s], out[s], size, stride), n)
+        return out, (x, out, size, stride, x.shape)
+    taps = np.empty((size * size, n, c, out_h, out_w), dtype=x.dtype)
+
+    def part(s: slice) -> None:
+        for t in range(size * size):
+            np.copyto(taps[t, s], _tap(x[s], t // size, t % size, stride, out_h, out_w))
+        np.copyto(out[s], taps[0, s])
+        for t in range(1, size * size):
+            np.maximum(out[s], taps[t, s], out=out[s])
+
+    parallel.over_batch(part, n)
+    return out, (taps, out, size, stride, x.shape)
 
 
 def _fold_windows(combine: np.ufunc, x: np.ndarray, out: np.ndarray, size: int,
@@ -251,32 +272,34 @@ def _fold_windows(combine: np.ufunc, x: np.ndarray, out: np.ndarray, size: int,
 
 def max_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
     """Route grad_out (N, C, Ho, Wo) to the first arg-max cell of every window (item 12)."""
-    x, out, size, stride = cache
+    source, out, size, stride, shape = cache
     out_h, out_w = out.shape[2:]
     overlap = stride < size
-    tiled = stride == size and x.shape[2] == out_h * size and x.shape[3] == out_w * size
-    grad_x = np.empty(x.shape, dtype=grad_out.dtype)
+    tiled = stride == size and shape[2] == out_h * size and shape[3] == out_w * size
+    grad_x = np.empty(shape, dtype=grad_out.dtype)
 
     def part(s: slice) -> None:
-        xs, best, grad, target_x = x[s], out[s], grad_out[s], grad_x[s]
+        best, grad, target_x = out[s], grad_out[s], grad_x[s]
         if not tiled:
             target_x[...] = 0
-        taken = None
-        for i in range(size):
-            for j in range(size):
-                hit = _tap(xs, i, j, stride, out_h, out_w) == best
-                if taken is None:
-                    taken = hit
-                else:
-                    hit &= ~taken
-                    taken |= hit
-                target = _tap(target_x, i, j, stride, out_h, out_w)
-                if overlap:
-                    target += grad * hit
-                else:
-                    np.multiply(grad, hit, out=target)
+        hit = np.empty(best.shape, dtype=bool)
+        taken = np.empty(best.shape, dtype=bool)
+        for t in range(size * size):
+            i, j = divmod(t, size)
+            cells = _tap(source[s], i, j, stride, out_h, out_w) if overlap else source[t, s]
+            np.equal(cells, best, out=hit)
+            if t == 0:
+                np.copyto(taken, hit)
+            else:
+                np.greater(hit, taken, out=hit)  # a hit not taken by an earlier tap
+                taken |= hit
+            target = _tap(target_x, i, j, stride, out_h, out_w)
+            if overlap:
+                target += grad * hit
+            else:
+                np.multiply(grad, hit, out=target)
 
-    parallel.over_batch(part, x.shape[0])
+    parallel.over_batch(part, shape[0])
     return grad_x
 
 
