@@ -141,3 +141,81 @@ def test_every_block_gives_the_same_outputs_and_gradients_on_two_threads():
     np.testing.assert_array_equal(gx1, gx2)
     for name in g1:
         np.testing.assert_array_equal(g1[name], g2[name], err_msg=name)
+
+
+def test_a_pipeline_does_the_batch_work_at_its_end_and_then_the_steps_after_it():
+    log = []
+    with using_threads(2):
+        with parallel.batch_pipeline(8):
+            parallel.over_batch(lambda part: log.append(("first", part.start)), 8)
+            parallel.afterwards(lambda: log.append(("sum", None)))
+            parallel.over_batch(lambda part: log.append(("second", part.start)), 8)
+            assert log == []  # only collected so far
+        assert sorted(log[:4]) == [("first", 0), ("first", 4), ("second", 0), ("second", 4)]
+        assert log[4:] == [("sum", None)]
+        # each thread takes its part through the blocks in order
+        assert log.index(("first", 0)) < log.index(("second", 0))
+        assert log.index(("first", 4)) < log.index(("second", 4))
+
+
+def test_a_paused_pipeline_finishes_its_work_first_and_small_work_runs_at_once():
+    log = []
+    with using_threads(2), parallel.batch_pipeline(8):
+        parallel.over_batch(lambda part: log.append(("conv", part.start)), 8)
+        with parallel.pipeline_paused():
+            assert sorted(log) == [("conv", 0), ("conv", 4)]
+            parallel.over_batch(lambda part: log.append(("dense", part.start)), 8)
+            assert sorted(log)[-2:] == [("dense", 0), ("dense", 4)]
+        parallel.over_batch(lambda part: log.append(("tiny", part)), 8, values=10)
+        assert log[-1] == ("tiny", slice(0, 8))  # nothing was waiting: done at once, whole
+    with parallel.batch_pipeline(8):  # one thread: nothing is collected
+        parallel.over_batch(lambda part: log.append(("alone", part)), 8)
+        assert log[-1] == ("alone", slice(0, 8))
+
+
+def test_an_error_in_a_pipeline_reaches_the_caller_and_the_next_pass_runs():
+    def fail(part):
+        raise ValueError("bad part")
+
+    with using_threads(2):
+        with pytest.raises(ValueError, match="bad part"):
+            with parallel.batch_pipeline(8):
+                parallel.over_batch(fail, 8)
+        done = []
+        with parallel.batch_pipeline(8):
+            parallel.over_batch(lambda part: done.append(part.start), 8)
+        assert sorted(done) == [0, 4]
+
+
+CHAIN = {"name": "chain", "input_shape": [2, 11, 10], "layers": [
+    {"class": "Conv2D", "config": {"out_channels": 3, "kernel_size": 3, "padding": 1}},
+    {"class": "Conv2D", "config": {"out_channels": 8, "kernel_size": 3, "padding": 2}},
+    {"class": "MaxPool2D", "config": {"size": 3, "stride": 2}},
+    {"class": "Conv2D", "config": {"out_channels": 2, "kernel_size": 2, "padding": 1}},
+    {"class": "Sigmoid", "config": {}},
+    {"class": "MaxPool2D", "config": {"size": 2}},
+    {"class": "ReLU", "config": {}},
+    {"class": "Flatten", "config": {}},
+    {"class": "Dense", "config": {"out_features": 3}}]}
+
+
+def test_blocks_chained_without_activations_give_the_same_numbers_on_two_threads():
+    # Conv straight into a padded Conv (whose input gradient is a padded view), overlapping and
+    # cropped pools, and a block that is not pipelined in the middle of the string.
+    model = Sequential.from_spec(CHAIN, seed=4, dtype=np.float64)
+    x = np.random.default_rng(4).standard_normal((9, 2, 11, 10))
+    results = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=1, user_api="blas"), using_threads(threads):
+            out = model.forward(x, training=True)
+            model.zero_grad()
+            grad_x = model.backward(np.sin(out), input_grad=True)
+        results.append((out, grad_x, [g.copy() for _, _, g in model.named_parameters()]))
+    (out1, gx1, g1), (out2, gx2, g2) = results
+    np.testing.assert_array_equal(out1, out2)
+    np.testing.assert_array_equal(gx1, gx2)
+    for a, b in zip(g1, g2, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with using_threads(2):
+        errors = check_model(model, x, np.arange(9) % 3, SoftmaxCrossEntropy(), max_checks=30)
+    assert max(errors.values()) < 1e-6, errors
