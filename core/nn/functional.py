@@ -81,23 +81,25 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: 
     """Cross-correlate x (N, C, H, W) with weight (O, C, kh, kw), add bias (O,).
 
     Returns the output (N, O, Ho, Wo) and the cache `conv2d_backward` needs. The batch is
-    shared among the engine's threads (`core.nn.parallel`).
+    shared among the engine's threads (`core.nn.parallel`). The columns end with a row of ones
+    so that one matrix product adds the bias too (and the backward gets its gradient with the
+    weights').
     """
     n, in_c, h, w = x.shape
     out_c, _, kh, kw = weight.shape
     padded_shape = (n, in_c, h + 2 * padding, w + 2 * padding)
     out_h = (padded_shape[2] - kh) // stride + 1
     out_w = (padded_shape[3] - kw) // stride + 1
-    cols = np.empty((n, in_c * kh * kw, out_h * out_w), dtype=x.dtype)
+    taps = in_c * kh * kw
+    cols = np.empty((n, taps + 1, out_h * out_w), dtype=x.dtype)
     out = np.empty((n, out_c, out_h * out_w), dtype=x.dtype)
-    w2 = weight.reshape(out_c, in_c * kh * kw)
-    shift = bias.reshape(1, out_c, 1)
+    w2 = np.concatenate([weight.reshape(out_c, taps), bias.reshape(out_c, 1)], axis=1)
 
     def part(s: slice) -> None:
         windows = _windows(pad2d(x[s], padding), kh, kw, stride)
-        np.copyto(cols[s].reshape(windows.shape), windows)  # one copy, straight into place
+        np.copyto(cols[s, :taps].reshape(windows.shape), windows)  # one copy, straight in place
+        cols[s, taps] = 1
         np.matmul(w2, cols[s], out=out[s])
-        out[s] += shift
 
     parallel.over_batch(part, n)
     return out.reshape(n, out_c, out_h, out_w), (cols, padded_shape, padding)
@@ -145,9 +147,9 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
             col2im(dcols, padded_grad[s].shape, kh, kw, stride, out=padded_grad[s])
 
     def param_grads_now() -> tuple[np.ndarray, np.ndarray]:
-        total = per_sample.sum(axis=0)
-        return ((total.T if transposed else total).reshape(weight.shape),
-                grad_out.reshape(n, out_c, per_position).sum(axis=(0, 2)))
+        total = per_sample.sum(axis=0)  # (O, K + 1): the last column, by the ones, is the bias's
+        total = total.T if transposed else total
+        return total[:, :-1].reshape(weight.shape), total[:, -1].copy()
 
     def add_param_grads() -> None:
         grad_w, grad_b = param_grads_now()
@@ -250,8 +252,11 @@ def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
     def part(s: slice) -> None:
         for t in range(size * size):
             np.copyto(taps[t, s], _tap(x[s], t // size, t % size, stride, out_h, out_w))
-        np.copyto(out[s], taps[0, s])
-        for t in range(1, size * size):
+        if size == 1:
+            np.copyto(out[s], taps[0, s])
+        else:
+            np.maximum(taps[0, s], taps[1, s], out=out[s])
+        for t in range(2, size * size):
             np.maximum(out[s], taps[t, s], out=out[s])
 
     parallel.over_batch(part, n)
