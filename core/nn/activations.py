@@ -8,12 +8,28 @@ from __future__ import annotations
 import numpy as np
 
 from core.nn import functional as F
+from core.nn import parallel
 from core.nn.layer import Layer, Setting
 from core.nn.wording import shape_text
 
 
 class _Activation(Layer):
     KIND = "activation"
+    PIPELINED = True
+    KEPT_DTYPE = None
+    """The dtype of what the forward keeps for the backward (None: the input's)."""
+
+    def _forward(self, x, training):
+        out = np.empty(x.shape, dtype=x.dtype)
+        kept = np.empty(x.shape, dtype=self.KEPT_DTYPE or x.dtype)
+        parallel.over_batch(lambda s: self._fill(x[s], out[s], kept[s]), x.shape[0],
+                            values=x.size)
+        return out, kept
+
+    def _fill(self, x: np.ndarray, out: np.ndarray, kept: np.ndarray) -> None:
+        """Write f(x) into `out` and what the backward needs (f'(x) unless it says otherwise)
+        into `kept`, for one part of the batch, in place."""
+        raise NotImplementedError
 
     def _backward(self, grad_out, derivative, input_grad):
         return F.times(grad_out, derivative) if input_grad else None
@@ -35,10 +51,12 @@ class ReLU(_Activation):
         "where sigmoid's gradient (at most 0.25) shrinks it layer after layer (the vanishing "
         "gradient). It also gives sparse activations: many units output exactly zero.")
 
-    PIPELINED = True
+    KEPT_DTYPE = np.dtype(bool)  # where x > 0: f'(x) as a mask
 
-    def _forward(self, x, training):
-        return F.relu_forward(x)
+    def _fill(self, x, out, kept):
+        zero = x.dtype.type(0)
+        np.maximum(x, zero, out=out)
+        np.greater(out, zero, out=kept)
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -58,18 +76,26 @@ class LeakyReLU(_Activation):
     SETTINGS = (Setting("negative_slope", "float", 0.01, 0.0, 1.0,
                         help="Slope for negative inputs"),)
 
-    def _forward(self, x, training):
+    KEPT_DTYPE = np.dtype(bool)  # where x > 0
+
+    def _fill(self, x, out, kept):
         slope = x.dtype.type(self.negative_slope)
-        out = np.maximum(x, x * slope) if slope <= 1 else np.minimum(x, x * slope)
-        return out, x > 0
+        np.multiply(x, slope, out=out)
+        (np.maximum if slope <= 1 else np.minimum)(x, out, out=out)
+        np.greater(x, 0, out=kept)
 
     def _backward(self, grad_out, positive, input_grad):
         if not input_grad:
             return None
         slope = grad_out.dtype.type(self.negative_slope)
-        grad = grad_out * positive
-        grad *= 1 - slope
-        grad += grad_out * slope
+        grad = np.empty(grad_out.shape, dtype=grad_out.dtype)
+
+        def part(s: slice) -> None:
+            np.multiply(grad_out[s], positive[s], out=grad[s])
+            grad[s] *= 1 - slope
+            grad[s] += grad_out[s] * slope
+
+        parallel.over_batch(part, grad.shape[0], values=grad.size)
         return grad
 
     def local_derivative(self, x):
@@ -101,10 +127,14 @@ class Sigmoid(_Activation):
         "every sigmoid layer: in deep sigmoid networks the first layers barely learn (the "
         "vanishing gradient), which is why ReLU replaced it.")
 
-    def _forward(self, x, training):
+    def _fill(self, x, out, kept):
         half = x.dtype.type(0.5)
-        out = half * (np.tanh(half * x) + 1)  # stable for large |x|
-        return out, out * (1 - out)
+        np.multiply(x, half, out=out)  # (tanh(x / 2) + 1) / 2: stable for large |x|
+        np.tanh(out, out=out)
+        out += 1
+        out *= half
+        np.subtract(1, out, out=kept)
+        kept *= out
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -123,9 +153,10 @@ class Tanh(_Activation):
         "derivative 1 - tanh^2 is at most 1 but tiny for large inputs, so deep tanh networks "
         "also suffer from vanishing gradients, though less than sigmoid ones.")
 
-    def _forward(self, x, training):
-        out = np.tanh(x)
-        return out, 1 - out * out
+    def _fill(self, x, out, kept):
+        np.tanh(x, out=out)
+        np.multiply(out, out, out=kept)
+        np.subtract(1, kept, out=kept)
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -143,11 +174,18 @@ class Softplus(_Activation):
         "Softplus, ln(1 + e^x), is a smooth version of ReLU: close to 0 for very negative "
         "inputs and close to x for large ones. Its derivative is exactly the sigmoid.")
 
-    def _forward(self, x, training):
-        out = np.maximum(x, 0)
-        out += np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^x) without overflow
+    def _fill(self, x, out, kept):
+        np.abs(x, out=kept)  # ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): no overflow
+        np.negative(kept, out=kept)
+        np.exp(kept, out=kept)
+        np.log1p(kept, out=kept)
+        np.maximum(x, 0, out=out)
+        out += kept
         half = x.dtype.type(0.5)
-        return out, half * (np.tanh(half * x) + 1)
+        np.multiply(x, half, out=kept)  # f'(x) = sigmoid(x)
+        np.tanh(kept, out=kept)
+        kept += 1
+        kept *= half
 
     # ----- how the builder describes it -------------------------------------------------------
     @staticmethod
@@ -161,6 +199,7 @@ class Softplus(_Activation):
 
 class Softmax(_Activation):
     PROBABILITY_OUTPUT = True
+    PIPELINED = False  # each output depends on its whole row
     HELP = "Turns scores into probabilities that sum to 1"
     DESCRIPTION = (
         "Softmax turns the last layer's scores z into class probabilities O_i = exp(z_i) / "

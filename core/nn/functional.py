@@ -348,20 +348,6 @@ def avg_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
     return grad_x
 
 
-def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """max(0, x) for a batch x (N, ...), and where it is positive (the mask its backward uses)."""
-    out = np.empty(x.shape, dtype=x.dtype)
-    positive = np.empty(x.shape, dtype=bool)
-    zero = x.dtype.type(0)
-
-    def part(s: slice) -> None:
-        np.maximum(x[s], zero, out=out[s])
-        np.greater(out[s], zero, out=positive[s])
-
-    parallel.over_batch(part, x.shape[0], values=x.size)
-    return out, positive
-
-
 def times(grad: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """grad * factor element by element, for a batch (N, ...) of both, on the engine's threads."""
     out = np.empty(np.broadcast_shapes(grad.shape, factor.shape), dtype=grad.dtype)
