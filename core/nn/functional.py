@@ -5,9 +5,14 @@ keep no state; the layers in `core.nn.layers` hold parameters and caches and del
 
 Convolution is done the im2col way without Python loops over pixels: a strided view of the padded
 input lists every receptive field, one copy turns it into a column matrix and BLAS multiplies it by
-the weights. The backward pass adds the column gradients back onto the input one kernel tap at a
-time (kh * kw vectorised additions), which is where a shared weight's deltas are summed (item 11 of
-the course notes).
+the weights (and, by a row of ones, adds the bias). The backward pass sums a shared weight's deltas
+over every position it visited (item 11 of the course notes) in the same kind of product, and
+adds the input gradient back onto the padded input in a few long vectorised additions (one per
+kernel row, or per tap where that moves less memory).
+
+The work on a batch is handed to `parallel.over_batch` one part of the batch at a time, and sums
+over the batch go to `parallel.afterwards`, so that a network can run a string of blocks on its
+threads in one go (`parallel.batch_pipeline`): nothing reads the batch outside that work.
 """
 
 from __future__ import annotations
