@@ -1,9 +1,14 @@
 """The plots of `bench_filtering.py --plots`: filter time against image size and kernel size for
-Playground, scipy.ndimage and OpenCV (and the earlier version when compared), saved in docs/."""
+Playground, scipy.ndimage and OpenCV (and the earlier version when compared), each measured
+once as the machine is and once with another core kept busy, saved in docs/."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import filter_engines as engines
@@ -53,38 +58,54 @@ def _draw(ax, xs, series, xlabel, title) -> None:
 
 
 def make_plots(before, *, quick=False, busy=False) -> list[Path]:
-    """Time the sweeps and save docs/filter_speed_sizes.png and docs/filter_speed_kernels.png."""
+    """Time the sweeps, once as the machine is and once with another core kept busy, and save
+    docs/filter_speed_sizes.png and docs/filter_speed_kernels.png (one panel per load)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rounds = 2 if quick else 3
-    load = " (other core busy)" if busy else ""
-    note = (f"median of {rounds} rounds; load average {os.getloadavg()[0]:.1f} "
-            f"on {os.cpu_count()} CPUs")
     sizes = SIZES[:2] if quick else SIZES
-    paths = []
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
-    for ax, k in zip(axes, (3, 7), strict=True):
-        print(f"\nplot: time against image size, random {k}x{k}")
-        series = _series([case(n, k) for n in sizes], before, rounds)
-        _draw(ax, [n for n in sizes], series, "image side (pixels, square RGB float32)",
-              f"random {k}x{k} kernel, zero padding{load}")
-    figure.suptitle(note, fontsize=9)
-    paths.append(DOCS / "filter_speed_sizes.png")
-    figure.savefig(paths[-1], dpi=100)
-    plt.close(figure)
     kernel_sizes = KERNEL_SIZES[::2] if quick else KERNEL_SIZES
-    print("\nplot: time against kernel size, 1024x1024 RGB float32")
-    series = _series([case(1024, k) for k in kernel_sizes], before, rounds)
-    figure, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    _draw(ax, list(kernel_sizes), series, "kernel side k (random k x k weights)",
-          f"1024x1024 RGB float32, zero padding{load}")
-    figure.suptitle(note, fontsize=9)
-    paths.append(DOCS / "filter_speed_kernels.png")
-    figure.savefig(paths[-1], dpi=100)
-    plt.close(figure)
-    for path in paths:
+    loads = ("other core busy", "another core kept busy too") if busy else (
+        "no extra load", "another core kept busy")
+    size_figure, size_axes = plt.subplots(2, 2, figsize=(11, 8.5), constrained_layout=True)
+    kernel_figure, kernel_axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True,
+                                              sharey=True)
+    for row, (where, spin) in enumerate(zip(loads, (False, True), strict=True)):
+        with _busy_core(spin):
+            load = f"{where} (load {os.getloadavg()[0]:.1f})"
+            for ax, k in zip(size_axes[row], (3, 7), strict=True):
+                print(f"\nplot: time against image size, random {k}x{k}, {load}")
+                series = _series([case(n, k) for n in sizes], before, rounds)
+                _draw(ax, list(sizes), series,
+                      "image side (pixels, square RGB float32, zero padding)",
+                      f"random {k}x{k}, {load}")
+            print(f"\nplot: time against kernel size, 1024x1024 RGB float32, {load}")
+            series = _series([case(1024, k) for k in kernel_sizes], before, rounds)
+            _draw(kernel_axes[row], list(kernel_sizes), series,
+                  "kernel side k (random k x k weights, 1024x1024 RGB float32)", load)
+    note = f"median of {rounds} rounds on {os.cpu_count()} CPUs"
+    paths = [DOCS / "filter_speed_sizes.png", DOCS / "filter_speed_kernels.png"]
+    for figure, path in zip((size_figure, kernel_figure), paths, strict=True):
+        figure.suptitle(note, fontsize=9)
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
         print(f"saved {path}")
     return paths
+
+
+@contextmanager
+def _busy_core(enabled: bool):
+    """Keep one core busy with a spinning child process while the block runs."""
+    if not enabled:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
