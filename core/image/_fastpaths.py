@@ -107,15 +107,13 @@ def tap_groups(weights: np.ndarray) -> list[tuple[np.ndarray, list[tuple[int, in
     Sobel). The first member of each group has sign +1.
     """
     groups: dict = {}
-    for i in range(weights.shape[0]):
-        for j in range(weights.shape[1]):
-            weight = weights[i, j]
-            if not np.any(weight):
-                continue
-            if weight.ndim == 0:
-                groups.setdefault(abs(float(weight)), []).append((i, j, 1 if weight > 0 else -1))
-            else:
-                groups.setdefault(tuple(weight.tolist()), []).append((i, j, 1))
+    for i, row in enumerate(np.asarray(weights).tolist()):  # Python numbers: fast to loop over
+        for j, weight in enumerate(row):
+            if isinstance(weight, list):
+                if any(weight):
+                    groups.setdefault(tuple(weight), []).append((i, j, 1))
+            elif weight:
+                groups.setdefault(abs(weight), []).append((i, j, 1 if weight > 0 else -1))
     result = []
     for key, members in groups.items():
         members.sort(key=lambda member: -member[2])

@@ -214,3 +214,20 @@ def test_float_rows_inside_the_image_are_read_without_padding(padding, monkeypat
         expected = reference(image, kernel, padding, 1)
         assert calls
         np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
+def test_grey_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch):
+    """Grey rows sum equally spaced kernel columns in one reduction, others term by term."""
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(11)
+    image = rng.random((37, 29), dtype=np.float32)
+    for zero_columns in ((), (0,), (1, 3), (2,), (0, 1, 2, 3, 5)):
+        for shape in ((5, 7), (4, 6), (6, 7, 1)):
+            kernel = rng.normal(size=shape)
+            kernel[:, list(zero_columns)] = 0
+            result = by_products(image, kernel, padding, 1)
+            expected = reference(image, kernel, padding, 1)
+            if kernel.ndim == 2:
+                result, expected = result[:, :, 0], expected[:, :, 0]
+            np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
