@@ -6,13 +6,15 @@ With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kern
     out[r, c, ch] = sum_j Y[r, j, (c * sc + j) * C + ch]    kw - 1 additions of shifted rows
 
 so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
-kw shifted rows. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added into one
-output channel. Zero columns of the kernel are skipped. With a column stride sc, the padded rows
-are split into sc column phases (every sc-th column), and kernel column j is multiplied only
-with phase j % sc: only the columns the output reads are computed, as contiguous rows (colour
-images; grey ones add strided rows). The padded rows are made block by block from the image (a
-block stays in cache; the whole image is never copied padded), and the blocks are shared between
-two threads (matrix products and NumPy loops release the GIL).
+kw shifted rows (grey rows at stride 1: one reduction over a strided view of the products). A 3-D
+kernel (kh, kw, C) has one row of Y per (j, channel), added into one output channel. Zero
+columns of the kernel are skipped. With a column stride sc, the padded rows are split into sc
+column phases (every sc-th column), and kernel column j is multiplied only with phase j % sc:
+only the columns the output reads are computed, as contiguous rows (colour images; grey ones add
+strided rows). The padded rows are made block by block from the image (a block stays in cache;
+the whole image is never copied padded; float32 rows inside the image, "valid" ones included,
+are read as they are), and the blocks are shared between two threads (NumPy loops release the
+GIL; a stack of matrix products takes it back between rows, so they overlap less).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from core.image import _workers
-from core.image._padding import pad_phases_into, padded_indices
+from core.image._padding import check_finite, pad_phases_into, padded_indices
 
 _BLOCK_BYTES = 1024 * 1024
 """Size of one block's padded rows and products: large enough that each NumPy call works long
@@ -160,7 +162,7 @@ class _Layout:
         # block's rows are all inside it, and only the border columns read padded cells.
         self.weights = weights
         self.unpadded = (weights is not None and stride == (1, 1) and image3.dtype == np.float32
-                         and image3.flags.c_contiguous and padding != "valid")
+                         and image3.flags.c_contiguous)
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
@@ -183,6 +185,9 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 products[:, :, :edge] = 0
                 products[:, :, edge + layout.image3.shape[1] * channels :] = 0
                 margins = True
+            if layout.padding == "valid":  # as padding checks the rows it copies
+                last = r1 == len(out)  # the rows below the last windows' first rows too
+                _check_finite(layout.image3[rows[0] : rows[0] + r1 - r0 + (kh - 1) * last])
             _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
@@ -199,7 +204,7 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
         margins = False
         _add_shifted(y, layout, out[r0:r1])
-    if inside is not None and layout.padding != "zero":
+    if inside is not None and layout.padding not in ("zero", "valid"):
         wo, width = out.shape[1], layout.image3.shape[1]
         left = min(wo, layout.left)
         right = max(left, min(wo, width + layout.left - layout.kw + 1))
@@ -284,3 +289,11 @@ def _sum_rows(y, first: int, spacing: int, target) -> None:
     view = as_strided(y[:, 0, first:], (n, count, target.shape[1]), (s0, s1 + spacing * s2, s2),
                       writeable=False)
     np.add.reduce(view, axis=1, out=target)
+
+
+def _check_finite(rows) -> None:
+    """`check_finite` on float32 image rows, by their sum first (one pass, no temporary)."""
+    with np.errstate(over="ignore"):  # finite values may add up to infinity
+        total = np.add.reduce(rows, axis=None)
+    if not math.isfinite(total):
+        check_finite(rows)

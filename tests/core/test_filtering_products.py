@@ -231,3 +231,25 @@ def test_grey_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeyp
             if kernel.ndim == 2:
                 result, expected = result[:, :, 0], expected[:, :, 0]
             np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
+    """"valid" reads float32 rows as they are, checking each for NaN / infinity as padding did."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(12)
+    image = rng.random((41, 23, 3), dtype=np.float32)
+    kernel = rng.normal(size=(5, 4))
+    result = by_products(image, kernel, "valid", 1)
+    expected = reference(image, kernel, "valid", 1)
+    assert calls
+    np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+    for cell in ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1)):
+        bad = image.copy()
+        bad[cell] = np.nan if cell[0] % 2 == 0 else np.inf
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            by_products(bad, kernel, "valid", 1)
+    _products._check_finite(np.full((41, 23, 3), 3e38, np.float32))  # finite, its sum is not
