@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from core.image import _fastpaths, _products, filtering
+from core.image import _fastpaths, _products, filtering, kernels
 from core.image._padding import pad_amounts, pad_phases_into, padded_indices
 from core.image.filtering import apply_kernel
 from core.jobs import Cancelled
@@ -151,6 +151,16 @@ def test_the_cost_model_picks_products_for_dense_small_kernels_on_large_images()
     # a tiny image: the taps' few NumPy calls cost less than a product per row
     assert _fastpaths.plan(random3, (10, 10, 3)) == ("direct", False)
     assert _fastpaths.plan(random3, (2048, 2048, 3), method="fft") == ("fft", False)
+
+
+def test_the_cost_model_charges_padding_to_the_methods_that_pad_the_whole_image():
+    """Sobel and small Gaussians on large float images: the products read the rows unpadded."""
+    sobel = kernels.sobel_x().values.astype(np.float32)
+    gaussian5 = kernels.gaussian(5, 5 / 6).values.astype(np.float32)
+    assert _fastpaths.plan(sobel, (2048, 2048, 3)) == ("direct", True)
+    assert _fastpaths.plan(gaussian5, (2048, 2048, 3)) == ("direct", True)
+    assert _fastpaths.plan(gaussian5, (64, 64, 3))[0] == "separable"
+    assert _fastpaths.plan(kernels.box(15).effective(), (2048, 2048, 3))[0] == "separable"
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
