@@ -185,10 +185,10 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 products[:, :, :edge] = 0
                 products[:, :, edge + layout.image3.shape[1] * channels :] = 0
                 margins = True
+            _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
             if layout.padding == "valid":  # as padding checks the rows it copies
                 last = r1 == len(out)  # the rows below the last windows' first rows too
                 _check_finite(layout.image3[rows[0] : rows[0] + r1 - r0 + (kh - 1) * last])
-            _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
             inside[1] = r1
@@ -292,8 +292,9 @@ def _sum_rows(y, first: int, spacing: int, target) -> None:
 
 
 def _check_finite(rows) -> None:
-    """`check_finite` on float32 image rows, by their sum first (one pass, no temporary)."""
-    with np.errstate(over="ignore"):  # finite values may add up to infinity
-        total = np.add.reduce(rows, axis=None)
-    if not math.isfinite(total):
+    """`check_finite` on float32 image rows, by the sums down their columns first (a NaN or an
+    infinity makes its column's sum one too; long vectorised additions, no temporary array)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # finite values may add up to infinity
+        sums = np.add.reduce(rows.reshape(len(rows), -1), axis=0)
+    if not np.isfinite(sums).all():
         check_finite(rows)
