@@ -8,13 +8,14 @@ With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kern
 so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
 kw shifted rows (grey rows at stride 1: one reduction over a strided view of the products). A 3-D
 kernel (kh, kw, C) has one row of Y per (j, channel), added into one output channel. Zero
-columns of the kernel are skipped. With a column stride sc, the padded rows are split into sc
-column phases (every sc-th column), and kernel column j is multiplied only with phase j % sc:
-only the columns the output reads are computed, as contiguous rows (colour images; grey ones add
-strided rows). The padded rows are made block by block from the image (a block stays in cache;
-the whole image is never copied padded; float32 rows inside the image, "valid" ones included,
-are read as they are), and the blocks are shared between two threads (NumPy loops release the
-GIL; a stack of matrix products takes it back between rows, so they overlap less).
+columns of the kernel are skipped. Float32 rows inside the image are read as they are (no
+padded copy; at stride 1 for every padding, the border columns computed apart, and at larger
+strides for zero and "valid" padding); other rows are padded block by block (a block stays in
+cache; the whole image is never copied padded). With a column stride sc, padded colour rows are
+split into sc column phases (every sc-th column), and kernel column j is multiplied only with
+phase j % sc: only the columns the output reads are computed, as contiguous rows; the other
+rows are added as strided rows. The blocks are shared between two threads (NumPy loops release
+the GIL; a stack of matrix products takes it back between rows, so they overlap less).
 """
 
 from __future__ import annotations
@@ -148,7 +149,13 @@ class _Layout:
         self.row_index = padded_indices(height, top, bottom, padding)
         self.col_index = padded_indices(width, left, right, padding)
         self.wp, self.channels = len(self.col_index), channels
-        self.split = _phases(self.sc, channels)
+        # Float32 rows: the products read the image itself (no padded copy, no column phases)
+        # where a block's rows are all inside it; at stride 1 for every padding (the border
+        # columns are computed apart), at larger strides for zero and "valid" padding.
+        self.unpadded = (weights is not None and image3.dtype == np.float32
+                         and image3.flags.c_contiguous
+                         and (stride == (1, 1) or padding in ("zero", "valid")))
+        self.split = 1 if self.unpadded else _phases(self.sc, channels)
         self.phase_width = -(-self.wp // self.split)
         order = sorted(range(len(keys)), key=lambda t: (keys[t][0] % self.split, t))
         self.matrix, self.keys = matrix[order], [keys[t] for t in order]
@@ -158,11 +165,7 @@ class _Layout:
                 self.phases[-1][2] = t + 1
             else:
                 self.phases.append([j % self.split, t, t + 1])
-        # Stride 1 on float32 rows: the products read the image itself (no padded copy) where a
-        # block's rows are all inside it, and only the border columns read padded cells.
         self.weights = weights
-        self.unpadded = (weights is not None and stride == (1, 1) and image3.dtype == np.float32
-                         and image3.flags.c_contiguous)
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
@@ -187,8 +190,10 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 margins = True
             _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
             if layout.padding == "valid":  # as padding checks the rows it copies
-                last = r1 == len(out)  # the rows below the last windows' first rows too
-                _check_finite(layout.image3[rows[0] : rows[0] + r1 - r0 + (kh - 1) * last])
+                end = rows[-1] + 1  # the rows this block's windows read that no later one does
+                if r1 < len(out):
+                    end = min(end, rows[0] + (r1 - r0) * sr)
+                _check_finite(layout.image3[rows[0] : end])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
             inside[1] = r1
@@ -221,7 +226,8 @@ def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
     n, kh, channels = len(target), layout.kh, layout.channels
     image = layout.image3.reshape(layout.image3.shape[0], -1)
     row_values = image.shape[1]
-    windows = as_strided(image[first:], (n, kh, row_values), (image.strides[0],) * 2 + (4,),
+    step = image.strides[0]
+    windows = as_strided(image[first:], (n, kh, row_values), (layout.sr * step, step, 4),
                          writeable=False)
     edge = layout.left * channels
     y = products[:, :, edge : edge + row_values]

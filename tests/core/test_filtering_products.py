@@ -263,3 +263,38 @@ def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
         with pytest.raises(ValueError, match="NaN or infinite"):
             by_products(bad, kernel, "valid", 1)
     _products._check_finite(np.full((41, 23, 3), 3e38, np.float32))  # finite, its sum is not
+
+
+@pytest.mark.parametrize("padding", ["zero", "valid"])
+@pytest.mark.parametrize("stride", [2, 3])
+def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, monkeypatch):
+    """Zero and "valid" padding at strides above 1: inner float32 rows read as they are."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(13 + stride)
+    for shape, size in (((3, 3), (61, 30, 3)), ((5, 4), (70, 9, 2)), ((7, 6, 3), (75, 20, 3)),
+                        ((3, 7), (66, 17, 1)), ((4, 5), (63, 21, 3))):
+        image = rng.random(size, dtype=np.float32)
+        kernel = rng.normal(size=shape)
+        kernel[:, 1] = 0  # a skipped column
+        calls.clear()
+        result = by_products(image, kernel, padding, stride)
+        expected = reference(image, kernel, padding, stride)
+        assert calls
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+    if padding == "valid":  # the rows read are checked as padding them did, the others not
+        image = rng.random((64, 10, 3), dtype=np.float32)
+        kernel = rng.normal(size=(4, 3))
+        read = (64 - 4) // stride * stride + 4
+        for row in (0, 31, read - 1):
+            bad = image.copy()
+            bad[row, 4, 1] = np.nan
+            with pytest.raises(ValueError, match="NaN or infinite"):
+                by_products(bad, kernel, "valid", stride)
+        if read < 64:
+            bad = image.copy()
+            bad[read:, 2] = np.inf
+            by_products(bad, kernel, "valid", stride)
