@@ -193,7 +193,7 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 end = rows[-1] + 1  # the rows this block's windows read that no later one does
                 if r1 < len(out):
                     end = min(end, rows[0] + (r1 - r0) * sr)
-                _check_finite(layout.image3[rows[0] : end])
+                check_finite(layout.image3[rows[0] : end])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
             inside[1] = r1
@@ -296,11 +296,3 @@ def _sum_rows(y, first: int, spacing: int, target) -> None:
                       writeable=False)
     np.add.reduce(view, axis=1, out=target)
 
-
-def _check_finite(rows) -> None:
-    """`check_finite` on float32 image rows, by the sums down their columns first (a NaN or an
-    infinity makes its column's sum one too; long vectorised additions, no temporary array)."""
-    with np.errstate(over="ignore", invalid="ignore"):  # finite values may add up to infinity
-        sums = np.add.reduce(rows.reshape(len(rows), -1), axis=0)
-    if not np.isfinite(sums).all():
-        check_finite(rows)

@@ -262,7 +262,6 @@ def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
         bad[cell] = np.nan if cell[0] % 2 == 0 else np.inf
         with pytest.raises(ValueError, match="NaN or infinite"):
             by_products(bad, kernel, "valid", 1)
-    _products._check_finite(np.full((41, 23, 3), 3e38, np.float32))  # finite, its sum is not
 
 
 @pytest.mark.parametrize("padding", ["zero", "valid"])
