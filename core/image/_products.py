@@ -244,18 +244,25 @@ def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
 
 
 def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:
-    """target[:, c0:c1] from the padded cells under those columns' windows."""
+    """target[:, c0:c1] from the padded cells under those columns' windows (a 2-D kernel: the
+    same products and sum of shifted rows as the image's, on the strip of those cells)."""
     n, kh, kw = len(target), layout.kh, layout.kw
     columns = layout.col_index[c0 : c1 - 1 + kw]
     strip = layout.image3[first : first + n - 1 + kh][:, columns]
+    weights = layout.weights
+    if weights.ndim == 2:
+        rows = np.ascontiguousarray(strip).reshape(len(strip), -1)  # indexing may reorder axes
+        windows = as_strided(rows, (n, kh, rows.shape[1]), (rows.strides[0],) * 2 + (4,),
+                             writeable=False)
+        y = np.matmul(np.ascontiguousarray(weights.T), windows)
+        summed = np.empty((n, (c1 - c0) * strip.shape[2]), np.float32)
+        _sum_rows(y, 0, strip.shape[2], summed)
+        target[:, c0:c1] = summed.reshape(target[:, c0:c1].shape)
+        return
     s = strip.strides
     windows = as_strided(strip, (n, c1 - c0, kh, kw, strip.shape[2]), (s[0], s[1], s[0], s[1],
                                                                       s[2]), writeable=False)
-    weights = layout.weights
-    if weights.ndim == 2:
-        target[:, c0:c1] = np.einsum("rcijk,ij->rck", windows, weights)
-    else:
-        target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
+    target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
 
 
 def _add_shifted(y, layout: _Layout, target) -> None:
