@@ -6,13 +6,16 @@ With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kern
     out[r, c, ch] = sum_j Y[r, j, (c * sc + j) * C + ch]    kw - 1 additions of shifted rows
 
 so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
-kw shifted rows. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added into one
-output channel. Zero columns of the kernel are skipped. With a column stride sc, the padded rows
-are split into sc column phases (every sc-th column), and kernel column j is multiplied only
-with phase j % sc: only the columns the output reads are computed, as contiguous rows (colour
-images; grey ones add strided rows). The padded rows are made block by block from the image (a
-block stays in cache; the whole image is never copied padded), and the blocks are shared between
-two threads (matrix products and NumPy loops release the GIL).
+kw shifted rows (grey rows at stride 1: one reduction over a strided view of the products). A 3-D
+kernel (kh, kw, C) has one row of Y per (j, channel), added into one output channel. Zero
+columns of the kernel are skipped. Float32 rows inside the image are read as they are (no
+padded copy; at stride 1 for every padding, the border columns computed apart, and at larger
+strides for zero and "valid" padding); other rows are padded block by block (a block stays in
+cache; the whole image is never copied padded). With a column stride sc, padded colour rows are
+split into sc column phases (every sc-th column), and kernel column j is multiplied only with
+phase j % sc: only the columns the output reads are computed, as contiguous rows; the other
+rows are added as strided rows. The blocks are shared between two threads (NumPy loops release
+the GIL; a stack of matrix products takes it back between rows, so they overlap less).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from core.image import _workers
-from core.image._padding import pad_phases_into, padded_indices
+from core.image._padding import check_finite, pad_phases_into, padded_indices
 
 _BLOCK_BYTES = 1024 * 1024
 """Size of one block's padded rows and products: large enough that each NumPy call works long
@@ -34,6 +37,10 @@ _MIN_BLOCK_ROWS = 8
 _BLAS_ONE_THREAD = 262_144
 _PARALLEL_MIN_VALUES = 200_000
 """Output values below which one thread does all the rows."""
+_SUMMED_PARALLEL_MIN_VALUES = 8_000_000
+"""The same for rows summed in one reduction (`_summed`: short grey rows, each a quick matrix
+product that takes the GIL back): in interleaved runs on the 2-core machine, one thread was
+faster on 2048x2048 grey (3x3: 7.5 ms against 8.4 ms), two on 4096x4096 (3x3: 37 against 40)."""
 _JOBS_PER_THREAD = 2
 """Row ranges per thread, so that a thread slowed by other work hands ranges over."""
 
@@ -45,6 +52,10 @@ _NS_PAD_VALUE = 0.2
 _NS_PRODUCT_VALUE = 0.45
 _NS_PRODUCT_TAP = 0.05
 _NS_ADD_VALUE = 0.1
+_NS_SUM_VALUE = 0.04
+"""Grey rows at stride 1 are summed in one reduction: per output value and term, scaled from
+`_NS_ADD_VALUE` by their measured ratio (one thread, grey 2048x2048, 3x3 to 9x9 kernels: 0.2 ns
+per term and output value against 0.53 ns per term added)."""
 _NS_BLOCK = 20_000.0
 _NS_CALL = 1_000.0
 """Each row's matrix product, called by NumPy."""
@@ -78,6 +89,8 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
     out_values = ho * wo * (1 if weights.ndim == 3 else channels)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
+    if channels == 1 and sc == 1 and count > 1 and _spacing(keys) is not None:
+        adds = out_values * count * _NS_SUM_VALUE
     # The taps pad the image too (not counted there): only splitting the columns costs more.
     padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE if split > 1 else 0.0
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
@@ -120,7 +133,9 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
                      weights)
     count = stop - start
     parts = 1
-    if _workers.THREADS > 1 and count * out[0].size >= _PARALLEL_MIN_VALUES:
+    values = count * out[0].size
+    if (_workers.THREADS > 1 and values >= _PARALLEL_MIN_VALUES
+            and (values >= _SUMMED_PARALLEL_MIN_VALUES or not _summed(layout))):
         parts = min(count, _JOBS_PER_THREAD * _workers.THREADS)
     bounds = np.linspace(start, stop, parts + 1).astype(int)
     jobs = [(layout, out, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
@@ -140,7 +155,13 @@ class _Layout:
         self.row_index = padded_indices(height, top, bottom, padding)
         self.col_index = padded_indices(width, left, right, padding)
         self.wp, self.channels = len(self.col_index), channels
-        self.split = _phases(self.sc, channels)
+        # Float32 rows: the products read the image itself (no padded copy, no column phases)
+        # where a block's rows are all inside it; at stride 1 for every padding (the border
+        # columns are computed apart), at larger strides for zero and "valid" padding.
+        self.unpadded = (weights is not None and image3.dtype == np.float32
+                         and image3.flags.c_contiguous
+                         and (stride == (1, 1) or padding in ("zero", "valid")))
+        self.split = 1 if self.unpadded else _phases(self.sc, channels)
         self.phase_width = -(-self.wp // self.split)
         order = sorted(range(len(keys)), key=lambda t: (keys[t][0] % self.split, t))
         self.matrix, self.keys = matrix[order], [keys[t] for t in order]
@@ -150,11 +171,7 @@ class _Layout:
                 self.phases[-1][2] = t + 1
             else:
                 self.phases.append([j % self.split, t, t + 1])
-        # Stride 1 on float32 rows: the products read the image itself (no padded copy) where a
-        # block's rows are all inside it, and only the border columns read padded cells.
         self.weights = weights
-        self.unpadded = (weights is not None and stride == (1, 1) and image3.dtype == np.float32
-                         and image3.flags.c_contiguous and padding != "valid")
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
@@ -167,11 +184,22 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
     products = np.empty((layout.per_block, len(layout.keys), row_values), np.float32)
     step = padded.strides[0]
     inside = None  # the rows read without padding: [start, stop, first image row]
+    margins = False  # whether the products' padding columns hold zeros
     for r0 in range(start, stop, layout.per_block):
         r1 = min(stop, r0 + layout.per_block)
         rows = layout.row_index[r0 * sr : (r1 - 1) * sr + kh]
         if layout.unpadded and rows[0] >= 0 and rows[-1] - rows[0] == len(rows) - 1:
+            if not margins:
+                edge = layout.left * channels
+                products[:, :, :edge] = 0
+                products[:, :, edge + layout.image3.shape[1] * channels :] = 0
+                margins = True
             _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
+            if layout.padding == "valid":  # as padding checks the rows it copies
+                end = rows[-1] + 1  # the rows this block's windows read that no later one does
+                if r1 < len(out):
+                    end = min(end, rows[0] + (r1 - r0) * sr)
+                check_finite(layout.image3[rows[0] : end])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
             inside[1] = r1
@@ -185,8 +213,9 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
             for c0 in range(0, row_values, layout.columns):
                 c1 = min(row_values, c0 + layout.columns)
                 np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
+        margins = False
         _add_shifted(y, layout, out[r0:r1])
-    if inside is not None and layout.padding != "zero":
+    if inside is not None and layout.padding not in ("zero", "valid"):
         wo, width = out.shape[1], layout.image3.shape[1]
         left = min(wo, layout.left)
         right = max(left, min(wo, width + layout.left - layout.kw + 1))
@@ -197,47 +226,43 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
 
 def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
     """Output rows whose windows start at image row `first`, from the image rows as they are:
-    the products of the image's columns, added where the window's column lies inside the image
-    (zero padding adds nothing there; other paddings have the border columns computed apart,
-    by `_border_columns`)."""
+    the products of the image's columns go between the padding columns of `products`, which
+    hold zeros (the products of zero padding; other paddings have the border columns computed
+    apart, by `_border_columns`)."""
     n, kh, channels = len(target), layout.kh, layout.channels
     image = layout.image3.reshape(layout.image3.shape[0], -1)
     row_values = image.shape[1]
-    windows = as_strided(image[first:], (n, kh, row_values), (image.strides[0],) * 2 + (4,),
+    step = image.strides[0]
+    windows = as_strided(image[first:], (n, kh, row_values), (layout.sr * step, step, 4),
                          writeable=False)
-    y = products[:, :, :row_values]
+    edge = layout.left * channels
+    y = products[:, :, edge : edge + row_values]
     for c0 in range(0, row_values, layout.columns):
         c1 = min(row_values, c0 + layout.columns)
         np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
-    width, wo, left = layout.image3.shape[1], target.shape[1], layout.left
-    y = y.reshape(n, len(layout.keys), width, channels)
-    for t, (j, ch) in enumerate(layout.keys):
-        lo, hi = max(0, left - j), min(wo, width + left - j)  # the window's column j is inside
-        view = y[:, t, lo - left + j : hi - left + j]
-        part = target[:, lo:hi]
-        if ch is not None:
-            view = view[..., ch]
-        if t == 0:
-            target[:, :lo] = 0
-            target[:, hi:] = 0
-            np.copyto(part, view)
-        else:
-            np.add(part, view, out=part)
+    _add_shifted(products, layout, target)
 
 
 def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:
-    """target[:, c0:c1] from the padded cells under those columns' windows."""
+    """target[:, c0:c1] from the padded cells under those columns' windows (a 2-D kernel: the
+    same products and sum of shifted rows as the image's, on the strip of those cells)."""
     n, kh, kw = len(target), layout.kh, layout.kw
     columns = layout.col_index[c0 : c1 - 1 + kw]
     strip = layout.image3[first : first + n - 1 + kh][:, columns]
+    weights = layout.weights
+    if weights.ndim == 2:
+        rows = np.ascontiguousarray(strip).reshape(len(strip), -1)  # indexing may reorder axes
+        windows = as_strided(rows, (n, kh, rows.shape[1]), (rows.strides[0],) * 2 + (4,),
+                             writeable=False)
+        y = np.matmul(np.ascontiguousarray(weights.T), windows)
+        summed = np.empty((n, (c1 - c0) * strip.shape[2]), np.float32)
+        _sum_rows(y, 0, strip.shape[2], summed)
+        target[:, c0:c1] = summed.reshape(target[:, c0:c1].shape)
+        return
     s = strip.strides
     windows = as_strided(strip, (n, c1 - c0, kh, kw, strip.shape[2]), (s[0], s[1], s[0], s[1],
                                                                       s[2]), writeable=False)
-    weights = layout.weights
-    if weights.ndim == 2:
-        target[:, c0:c1] = np.einsum("rcijk,ij->rck", windows, weights)
-    else:
-        target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
+    target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
 
 
 def _add_shifted(y, layout: _Layout, target) -> None:
@@ -258,6 +283,35 @@ def _add_shifted(y, layout: _Layout, target) -> None:
     if len(views) == 1:
         np.copyto(target, views[0])
         return
+    spacing = _spacing(layout.keys) if channels == 1 and step == 1 else None
+    if spacing is not None:  # short rows: one reduction, each output row stays in cache
+        first = layout.keys[0][0] // split
+        _sum_rows(y.reshape(n, count, -1), first, spacing,
+                  target if target.ndim == 2 else target[:, :, 0])
+        return
     np.add(views[0], views[1], out=target)
     for view in views[2:]:
         np.add(target, view, out=target)
+
+
+def _summed(layout: _Layout) -> bool:
+    """Whether the rows are summed in one reduction (`_sum_rows`, grey at stride 1)."""
+    return (layout.channels == 1 and layout.sc == 1 and len(layout.keys) > 1
+            and _spacing(layout.keys) is not None)
+
+
+def _spacing(keys) -> int | None:
+    """The step between the terms' kernel columns if it is the same for all, else None."""
+    steps = {b - a for (a, _), (b, _) in zip(keys[:-1], keys[1:], strict=True)}
+    return steps.pop() if len(steps) == 1 else None
+
+
+def _sum_rows(y, first: int, spacing: int, target) -> None:
+    """target (n, m) = the sum over terms t of y[:, t, first + t * spacing :][:, :m], as one
+    reduction over a strided view."""
+    n, count, _ = y.shape
+    s0, s1, s2 = y.strides
+    view = as_strided(y[:, 0, first:], (n, count, target.shape[1]), (s0, s1 + spacing * s2, s2),
+                      writeable=False)
+    np.add.reduce(view, axis=1, out=target)
+

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from core.image import _fastpaths, _products, filtering
+from core.image import _fastpaths, _products, filtering, kernels
 from core.image._padding import pad_amounts, pad_phases_into, padded_indices
 from core.image.filtering import apply_kernel
 from core.jobs import Cancelled
@@ -153,6 +153,16 @@ def test_the_cost_model_picks_products_for_dense_small_kernels_on_large_images()
     assert _fastpaths.plan(random3, (2048, 2048, 3), method="fft") == ("fft", False)
 
 
+def test_the_cost_model_charges_padding_to_the_methods_that_pad_the_whole_image():
+    """Sobel and small Gaussians on large float images: the products read the rows unpadded."""
+    sobel = kernels.sobel_x().values.astype(np.float32)
+    gaussian5 = kernels.gaussian(5, 5 / 6).values.astype(np.float32)
+    assert _fastpaths.plan(sobel, (2048, 2048, 3)) == ("direct", True)
+    assert _fastpaths.plan(gaussian5, (2048, 2048, 3)) == ("direct", True)
+    assert _fastpaths.plan(gaussian5, (64, 64, 3))[0] == "separable"
+    assert _fastpaths.plan(kernels.box(15).effective(), (2048, 2048, 3))[0] == "separable"
+
+
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
 @pytest.mark.parametrize("phases", [1, 2, 3])
 def test_column_phases_hold_the_padded_columns(padding, phases):
@@ -214,3 +224,76 @@ def test_float_rows_inside_the_image_are_read_without_padding(padding, monkeypat
         expected = reference(image, kernel, padding, 1)
         assert calls
         np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+@pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
+def test_grey_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch):
+    """Grey rows sum equally spaced kernel columns in one reduction, others term by term."""
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(11)
+    image = rng.random((37, 29), dtype=np.float32)
+    for zero_columns in ((), (0,), (1, 3), (2,), (0, 1, 2, 3, 5)):
+        for shape in ((5, 7), (4, 6), (6, 7, 1)):
+            kernel = rng.normal(size=shape)
+            kernel[:, list(zero_columns)] = 0
+            result = by_products(image, kernel, padding, 1)
+            expected = reference(image, kernel, padding, 1)
+            if kernel.ndim == 2:
+                result, expected = result[:, :, 0], expected[:, :, 0]
+            np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
+def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
+    """"valid" reads float32 rows as they are, checking each for NaN / infinity as padding did."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(12)
+    image = rng.random((41, 23, 3), dtype=np.float32)
+    kernel = rng.normal(size=(5, 4))
+    result = by_products(image, kernel, "valid", 1)
+    expected = reference(image, kernel, "valid", 1)
+    assert calls
+    np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+    for cell in ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1)):
+        bad = image.copy()
+        bad[cell] = np.nan if cell[0] % 2 == 0 else np.inf
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            by_products(bad, kernel, "valid", 1)
+
+
+@pytest.mark.parametrize("padding", ["zero", "valid"])
+@pytest.mark.parametrize("stride", [2, 3])
+def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, monkeypatch):
+    """Zero and "valid" padding at strides above 1: inner float32 rows read as they are."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    rng = np.random.default_rng(13 + stride)
+    for shape, size in (((3, 3), (61, 30, 3)), ((5, 4), (70, 9, 2)), ((7, 6, 3), (75, 20, 3)),
+                        ((3, 7), (66, 17, 1)), ((4, 5), (63, 21, 3))):
+        image = rng.random(size, dtype=np.float32)
+        kernel = rng.normal(size=shape)
+        kernel[:, 1] = 0  # a skipped column
+        calls.clear()
+        result = by_products(image, kernel, padding, stride)
+        expected = reference(image, kernel, padding, stride)
+        assert calls
+        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+    if padding == "valid":  # the rows read are checked as padding them did, the others not
+        image = rng.random((64, 10, 3), dtype=np.float32)
+        kernel = rng.normal(size=(4, 3))
+        read = (64 - 4) // stride * stride + 4
+        for row in (0, 31, read - 1):
+            bad = image.copy()
+            bad[row, 4, 1] = np.nan
+            with pytest.raises(ValueError, match="NaN or infinite"):
+                by_products(bad, kernel, "valid", stride)
+        if read < 64:
+            bad = image.copy()
+            bad[read:, 2] = np.inf
+            by_products(bad, kernel, "valid", stride)
