@@ -255,17 +255,20 @@ def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
     taps = np.empty((size * size, n, c, out_h, out_w), dtype=x.dtype)
 
     def part(s: slice) -> None:
-        for t in range(size * size):
-            np.copyto(taps[t, s], _tap(x[s], t // size, t % size, stride, out_h, out_w))
-        if size == 1:
-            np.copyto(out[s], taps[0, s])
-        else:
-            np.maximum(taps[0, s], taps[1, s], out=out[s])
-        for t in range(2, size * size):
-            np.maximum(out[s], taps[t, s], out=out[s])
+        np.copyto(taps[:, s].reshape(size, size, -1, c, out_h, out_w),
+                  _all_taps(x[s], size, stride, out_h, out_w))
+        np.maximum.reduce(taps[:, s], axis=0, out=out[s])
 
     parallel.over_batch(part, n)
     return out, (taps, out, size, stride, x.shape)
+
+
+def _all_taps(array: np.ndarray, size: int, stride: int, out_h: int, out_w: int) -> np.ndarray:
+    """The (size, size, N, C, out_h, out_w) view of `array` (N, C, H, W) seen by every tap of
+    windows that do not overlap (stride >= size): each cell appears once, so it may be written."""
+    sn, sc, sh, sw = array.strides
+    return as_strided(array, (size, size, *array.shape[:2], out_h, out_w),
+                      (sh, sw, sn, sc, sh * stride, sw * stride))
 
 
 def _fold_windows(combine: np.ufunc, x: np.ndarray, out: np.ndarray, size: int,
@@ -292,22 +295,27 @@ def max_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
         best, grad, target_x = out[s], grad_out[s], grad_x[s]
         if not tiled:
             target_x[...] = 0
+        if not overlap:  # all taps at once: the first of each window's hits takes the gradient
+            hits = np.equal(source[:, s], best)
+            seen = hits[:-1].copy()  # seen[t]: a hit among taps 0..t (accumulate is slow)
+            for t in range(1, len(seen)):
+                np.logical_or(seen[t - 1], seen[t], out=seen[t])
+            np.greater(hits[1:], seen, out=hits[1:])
+            np.multiply(grad, hits.reshape(size, size, *best.shape), order="C",
+                        out=_all_taps(target_x, size, stride, out_h, out_w))
+            return
         hit = np.empty(best.shape, dtype=bool)
         taken = np.empty(best.shape, dtype=bool)
         for t in range(size * size):
             i, j = divmod(t, size)
-            cells = _tap(source[s], i, j, stride, out_h, out_w) if overlap else source[t, s]
-            np.equal(cells, best, out=hit)
+            np.equal(_tap(source[s], i, j, stride, out_h, out_w), best, out=hit)
             if t == 0:
                 np.copyto(taken, hit)
             else:
                 np.greater(hit, taken, out=hit)  # a hit not taken by an earlier tap
                 taken |= hit
             target = _tap(target_x, i, j, stride, out_h, out_w)
-            if overlap:
-                target += grad * hit
-            else:
-                np.multiply(grad, hit, out=target)
+            target += grad * hit
 
     parallel.over_batch(part, shape[0])
     return grad_x
