@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import filter_engines as engines  # noqa: E402
+from busy_core import busy_core  # noqa: E402
 from filter_engines import case  # noqa: E402
 
 TARGET_CV2 = 2.0
@@ -128,13 +128,16 @@ def main() -> int:
                         help="run one part only")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
-    busy = None
-    if args.busy:
-        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    with busy_core(args.busy):
+        return run(args, rounds)
+
+
+def run(args, rounds: int) -> int:
+    """The parts of the benchmark `args` ask for; 0 if every target was met."""
     before = engines.Before(args.compare_with) if args.compare_with else None
     print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, OpenCV "
           f"{engines.cv2.__version__ if engines.cv2 else 'not installed'}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}{', other core kept busy' if busy else ''}")
+          f"load average {os.getloadavg()[0]:.1f}{', other core kept busy' if args.busy else ''}")
     ok = True
     try:
         part = args.only
@@ -153,13 +156,10 @@ def main() -> int:
         if args.plots or part == "plots":
             import filter_plots
 
-            filter_plots.make_plots(before, quick=args.quick, busy=busy is not None)
+            filter_plots.make_plots(before, quick=args.quick, busy=args.busy)
     finally:
         if before is not None:
             before.close()
-        if busy is not None:
-            busy.kill()
-            busy.wait()
     print(f"\ntargets {'met' if ok else 'MISSED'}; load average now {os.getloadavg()[0]:.1f}")
     return 0 if ok else 1
 

@@ -10,7 +10,6 @@ PyTorch with `torch.set_num_threads`.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from busy_core import busy_core  # noqa: E402, F401  (bench.busy_core for the scripts)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from core.nn.losses import SoftmaxCrossEntropy  # noqa: E402
@@ -159,18 +159,3 @@ def compare(name: str, batch: int, threads: int, rounds: int, seconds: float,
             torch.set_num_threads(threads)
             theirs.append(timed_loop(tstep, images, labels, seconds))
     return ours, theirs
-
-
-@contextmanager
-def busy_core(enabled: bool = True):
-    """Keep one core busy with a spinning child process while the block runs."""
-    if not enabled:
-        yield
-        return
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()

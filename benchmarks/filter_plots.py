@@ -5,14 +5,11 @@ once as the machine is and once with another core kept busy, saved in docs/."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import filter_engines as engines
 import numpy as np
+from busy_core import busy_core
 from filter_engines import case
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -74,7 +71,7 @@ def make_plots(before, *, quick=False, busy=False) -> list[Path]:
     kernel_figure, kernel_axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True,
                                               sharey=True)
     for row, (where, spin) in enumerate(zip(loads, (False, True), strict=True)):
-        with _busy_core(spin):
+        with busy_core(spin):
             load = f"{where} (load {os.getloadavg()[0]:.1f})"
             for ax, k in zip(size_axes[row], (3, 7), strict=True):
                 print(f"\nplot: time against image size, random {k}x{k}, {load}")
@@ -94,18 +91,3 @@ def make_plots(before, *, quick=False, busy=False) -> list[Path]:
         plt.close(figure)
         print(f"saved {path}")
     return paths
-
-
-@contextmanager
-def _busy_core(enabled: bool):
-    """Keep one core busy with a spinning child process while the block runs."""
-    if not enabled:
-        yield
-        return
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
