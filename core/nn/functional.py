@@ -241,10 +241,11 @@ def pool_output_shape(h: int, w: int, size: int, stride: int) -> tuple[int, int]
 def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, tuple]:
     """Max over size x size windows of x (N, C, H, W); returns (N, C, Ho, Wo) and a cache.
 
-    The windows are visited one tap at a time (size * size views, element-wise maxima), which
-    NumPy does much faster than a reduction over small reshaped axes. Windows that do not
-    overlap (stride >= size) have their taps copied once into contiguous planes: the maxima
-    here and the comparisons of the backward pass then run on contiguous rows.
+    Overlapping windows are visited one tap at a time (size * size strided views, element-wise
+    maxima), which NumPy does much faster than a reduction over small reshaped axes. Windows
+    that do not overlap (stride >= size) have all their taps copied at once into contiguous
+    planes (one per tap): the maximum over them here and the comparisons of the backward pass
+    then run on contiguous rows, in a few calls for the whole part of the batch.
     """
     n, c, h, w = x.shape
     out_h, out_w = pool_output_shape(h, w, size, stride)

@@ -74,8 +74,8 @@ def over_batch(work: Callable[[slice], None], samples: int, *, values: int | Non
     if pending is not None and pending.samples == samples and not (small and not pending.works):
         pending.works.append(work)
         return
+    finish_pipeline()  # whatever was collected is done before this work reads the batch
     if small:
-        finish_pipeline()
         work(slice(0, samples))
         return
     parts = batch_parts(samples)

@@ -219,3 +219,12 @@ def test_blocks_chained_without_activations_give_the_same_numbers_on_two_threads
     with using_threads(2):
         errors = check_model(model, x, np.arange(9) % 3, SoftmaxCrossEntropy(), max_checks=30)
     assert max(errors.values()) < 1e-6, errors
+
+
+def test_work_on_another_batch_inside_a_pipeline_waits_for_the_collected_work():
+    log = []
+    with using_threads(2), parallel.batch_pipeline(8):
+        parallel.over_batch(lambda part: log.append(("collected", part.start)), 8)
+        parallel.over_batch(lambda part: log.append(("other", part.start)), 12)
+        assert sorted(log[:2]) == [("collected", 0), ("collected", 4)]
+        assert sorted(log[2:]) == [("other", 0), ("other", 6)]
