@@ -14,6 +14,18 @@ _NUMPY_PAD = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": 
 _SCIPY_MODE = {"zero": "constant", "reflect": "mirror", "edge": "nearest", "wrap": "wrap"}
 
 
+@pytest.fixture
+def unpadded_calls(monkeypatch):
+    """A list that grows by one at each block of rows read without padding, the blocks made
+    _MIN_BLOCK_ROWS rows high."""
+    calls = []
+    unpadded = _products._rows_unpadded
+    monkeypatch.setattr(_products, "_rows_unpadded",
+                        lambda *args: calls.append(1) or unpadded(*args))
+    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)
+    return calls
+
+
 def reference(image, kernel, padding, stride):
     """float64 sum over taps of weight * shifted padded image (numpy.pad, no code of ours)."""
     image3 = np.asarray(image, np.float64)
@@ -206,23 +218,18 @@ def test_grey_strided_matches_float64_reference(padding, stride):
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap"])
-def test_float_rows_inside_the_image_are_read_without_padding(padding, monkeypatch):
+def test_float_rows_inside_the_image_are_read_without_padding(padding, unpadded_calls):
     """Stride 1 on float32: inner row blocks read the image itself, borders apart."""
-    calls = []
-    unpadded = _products._rows_unpadded
-    monkeypatch.setattr(_products, "_rows_unpadded",
-                        lambda *args: calls.append(1) or unpadded(*args))
-    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
     rng = np.random.default_rng(10)
     for shape, size in (((3, 3), (40, 30, 3)), ((5, 4), (40, 9, 2)), ((7, 7, 3), (50, 20, 3)),
                         ((3, 7), (30, 4, 1)), ((6, 5), (33, 21, 3))):
         image = rng.random(size, dtype=np.float32)
         kernel = rng.normal(size=shape)
         kernel[:, 0] = 0  # a skipped column
-        calls.clear()
+        unpadded_calls.clear()
         result = by_products(image, kernel, padding, 1)
         expected = reference(image, kernel, padding, 1)
-        assert calls
+        assert unpadded_calls
         np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
 
 
@@ -243,19 +250,14 @@ def test_grey_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeyp
             np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
 
 
-def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
+def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(unpadded_calls):
     """"valid" reads float32 rows as they are, checking each for NaN / infinity as padding did."""
-    calls = []
-    unpadded = _products._rows_unpadded
-    monkeypatch.setattr(_products, "_rows_unpadded",
-                        lambda *args: calls.append(1) or unpadded(*args))
-    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
     rng = np.random.default_rng(12)
     image = rng.random((41, 23, 3), dtype=np.float32)
     kernel = rng.normal(size=(5, 4))
     result = by_products(image, kernel, "valid", 1)
     expected = reference(image, kernel, "valid", 1)
-    assert calls
+    assert unpadded_calls
     np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
     for cell in ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1)):
         bad = image.copy()
@@ -266,23 +268,18 @@ def test_valid_padding_reads_the_image_rows_and_still_refuses_nan(monkeypatch):
 
 @pytest.mark.parametrize("padding", ["zero", "valid"])
 @pytest.mark.parametrize("stride", [2, 3])
-def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, monkeypatch):
+def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, unpadded_calls):
     """Zero and "valid" padding at strides above 1: inner float32 rows read as they are."""
-    calls = []
-    unpadded = _products._rows_unpadded
-    monkeypatch.setattr(_products, "_rows_unpadded",
-                        lambda *args: calls.append(1) or unpadded(*args))
-    monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
     rng = np.random.default_rng(13 + stride)
     for shape, size in (((3, 3), (61, 30, 3)), ((5, 4), (70, 9, 2)), ((7, 6, 3), (75, 20, 3)),
                         ((3, 7), (66, 17, 1)), ((4, 5), (63, 21, 3))):
         image = rng.random(size, dtype=np.float32)
         kernel = rng.normal(size=shape)
         kernel[:, 1] = 0  # a skipped column
-        calls.clear()
+        unpadded_calls.clear()
         result = by_products(image, kernel, padding, stride)
         expected = reference(image, kernel, padding, stride)
-        assert calls
+        assert unpadded_calls
         np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
     if padding == "valid":  # the rows read are checked as padding them did, the others not
         image = rng.random((64, 10, 3), dtype=np.float32)
