@@ -28,37 +28,40 @@ from numpy.lib.stride_tricks import as_strided
 from core.image import _workers
 from core.image._padding import check_finite, pad_phases_into, padded_indices
 
-_BLOCK_BYTES = 1024 * 1024
-"""Size of one block's padded rows and products: large enough that each NumPy call works long
-enough for two threads to share the GIL without waiting on each other, small enough to stay
-in cache."""
+_BLOCK_BYTES = 8 * 1024 * 1024
+"""Size of one block's padded rows and products. Every NumPy call ends by taking the GIL back,
+and a thread that finds the other one holding it sleeps until woken (tens of microseconds
+here), so two threads gain only when each call works long: on 2048x2048 RGB, 3x3 to 9x9, 8 MB
+blocks took 0.60-0.75x the time of 1 MB blocks (which stay in cache), 16 and 32 MB were slower
+again."""
 _MIN_BLOCK_ROWS = 8
 """Fewer output rows per block would pad each input row again for too many blocks."""
 _BLAS_ONE_THREAD = 262_144
 _PARALLEL_MIN_VALUES = 200_000
 """Output values below which one thread does all the rows."""
-_SUMMED_PARALLEL_MIN_VALUES = 8_000_000
-"""The same for rows summed in one reduction (`_summed`: short grey rows, each a quick matrix
-product that takes the GIL back): in interleaved runs on the 2-core machine, one thread was
-faster on 2048x2048 grey (3x3: 7.5 ms against 8.4 ms), two on 4096x4096 (3x3: 37 against 40)."""
+_SUMMED_PARALLEL_MIN_VALUES = 500_000
+"""The same for rows summed in one reduction (`_sum_rows`, grey at stride 1: short rows, each
+a quick matrix product that takes the GIL back): one thread was faster on 480x640 grey,
+two from 600x800 on (1.1-1.4x at 1024x1024, 1.7-1.9x at 2048x2048)."""
 _JOBS_PER_THREAD = 2
 """Row ranges per thread, so that a thread slowed by other work hands ranges over."""
 
-# Cost model (nanoseconds), fitted to the other methods' in interleaved runs on a 2-core x86
-# machine (benchmarks/bench_filtering.py, 64x64 to 2048x2048 RGB float32): padding per padded
-# value; the products per padded value and per multiply-add; each addition of shifted rows per
-# output value; each block.
-_NS_PAD_VALUE = 0.2
-_NS_PRODUCT_VALUE = 0.45
-_NS_PRODUCT_TAP = 0.05
+# Cost model (nanoseconds), fitted by least squares to `correlate` on 512x512 to 4096x4096 grey
+# and RGB float32 with 3x3 to 15x15 kernels (2-core x86 machine, two threads; within 0.84-1.19x
+# of the measured times): per padded value and column phase; per padded value and multiply-add;
+# each addition of shifted rows per output value; each call on two threads (starting them);
+# each block;
+# each matrix product NumPy calls.
+_NS_PRODUCT_VALUE = 0.52
+_NS_PRODUCT_TAP = 0.012
 _NS_ADD_VALUE = 0.1
-_NS_SUM_VALUE = 0.04
-"""Grey rows at stride 1 are summed in one reduction: per output value and term, scaled from
-`_NS_ADD_VALUE` by their measured ratio (one thread, grey 2048x2048, 3x3 to 9x9 kernels: 0.2 ns
-per term and output value against 0.53 ns per term added)."""
+_NS_SUM_VALUE = 0.027
+"""Grey rows at stride 1 are summed in one reduction: per output value and term."""
+_NS_START = 350_000.0
 _NS_BLOCK = 20_000.0
 _NS_CALL = 1_000.0
-"""Each row's matrix product, called by NumPy."""
+_NS_PAD_VALUE = 0.2
+"""Padding per padded value, where the column phases are split."""
 
 
 def terms(weights: np.ndarray, channels: int) -> tuple[np.ndarray, list[tuple[int, int | None]]]:
@@ -89,13 +92,16 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
     out_values = ho * wo * (1 if weights.ndim == 3 else channels)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
-    if channels == 1 and sc == 1 and count > 1 and _spacing(keys) is not None:
-        adds = out_values * count * _NS_SUM_VALUE
     # The taps pad the image too (not counted there): only splitting the columns costs more.
     padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE if split > 1 else 0.0
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
     calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
-    return product + adds + padding + blocks * _NS_BLOCK + calls * _NS_CALL
+    least = _PARALLEL_MIN_VALUES
+    if channels == 1 and sc == 1 and count > 1 and _spacing(keys) is not None:
+        adds = out_values * count * _NS_SUM_VALUE
+        least = _SUMMED_PARALLEL_MIN_VALUES
+    start = _NS_START if out_values >= least and _workers.THREADS > 1 else 0.0
+    return product + adds + padding + start + blocks * _NS_BLOCK + calls * _NS_CALL
 
 
 def _phases(sc: int, channels: int) -> int:
@@ -134,8 +140,8 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     count = stop - start
     parts = 1
     values = count * out[0].size
-    if (_workers.THREADS > 1 and values >= _PARALLEL_MIN_VALUES
-            and (values >= _SUMMED_PARALLEL_MIN_VALUES or not _summed(layout))):
+    least = _SUMMED_PARALLEL_MIN_VALUES if _summed(layout) else _PARALLEL_MIN_VALUES
+    if _workers.THREADS > 1 and values >= least:
         parts = min(count, _JOBS_PER_THREAD * _workers.THREADS)
     bounds = np.linspace(start, stop, parts + 1).astype(int)
     jobs = [(layout, out, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
@@ -172,6 +178,10 @@ class _Layout:
             else:
                 self.phases.append([j % self.split, t, t + 1])
         self.weights = weights
+        # A term with no zero weight: its products are NaN or infinite wherever a cell of the
+        # rows read is (`_check_read`).
+        full = np.flatnonzero((self.matrix != 0).all(axis=1))
+        self.full_term = int(full[0]) if full.size else None
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
 
@@ -180,13 +190,14 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
     kh, sr, sc, channels = layout.kh, layout.sr, layout.split, layout.channels
     row_values = layout.phase_width * channels
     # Zeros: the cells of a phase past the padded width are read by the products, never used.
-    padded = np.zeros(((layout.per_block - 1) * sr + kh, sc, row_values), np.float32)
-    products = np.empty((layout.per_block, len(layout.keys), row_values), np.float32)
+    per_block = min(layout.per_block, stop - start)
+    padded = np.zeros(((per_block - 1) * sr + kh, sc, row_values), np.float32)
+    products = np.empty((per_block, len(layout.keys), row_values), np.float32)
     step = padded.strides[0]
     inside = None  # the rows read without padding: [start, stop, first image row]
     margins = False  # whether the products' padding columns hold zeros
-    for r0 in range(start, stop, layout.per_block):
-        r1 = min(stop, r0 + layout.per_block)
+    for r0 in range(start, stop, per_block):
+        r1 = min(stop, r0 + per_block)
         rows = layout.row_index[r0 * sr : (r1 - 1) * sr + kh]
         if layout.unpadded and rows[0] >= 0 and rows[-1] - rows[0] == len(rows) - 1:
             if not margins:
@@ -195,11 +206,6 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 products[:, :, edge + layout.image3.shape[1] * channels :] = 0
                 margins = True
             _rows_unpadded(layout, products[: r1 - r0], int(rows[0]), out[r0:r1])
-            if layout.padding == "valid":  # as padding checks the rows it copies
-                end = rows[-1] + 1  # the rows this block's windows read that no later one does
-                if r1 < len(out):
-                    end = min(end, rows[0] + (r1 - r0) * sr)
-                check_finite(layout.image3[rows[0] : end])
             if inside is None:
                 inside = [r0, r1, int(rows[0])]
             inside[1] = r1
@@ -237,10 +243,29 @@ def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
                          writeable=False)
     edge = layout.left * channels
     y = products[:, :, edge : edge + row_values]
-    for c0 in range(0, row_values, layout.columns):
-        c1 = min(row_values, c0 + layout.columns)
-        np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+    with np.errstate(invalid="ignore"):  # NaN in the image: refused just below
+        for c0 in range(0, row_values, layout.columns):
+            c1 = min(row_values, c0 + layout.columns)
+            np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+    _check_read(layout, y, first)
     _add_shifted(products, layout, target)
+
+
+def _check_read(layout: _Layout, y, first: int) -> None:
+    """Refuse NaN and infinity in the image rows read by the windows of `y`'s output rows, as
+    padding the rows would (`check_finite`), from the products of a term with no zero weight:
+    every q-th output row (q * stride <= kh: their windows cover all the rows read) summed."""
+    n, kh, sr = len(y), layout.kh, layout.sr
+    read = layout.image3[first : first + (n - 1) * sr + kh]
+    if layout.full_term is None:
+        check_finite(read)
+        return
+    q = max(1, kh // sr)
+    with np.errstate(over="ignore", invalid="ignore"):
+        summed = np.add.reduce(y[::q, layout.full_term], axis=0)
+        summed += y[n - 1, layout.full_term]
+    if not np.isfinite(summed).all():
+        check_finite(read)  # NaN or infinity, or only an overflow of large values
 
 
 def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:

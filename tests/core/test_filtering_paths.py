@@ -5,7 +5,7 @@ import pytest
 
 from core.image import _fastpaths, filtering
 from core.image.filtering import apply_kernel
-from core.image.kernels import PRESETS, Kernel, gaussian, make_preset
+from core.image.kernels import PRESETS, Kernel, box, gaussian, make_preset
 from core.jobs import Cancelled
 
 METHODS = ("direct", "separable", "fft")
@@ -54,7 +54,8 @@ def test_auto_equals_forced_methods_and_picks_by_cost():
     big = (1024, 1024, 3)
     rng = np.random.default_rng(0)
     assert _fastpaths.choose_method(rng.normal(size=(3, 3)), big) == "direct"
-    assert _fastpaths.choose_method(gaussian(9, 2).values, big) == "separable"
+    assert _fastpaths.choose_method(gaussian(9, 2).values, big) == "direct"
+    assert _fastpaths.choose_method(box(31).values, big) == "separable"
     assert _fastpaths.choose_method(rng.normal(size=(31, 31)), big) == "fft"
     image = _image()
     kernel = rng.normal(size=(9, 9))
