@@ -4,7 +4,8 @@ that keeps another core occupied.
 
 Threads are set here, not through environment variables: BLAS through threadpoolctl, the engine
 with `core.nn.parallel.using_threads` (which keeps BLAS to one thread when it uses more),
-PyTorch with `torch.set_num_threads`.
+PyTorch with `torch.set_num_threads`. Freed memory is kept for reuse as training keeps it
+(`core.allocation.keep_freed_memory`, process-wide: PyTorch's steps reuse it too).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np  # noqa: E402
 from busy_core import busy_core  # noqa: E402, F401  (bench.busy_core for the scripts)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from core.allocation import keep_freed_memory  # noqa: E402
 from core.nn.losses import SoftmaxCrossEntropy  # noqa: E402
 from core.nn.model import Sequential  # noqa: E402
 from core.nn.optim import SGD  # noqa: E402
@@ -28,6 +30,7 @@ from core.nn.parallel import using_threads  # noqa: E402
 from core.resources import resource_path  # noqa: E402
 
 LR, MOMENTUM = 0.01, 0.9
+keep_freed_memory()  # as training does (core.train.trainer), for every framework timed here
 MODELS = ("reference", "lenet5")
 
 try:

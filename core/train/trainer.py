@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from core.allocation import keep_freed_memory
 from core.data.datasets import Dataset, make_augmentation
 from core.nn.optim import to_config
 from core.train.bundle import Preprocessing, save_bundle
@@ -175,6 +176,7 @@ class Trainer:
     # ------------------------------------------------------------------------- the loop
     def run(self) -> History:
         """Train for `epochs` (or until stopped or diverged) and return the history."""
+        keep_freed_memory()  # each step's arrays reuse the last step's memory
         history = self.history
         shuffle_rng = np.random.default_rng(self.seed)
         augment_rng = np.random.default_rng([self.seed, 1])
