@@ -17,6 +17,8 @@ threads in one go (`parallel.batch_pipeline`): nothing reads the batch outside t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -106,7 +108,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, stride: 
         cols[s, taps] = 1
         np.matmul(w2, cols[s], out=out[s])
 
-    parallel.over_batch(part, n)
+    parallel.over_batch(part, n, values=out.size * (taps + 1))
     return out.reshape(n, out_c, out_h, out_w), (cols, padded_shape, padding)
 
 
@@ -162,7 +164,8 @@ def conv2d_backward(grad_out: np.ndarray, cache: tuple, weight: np.ndarray, stri
         weight_total += grad_w
         bias_total += grad_b
 
-    parallel.over_batch(part, n)
+    macs = grad_out.size * cols.shape[1] * (param_grads + input_grad)
+    parallel.over_batch(part, n, values=macs)
     grad_w = grad_b = None
     if param_grads and add_to is not None:
         parallel.afterwards(add_param_grads)
@@ -251,7 +254,8 @@ def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
     out_h, out_w = pool_output_shape(h, w, size, stride)
     out = np.empty((n, c, out_h, out_w), dtype=x.dtype)
     if stride < size:
-        parallel.over_batch(lambda s: _fold_windows(np.maximum, x[s], out[s], size, stride), n)
+        parallel.over_batch(lambda s: _fold_windows(np.maximum, x[s], out[s], size, stride), n,
+                            values=x.size)
         return out, (x, out, size, stride, x.shape)
     taps = np.empty((size * size, n, c, out_h, out_w), dtype=x.dtype)
 
@@ -260,7 +264,7 @@ def max_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
                   _all_taps(x[s], size, stride, out_h, out_w))
         np.maximum.reduce(taps[:, s], axis=0, out=out[s])
 
-    parallel.over_batch(part, n)
+    parallel.over_batch(part, n, values=x.size)
     return out, (taps, out, size, stride, x.shape)
 
 
@@ -318,7 +322,7 @@ def max_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
             target = _tap(target_x, i, j, stride, out_h, out_w)
             target += grad * hit
 
-    parallel.over_batch(part, shape[0])
+    parallel.over_batch(part, shape[0], values=math.prod(shape))
     return grad_x
 
 
@@ -333,7 +337,7 @@ def avg_pool_forward(x: np.ndarray, size: int, stride: int) -> tuple[np.ndarray,
         _fold_windows(np.add, x[s], out[s], size, stride)
         out[s] *= scale
 
-    parallel.over_batch(part, n)
+    parallel.over_batch(part, n, values=x.size)
     return out, (x.shape, size, stride)
 
 
@@ -358,7 +362,7 @@ def avg_pool_backward(grad_out: np.ndarray, cache: tuple) -> np.ndarray:
                 else:
                     target += share
 
-    parallel.over_batch(part, shape[0])
+    parallel.over_batch(part, shape[0], values=math.prod(shape))
     return grad_x
 
 

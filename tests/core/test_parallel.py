@@ -19,6 +19,32 @@ from core.resources import resource_path
 from tests.core.test_gradcheck import CNN
 
 
+@pytest.fixture(autouse=True)
+def small_pipelines_split(monkeypatch):
+    """Pipelines of little work are split too here, so that small batches test the split (and
+    one test sets the threshold back)."""
+    monkeypatch.setattr(parallel, "SMALL_PIPELINE", 0)
+
+
+def test_a_pipeline_of_little_work_runs_whole_on_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(parallel, "SMALL_PIPELINE", 100_000)
+    caller = threading.current_thread()
+    with using_threads(2):
+        for values in (40_000, 60_000, None):
+            log = []
+
+            def work(part, log=log):
+                log.append((part, threading.current_thread()))
+
+            with parallel.batch_pipeline(8):
+                for _ in range(2):
+                    parallel.over_batch(work, 8, values=values)
+            if values == 40_000:  # 80,000 in all: under the threshold, one part, here
+                assert log == [(slice(0, 8), caller)] * 2
+            else:  # 120,000, or work that does not say: shared out
+                assert sorted(part.start for part, _ in log) == [0, 0, 4, 4]
+
+
 def test_pool_runs_every_job_once_on_two_threads():
     seen, names = [], {}
 
