@@ -10,12 +10,12 @@ kw shifted rows (grey rows at stride 1: one reduction over a strided view of the
 kernel (kh, kw, C) has one row of Y per (j, channel), added into one output channel. Zero
 columns of the kernel are skipped. Float32 rows inside the image are read as they are (no
 padded copy; at stride 1 for every padding, the border columns computed apart, and at larger
-strides for zero and "valid" padding); other rows are padded block by block (a block stays in
-cache; the whole image is never copied padded). With a column stride sc, padded colour rows are
-split into sc column phases (every sc-th column), and kernel column j is multiplied only with
-phase j % sc: only the columns the output reads are computed, as contiguous rows; the other
-rows are added as strided rows. The blocks are shared between two threads (NumPy loops release
-the GIL; a stack of matrix products takes it back between rows, so they overlap less).
+strides for zero and "valid" padding), and refused if they hold NaN or infinity, as padding
+refuses them (`_check_read`); other rows are padded block by block (the whole image is never
+copied padded). With a column stride sc, padded colour rows are split into sc column phases
+(every sc-th column), and kernel column j is multiplied only with phase j % sc: only the
+columns the output reads are computed, as contiguous rows; the other rows are added as strided
+rows. The blocks are shared between two threads (NumPy's loops release the GIL).
 """
 
 from __future__ import annotations
