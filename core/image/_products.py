@@ -3,19 +3,21 @@
 With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kernel w (kh, kw):
 
     Y[r, j, :] = sum_i w[i, j] * P[r * sr + i, :]          one (kw, kh) @ (kh, Wp * C) product
-    out[r, c, ch] = sum_j Y[r, j, (c * sc + j) * C + ch]    kw - 1 additions of shifted rows
+    out[r, c, ch] = sum_j Y[r, j, (c * sc + j) * C + ch]    the sum of kw shifted rows
 
-so the kh * kw multiply-adds per value run fused and vectorised inside BLAS, and NumPy only adds
-kw shifted rows (grey rows at stride 1: one reduction over a strided view of the products). A 3-D
-kernel (kh, kw, C) has one row of Y per (j, channel), added into one output channel. Zero
-columns of the kernel are skipped. Float32 rows inside the image are read as they are (no
-padded copy; at stride 1 for every padding, the border columns computed apart, and at larger
-strides for zero and "valid" padding), and refused if they hold NaN or infinity, as padding
-refuses them (`_check_read`); other rows are padded block by block (the whole image is never
-copied padded). With a column stride sc, padded colour rows are split into sc column phases
-(every sc-th column), and kernel column j is multiplied only with phase j % sc: only the
-columns the output reads are computed, as contiguous rows; the other rows are added as strided
-rows. The blocks are shared between two threads (NumPy's loops release the GIL).
+so the kh * kw multiply-adds per value run fused and vectorised inside BLAS. At stride 1 the
+shifted rows of Y are the columns of one strided matrix (each starts a row of Y plus C cells
+after the last), so their sum is one more product, by a vector of ones (`_sum_by_product`);
+otherwise NumPy adds them. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added
+into one output channel. Zero columns of the kernel are skipped. Float32 rows inside the image
+are read as they are (no padded copy; at stride 1 for every padding, the border columns
+computed apart, and at larger strides for zero and "valid" padding), and refused if they hold
+NaN or infinity, as padding refuses them (`_check_read`); other rows are padded block by block
+(the whole image is never copied padded). With a column stride sc, padded colour rows are
+split into sc column phases (every sc-th column), and kernel column j is multiplied only with
+phase j % sc: only the columns the output reads are computed, as contiguous rows; the other
+rows are added as strided rows. The blocks are shared between two threads (NumPy's loops
+release the GIL).
 """
 
 from __future__ import annotations
@@ -40,23 +42,23 @@ _BLAS_ONE_THREAD = 262_144
 _PARALLEL_MIN_VALUES = 200_000
 """Output values below which one thread does all the rows."""
 _SUMMED_PARALLEL_MIN_VALUES = 500_000
-"""The same for rows summed in one reduction (`_sum_rows`, grey at stride 1: short rows, each
-a quick matrix product that takes the GIL back): one thread was faster on 480x640 grey,
-two from 600x800 on (1.1-1.4x at 1024x1024, 1.7-1.9x at 2048x2048)."""
+"""The same for grey rows summed at stride 1 (short rows, each a quick matrix product that
+takes the GIL back): one thread was faster on 480x640 grey, two from 600x800 on (1.1-1.4x at
+1024x1024, 1.7-1.9x at 2048x2048)."""
 _JOBS_PER_THREAD = 2
 """Row ranges per thread, so that a thread slowed by other work hands ranges over."""
 
 # Cost model (nanoseconds), fitted by least squares to `correlate` on 512x512 to 4096x4096 grey
-# and RGB float32 with 3x3 to 15x15 kernels (2-core x86 machine, two threads; within 0.84-1.19x
+# and RGB float32 with 3x3 to 15x15 kernels (2-core x86 machine, two threads; within 0.64-1.25x
 # of the measured times): per padded value and column phase; per padded value and multiply-add;
 # each addition of shifted rows per output value; each call on two threads (starting them);
 # each block;
 # each matrix product NumPy calls.
-_NS_PRODUCT_VALUE = 0.52
-_NS_PRODUCT_TAP = 0.012
+_NS_PRODUCT_VALUE = 0.55
+_NS_PRODUCT_TAP = 0.014
 _NS_ADD_VALUE = 0.1
-_NS_SUM_VALUE = 0.027
-"""Grey rows at stride 1 are summed in one reduction: per output value and term."""
+_NS_SUM_VALUE = 0.033
+"""Rows summed by one matrix-vector product (`_sum_by_product`): per output value and term."""
 _NS_START = 350_000.0
 _NS_BLOCK = 20_000.0
 _NS_CALL = 1_000.0
@@ -97,9 +99,10 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
     calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
     least = _PARALLEL_MIN_VALUES
-    if channels == 1 and sc == 1 and count > 1 and _spacing(keys) is not None:
-        adds = out_values * count * _NS_SUM_VALUE
-        least = _SUMMED_PARALLEL_MIN_VALUES
+    if sc == 1 and count > 1 and _spacing(keys) is not None and (channels == 1
+                                                                   or weights.ndim == 2):
+        adds = out_values * count * _NS_SUM_VALUE  # `_sum_by_product`
+        least = _SUMMED_PARALLEL_MIN_VALUES if channels == 1 else least
     start = _NS_START if out_values >= least and _workers.THREADS > 1 else 0.0
     return product + adds + padding + start + blocks * _NS_BLOCK + calls * _NS_CALL
 
@@ -291,7 +294,8 @@ def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> No
 
 
 def _add_shifted(y, layout: _Layout, target) -> None:
-    """target = the sum over terms t of Y[:, t] shifted by its column (and channel)."""
+    """target = the sum over terms t of Y[:, t] shifted by its column (and channel): one
+    product per row where the terms' columns are evenly spaced (stride 1), else additions."""
     n, count, row_values = y.shape
     wo, split, channels = target.shape[1], layout.split, layout.channels
     step = layout.sc // split
@@ -308,19 +312,30 @@ def _add_shifted(y, layout: _Layout, target) -> None:
     if len(views) == 1:
         np.copyto(target, views[0])
         return
-    spacing = _spacing(layout.keys) if channels == 1 and step == 1 else None
-    if spacing is not None:  # short rows: one reduction, each output row stays in cache
-        first = layout.keys[0][0] // split
-        _sum_rows(y.reshape(n, count, -1), first, spacing,
-                  target if target.ndim == 2 else target[:, :, 0])
+    spacing = _spacing(layout.keys) if split == 1 and step == 1 else None
+    if spacing is not None and (channels == 1 or target.ndim == 2) and target.flags.c_contiguous:
+        _sum_by_product(y.reshape(n, count, -1), layout.keys[0][0], spacing, channels,
+                        target.reshape(n, -1))
         return
     np.add(views[0], views[1], out=target)
     for view in views[2:]:
         np.add(target, view, out=target)
 
 
+def _sum_by_product(y, first: int, spacing: int, channels: int, flat) -> None:
+    """flat (n, m) = the sum over terms t of y[:, t] shifted left by (first + t * spacing) cells
+    of `channels` values, as one matrix-vector product per row: the shifted rows are the
+    columns of one matrix (their starts are a row of y plus spacing cells apart), times ones."""
+    n, count, _ = y.shape
+    m = flat.shape[1]
+    s0, s1, s2 = y.strides
+    shifted = as_strided(y[:, 0, first * channels :], (n, m, count),
+                         (s0, s2, s1 + spacing * channels * s2), writeable=False)
+    np.matmul(shifted, np.ones((count, 1), np.float32), out=flat[:, :, None])
+
+
 def _summed(layout: _Layout) -> bool:
-    """Whether the rows are summed in one reduction (`_sum_rows`, grey at stride 1)."""
+    """Whether grey rows are summed by one product per row (`_sum_by_product`)."""
     return (layout.channels == 1 and layout.sc == 1 and len(layout.keys) > 1
             and _spacing(layout.keys) is not None)
 

@@ -235,20 +235,33 @@ def test_float_rows_inside_the_image_are_read_without_padding(padding, unpadded_
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
-def test_grey_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch):
-    """Grey rows sum equally spaced kernel columns in one reduction, others term by term."""
+def test_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch):
+    """Equally spaced kernel columns are summed by one product per row (`_sum_by_product`),
+    others term by term; grey and colour, 2-D and (grey) 3-D kernels."""
     monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
+    summed = []
+    by_product = _products._sum_by_product
+    monkeypatch.setattr(_products, "_sum_by_product",
+                        lambda *args: summed.append(1) or by_product(*args))
     rng = np.random.default_rng(11)
-    image = rng.random((37, 29), dtype=np.float32)
-    for zero_columns in ((), (0,), (1, 3), (2,), (0, 1, 2, 3, 5)):
-        for shape in ((5, 7), (4, 6), (6, 7, 1)):
-            kernel = rng.normal(size=shape)
-            kernel[:, list(zero_columns)] = 0
-            result = by_products(image, kernel, padding, 1)
-            expected = reference(image, kernel, padding, 1)
-            if kernel.ndim == 2:
-                result, expected = result[:, :, 0], expected[:, :, 0]
-            np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+    for image in (rng.random((37, 29), dtype=np.float32),
+                  rng.random((33, 21, 3), dtype=np.float32)):
+        for zero_columns in ((), (0,), (1, 3), (2,), (0, 1, 2, 3, 5), (1, 3, 5)):
+            for shape in ((5, 7), (4, 6), (6, 7, 1)):
+                if len(shape) == 3 and image.ndim == 3:
+                    continue
+                kernel = rng.normal(size=shape)
+                kernel[:, list(zero_columns)] = 0
+                summed.clear()
+                result = by_products(image, kernel, padding, 1)
+                expected = reference(image, kernel, padding, 1)
+                if kernel.ndim == 2 and image.ndim == 2:
+                    result, expected = result[:, :, 0], expected[:, :, 0]
+                np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel),
+                                           rtol=0)
+                kept = np.flatnonzero(np.any(kernel.reshape(shape[0], shape[1], -1), (0, 2)))
+                evenly = len(kept) > 1 and len(set(np.diff(kept))) == 1
+                assert bool(summed) == evenly, (zero_columns, shape)
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
