@@ -99,8 +99,7 @@ def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
     calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
     least = _PARALLEL_MIN_VALUES
-    if sc == 1 and count > 1 and _spacing(keys) is not None and (channels == 1
-                                                                   or weights.ndim == 2):
+    if _product_spacing(sc, keys, channels) is not None:
         adds = out_values * count * _NS_SUM_VALUE  # `_sum_by_product`
         least = _SUMMED_PARALLEL_MIN_VALUES if channels == 1 else least
     start = _NS_START if out_values >= least and _workers.THREADS > 1 else 0.0
@@ -312,8 +311,8 @@ def _add_shifted(y, layout: _Layout, target) -> None:
     if len(views) == 1:
         np.copyto(target, views[0])
         return
-    spacing = _spacing(layout.keys) if split == 1 and step == 1 else None
-    if spacing is not None and (channels == 1 or target.ndim == 2) and target.flags.c_contiguous:
+    spacing = _product_spacing(layout.sc, layout.keys, channels)
+    if spacing is not None and target.flags.c_contiguous:
         _sum_by_product(y.reshape(n, count, -1), layout.keys[0][0], spacing, channels,
                         target.reshape(n, -1))
         return
@@ -334,10 +333,18 @@ def _sum_by_product(y, first: int, spacing: int, channels: int, flat) -> None:
     np.matmul(shifted, np.ones((count, 1), np.float32), out=flat[:, :, None])
 
 
+def _product_spacing(sc: int, keys, channels: int) -> int | None:
+    """The spacing of the kernel columns when the shifted rows are summed by one product per
+    row (`_sum_by_product`: stride 1, evenly spaced columns, each term a whole row of C values,
+    i.e. a 2-D kernel or a grey image), else None."""
+    if sc != 1 or len(keys) < 2 or (channels > 1 and keys[0][1] is not None):
+        return None
+    return _spacing(keys)
+
+
 def _summed(layout: _Layout) -> bool:
     """Whether grey rows are summed by one product per row (`_sum_by_product`)."""
-    return (layout.channels == 1 and layout.sc == 1 and len(layout.keys) > 1
-            and _spacing(layout.keys) is not None)
+    return layout.channels == 1 and _product_spacing(layout.sc, layout.keys, 1) is not None
 
 
 def _spacing(keys) -> int | None:
