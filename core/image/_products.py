@@ -283,7 +283,7 @@ def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> No
                              writeable=False)
         y = np.matmul(np.ascontiguousarray(weights.T), windows)
         summed = np.empty((n, (c1 - c0) * strip.shape[2]), np.float32)
-        _sum_rows(y, 0, strip.shape[2], summed)
+        _sum_by_product(y, 0, 1, strip.shape[2], summed)
         target[:, c0:c1] = summed.reshape(target[:, c0:c1].shape)
         return
     s = strip.strides
@@ -351,14 +351,3 @@ def _spacing(keys) -> int | None:
     """The step between the terms' kernel columns if it is the same for all, else None."""
     steps = {b - a for (a, _), (b, _) in zip(keys[:-1], keys[1:], strict=True)}
     return steps.pop() if len(steps) == 1 else None
-
-
-def _sum_rows(y, first: int, spacing: int, target) -> None:
-    """target (n, m) = the sum over terms t of y[:, t, first + t * spacing :][:, :m], as one
-    reduction over a strided view."""
-    n, count, _ = y.shape
-    s0, s1, s2 = y.strides
-    view = as_strided(y[:, 0, first:], (n, count, target.shape[1]), (s0, s1 + spacing * s2, s2),
-                      writeable=False)
-    np.add.reduce(view, axis=1, out=target)
-

@@ -240,10 +240,19 @@ def test_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch)
     where each term is a whole row (grey, or a 2-D kernel), others term by term; grey and
     colour, 2-D and 3-D kernels (one with a single channel in use)."""
     monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
-    summed = []
-    by_product = _products._sum_by_product
+    summed, adding = [], []  # sums by product made while adding shifted rows (not borders)
+    by_product, add_shifted = _products._sum_by_product, _products._add_shifted
     monkeypatch.setattr(_products, "_sum_by_product",
-                        lambda *args: summed.append(1) or by_product(*args))
+                        lambda *args: (adding and summed.append(1)) or by_product(*args))
+
+    def spy_add_shifted(*args):
+        adding.append(1)
+        try:
+            add_shifted(*args)
+        finally:
+            adding.pop()
+
+    monkeypatch.setattr(_products, "_add_shifted", spy_add_shifted)
     rng = np.random.default_rng(11)
     for image in (rng.random((37, 29), dtype=np.float32),
                   rng.random((33, 21, 3), dtype=np.float32)):
