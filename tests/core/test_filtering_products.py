@@ -26,6 +26,15 @@ def unpadded_calls(monkeypatch):
     return calls
 
 
+def assert_read_as_they_are(image, kernel, padding, stride, unpadded_calls) -> None:
+    """`by_products` equals `reference`, and read some rows without padding them."""
+    unpadded_calls.clear()
+    result = by_products(image, kernel, padding, stride)
+    expected = reference(image, kernel, padding, stride)
+    assert unpadded_calls
+    np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+
+
 def reference(image, kernel, padding, stride):
     """float64 sum over taps of weight * shifted padded image (numpy.pad, no code of ours)."""
     image3 = np.asarray(image, np.float64)
@@ -227,11 +236,7 @@ def test_float_rows_inside_the_image_are_read_without_padding(padding, unpadded_
         image = rng.random(size, dtype=np.float32)
         kernel = rng.normal(size=shape)
         kernel[:, 0] = 0  # a skipped column
-        unpadded_calls.clear()
-        result = by_products(image, kernel, padding, 1)
-        expected = reference(image, kernel, padding, 1)
-        assert unpadded_calls
-        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+        assert_read_as_they_are(image, kernel, padding, 1, unpadded_calls)
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
@@ -283,11 +288,7 @@ def test_rows_read_as_they_are_are_still_refused_with_nan(padding, unpadded_call
     image = rng.random((41, 23, 3), dtype=np.float32)
     # Checked from the products of a column with no zero weight, or (none here) from the rows.
     for kernel in (rng.normal(size=(5, 4)), np.eye(5, 4) * rng.normal(size=(5, 4))):
-        unpadded_calls.clear()
-        result = by_products(image, kernel, padding, 1)
-        expected = reference(image, kernel, padding, 1)
-        assert unpadded_calls
-        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+        assert_read_as_they_are(image, kernel, padding, 1, unpadded_calls)
         for cell in ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1), (17, 5, 0)):
             for value in (np.nan, np.inf, -np.inf):
                 bad = image.copy()
@@ -310,11 +311,7 @@ def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, 
         image = rng.random(size, dtype=np.float32)
         kernel = rng.normal(size=shape)
         kernel[:, 1] = 0  # a skipped column
-        unpadded_calls.clear()
-        result = by_products(image, kernel, padding, stride)
-        expected = reference(image, kernel, padding, stride)
-        assert unpadded_calls
-        np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
+        assert_read_as_they_are(image, kernel, padding, stride, unpadded_calls)
     if padding == "valid":  # the rows read are checked as padding them did, the others not
         image = rng.random((64, 10, 3), dtype=np.float32)
         kernel = rng.normal(size=(4, 3))
