@@ -7,17 +7,18 @@ With P the padded image as rows of Wp * C values, stride (sr, sc) and a 2-D kern
 
 so the kh * kw multiply-adds per value run fused and vectorised inside BLAS. At stride 1 the
 shifted rows of Y are the columns of one strided matrix (each starts a row of Y plus C cells
-after the last), so their sum is one more product, by a vector of ones (`_sum_by_product`);
-otherwise NumPy adds them. A 3-D kernel (kh, kw, C) has one row of Y per (j, channel), added
-into one output channel. Zero columns of the kernel are skipped. Float32 rows inside the image
-are read as they are (no padded copy; at stride 1 for every padding, the border columns
-computed apart, and at larger strides for zero and "valid" padding), and refused if they hold
-NaN or infinity, as padding refuses them (`_check_read`); other rows are padded block by block
-(the whole image is never copied padded). With a column stride sc, padded colour rows are
-split into sc column phases (every sc-th column), and kernel column j is multiplied only with
-phase j % sc: only the columns the output reads are computed, as contiguous rows; the other
-rows are added as strided rows. The blocks are shared between two threads (NumPy's loops
-release the GIL).
+after the last), so their sum is one more product, by a vector of ones
+(`_borders.sum_by_product`); otherwise NumPy adds them. A 3-D kernel (kh, kw, C) has one row
+of Y per (j, channel), added into one output channel. Zero columns of the kernel are skipped.
+Float32 rows inside the image are read as they are (no padded copy; at stride 1 for every
+padding, the border columns computed apart, and at larger strides for zero and "valid"
+padding), and refused if they hold NaN or infinity, as padding refuses them (`_check_read`);
+other rows are padded block by block (the whole image is never copied padded). With a column
+stride sc, padded colour rows are split into sc column phases (every sc-th column), and kernel
+column j is multiplied only with phase j % sc: only the columns the output reads are computed,
+as contiguous rows; the other rows are added as strided rows. The blocks are shared between two
+threads (NumPy's loops release the GIL). Small kernels at stride 1 go, where the cost model
+finds it cheaper, to the shifted copies of `core.image._shifted` instead.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from core.image import _workers
+from core.image import _borders, _shifted, _workers
 from core.image._padding import check_finite, pad_phases_into, padded_indices
 
 _BLOCK_BYTES = 8 * 1024 * 1024
@@ -47,6 +48,10 @@ takes the GIL back): one thread was faster on 480x640 grey, two from 600x800 on 
 1024x1024, 1.7-1.9x at 2048x2048)."""
 _JOBS_PER_THREAD = 2
 """Row ranges per thread, so that a thread slowed by other work hands ranges over."""
+SHIFTED_COPIES = True
+"""Whether small kernels may be computed by shifted copies (`core.image._shifted`) where the
+cost model finds them cheaper; off, the products and sums below do every kernel."""
+"""Row ranges per thread, so that a thread slowed by other work hands ranges over."""
 
 # Cost model (nanoseconds), fitted by least squares to `correlate` on 512x512 to 4096x4096 grey
 # and RGB float32 with 3x3 to 15x15 kernels (2-core x86 machine, two threads; within 0.64-1.25x
@@ -58,7 +63,8 @@ _NS_PRODUCT_VALUE = 0.55
 _NS_PRODUCT_TAP = 0.014
 _NS_ADD_VALUE = 0.1
 _NS_SUM_VALUE = 0.033
-"""Rows summed by one matrix-vector product (`_sum_by_product`): per output value and term."""
+"""Rows summed by one matrix-vector product (`_borders.sum_by_product`): per output value and
+term."""
 _NS_START = 350_000.0
 _NS_BLOCK = 20_000.0
 _NS_CALL = 1_000.0
@@ -81,29 +87,56 @@ def terms(weights: np.ndarray, channels: int) -> tuple[np.ndarray, list[tuple[in
 
 def estimate_ns(weights: np.ndarray, padded_shape, stride=(1, 1)) -> float:
     """Rough time of `correlate` on a padded image of `padded_shape` (Hp, Wp, C)."""
+    return min(_costs(weights, padded_shape, stride)) + _start_ns(weights, padded_shape, stride)
+
+
+def _costs(weights: np.ndarray, padded_shape, stride) -> tuple[float, float]:
+    """(products and sums of shifted rows, shifted copies (`core.image._shifted`; infinite
+    where they do not apply)): rough times, threads started apart."""
     sr, sc = stride
     kh, kw = weights.shape[:2]
     hp, wp = padded_shape[0], padded_shape[1]
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
-    ho, wo = (hp - kh) // sr + 1, (wp - kw) // sc + 1
+    ho = (hp - kh) // sr + 1
     keys = terms(weights, channels)[1]
     count = len(keys)
     split = _phases(sc, channels)
     phase_values = math.ceil(wp / split) * channels
     phases = len({j % split for j, _ in keys}) or 1
     product = ho * phase_values * (phases * _NS_PRODUCT_VALUE + _NS_PRODUCT_TAP * kh * count)
-    out_values = ho * wo * (1 if weights.ndim == 3 else channels)
+    out_values = _out_values(weights, padded_shape, stride)
     adds = out_values * max(1, count - 1) * _NS_ADD_VALUE
+    if _product_spacing(sc, keys, channels) is not None:
+        adds = out_values * count * _NS_SUM_VALUE  # `_borders.sum_by_product`
     # The taps pad the image too (not counted there): only splitting the columns costs more.
     padding = (ho * sr + kh) * wp * channels * _NS_PAD_VALUE if split > 1 else 0.0
-    blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count))
-    calls = ho * phases * math.ceil(phase_values / _columns(kh, count))
+    blocks = math.ceil(ho / _block_rows(kh, sr, wp * channels, count)) * _NS_BLOCK
+    calls = ho * phases * math.ceil(phase_values / _columns(kh, count)) * _NS_CALL
+    shifted = math.inf
+    if SHIFTED_COPIES and _shifted.applies(stride, weights, channels):
+        shifted_blocks = math.ceil(ho / _shifted.block_rows(weights, wp * channels))
+        shifted = (_shifted.estimate_ns(weights, out_values) + shifted_blocks * _NS_BLOCK
+                   + ho * _NS_CALL)  # one matrix-vector product per row
+    return product + adds + padding + blocks + calls, shifted
+
+
+def _out_values(weights: np.ndarray, padded_shape, stride) -> int:
+    kh, kw = weights.shape[:2]
+    channels = padded_shape[2] if len(padded_shape) > 2 else 1
+    ho = (padded_shape[0] - kh) // stride[0] + 1
+    wo = (padded_shape[1] - kw) // stride[1] + 1
+    return ho * wo * (1 if weights.ndim == 3 else channels)
+
+
+def _start_ns(weights: np.ndarray, padded_shape, stride) -> float:
+    """Starting the second thread, where `correlate` uses it."""
+    channels = padded_shape[2] if len(padded_shape) > 2 else 1
+    keys = terms(weights, channels)[1]
     least = _PARALLEL_MIN_VALUES
-    if _product_spacing(sc, keys, channels) is not None:
-        adds = out_values * count * _NS_SUM_VALUE  # `_sum_by_product`
-        least = _SUMMED_PARALLEL_MIN_VALUES if channels == 1 else least
-    start = _NS_START if out_values >= least and _workers.THREADS > 1 else 0.0
-    return product + adds + padding + start + blocks * _NS_BLOCK + calls * _NS_CALL
+    if channels == 1 and _product_spacing(stride[1], keys, channels) is not None:
+        least = _SUMMED_PARALLEL_MIN_VALUES
+    values = _out_values(weights, padded_shape, stride)
+    return _NS_START if values >= least and _workers.THREADS > 1 else 0.0
 
 
 def _phases(sc: int, channels: int) -> int:
@@ -130,15 +163,19 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     """Output rows [start, stop) of the strided correlation of the padded `image3`, into `out`.
 
     image3 (H, W, C) of any real dtype; weights float32 (kh, kw) or (kh, kw, C); amounts
-    (top, bottom, left, right) and padding as in `core.image._padding`; out float32 (Ho, Wo, C)
-    for a 2-D kernel, (Ho, Wo) for a 3-D one.
+    (top, bottom, left, right) and padding as in `core.image._padding`; out C-contiguous
+    float32 (Ho, Wo, C) for a 2-D kernel, (Ho, Wo) for a 3-D one.
     """
     matrix, keys = terms(weights, image3.shape[2])
     if not keys:
         out[start:stop] = 0
         return
+    top, bottom, left, right = amounts
+    padded_shape = (image3.shape[0] + top + bottom, image3.shape[1] + left + right,
+                    image3.shape[2])
+    products_ns, shifted_ns = _costs(weights, padded_shape, tuple(stride))
     layout = _Layout(image3, weights.shape[:2], tuple(stride), padding, amounts, matrix, keys,
-                     weights)
+                     weights, shifted=shifted_ns < products_ns)
     count = stop - start
     parts = 1
     values = count * out[0].size
@@ -154,7 +191,8 @@ class _Layout:
     """What every block needs: the image, the padded indices, the products' matrix and terms
     (ordered by column phase: `phases` holds (phase, first term, stop term))."""
 
-    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys, weights=None):
+    def __init__(self, image3, kernel_hw, stride, padding, amounts, matrix, keys, weights=None,
+                 shifted=False):
         height, width, channels = image3.shape
         top, bottom, left, right = amounts
         self.image3, self.padding, self.left = image3, padding, left
@@ -186,9 +224,22 @@ class _Layout:
         self.full_term = int(full[0]) if full.size else None
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
+        self.shifted = shifted  # by shifted copies (`core.image._shifted`)
+        if shifted:
+            self.out_values = (self.wp - self.kw + 1) * channels
+            self.per_block = _shifted.block_rows(weights, self.out_values)
 
 
 def _rows(layout: _Layout, out, start: int, stop: int) -> None:
+    # Alike on every thread (NumPy's error state is per thread): sums of huge values give inf.
+    with np.errstate(over="ignore"):
+        if layout.shifted:
+            _shifted.rows_by_copies(layout, out, start, stop)
+        else:
+            _rows_by_products(layout, out, start, stop)
+
+
+def _rows_by_products(layout: _Layout, out, start: int, stop: int) -> None:
     kh, sr, sc, channels = layout.kh, layout.sr, layout.split, layout.channels
     row_values = layout.phase_width * channels
     # Zeros: the cells of a phase past the padded width are read by the products, never used.
@@ -223,20 +274,14 @@ def _rows(layout: _Layout, out, start: int, stop: int) -> None:
                 np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
         margins = False
         _add_shifted(y, layout, out[r0:r1])
-    if inside is not None and layout.padding not in ("zero", "valid"):
-        wo, width = out.shape[1], layout.image3.shape[1]
-        left = min(wo, layout.left)
-        right = max(left, min(wo, width + layout.left - layout.kw + 1))
-        for c0, c1 in ((0, left), (right, wo)):
-            if c1 > c0:
-                _border_columns(layout, inside[2], out[inside[0] : inside[1]], c0, c1)
+    _borders.border_strips(layout, out, inside)
 
 
 def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
     """Output rows whose windows start at image row `first`, from the image rows as they are:
     the products of the image's columns go between the padding columns of `products`, which
     hold zeros (the products of zero padding; other paddings have the border columns computed
-    apart, by `_border_columns`)."""
+    apart, by `core.image._borders`)."""
     n, kh, channels = len(target), layout.kh, layout.channels
     image = layout.image3.reshape(layout.image3.shape[0], -1)
     row_values = image.shape[1]
@@ -270,28 +315,6 @@ def _check_read(layout: _Layout, y, first: int) -> None:
         check_finite(read)  # NaN or infinity, or only an overflow of large values
 
 
-def _border_columns(layout: _Layout, first: int, target, c0: int, c1: int) -> None:
-    """target[:, c0:c1] from the padded cells under those columns' windows (a 2-D kernel: the
-    same products and sum of shifted rows as the image's, on the strip of those cells)."""
-    n, kh, kw = len(target), layout.kh, layout.kw
-    columns = layout.col_index[c0 : c1 - 1 + kw]
-    strip = layout.image3[first : first + n - 1 + kh][:, columns]
-    weights = layout.weights
-    if weights.ndim == 2:
-        rows = np.ascontiguousarray(strip).reshape(len(strip), -1)  # indexing may reorder axes
-        windows = as_strided(rows, (n, kh, rows.shape[1]), (rows.strides[0],) * 2 + (4,),
-                             writeable=False)
-        y = np.matmul(np.ascontiguousarray(weights.T), windows)
-        summed = np.empty((n, (c1 - c0) * strip.shape[2]), np.float32)
-        _sum_by_product(y, 0, 1, strip.shape[2], summed)
-        target[:, c0:c1] = summed.reshape(target[:, c0:c1].shape)
-        return
-    s = strip.strides
-    windows = as_strided(strip, (n, c1 - c0, kh, kw, strip.shape[2]), (s[0], s[1], s[0], s[1],
-                                                                      s[2]), writeable=False)
-    target[:, c0:c1] = np.einsum("rcijk,ijk->rc", windows, weights)
-
-
 def _add_shifted(y, layout: _Layout, target) -> None:
     """target = the sum over terms t of Y[:, t] shifted by its column (and channel): one
     product per row where the terms' columns are evenly spaced (stride 1), else additions."""
@@ -313,7 +336,7 @@ def _add_shifted(y, layout: _Layout, target) -> None:
         return
     spacing = _product_spacing(layout.sc, layout.keys, channels)
     if spacing is not None and target.flags.c_contiguous:
-        _sum_by_product(y.reshape(n, count, -1), layout.keys[0][0], spacing, channels,
+        _borders.sum_by_product(y.reshape(n, count, -1), layout.keys[0][0], spacing, channels,
                         target.reshape(n, -1))
         return
     np.add(views[0], views[1], out=target)
@@ -321,29 +344,17 @@ def _add_shifted(y, layout: _Layout, target) -> None:
         np.add(target, view, out=target)
 
 
-def _sum_by_product(y, first: int, spacing: int, channels: int, flat) -> None:
-    """flat (n, m) = the sum over terms t of y[:, t] shifted left by (first + t * spacing) cells
-    of `channels` values, as one matrix-vector product per row: the shifted rows are the
-    columns of one matrix (their starts are a row of y plus spacing cells apart), times ones."""
-    n, count, _ = y.shape
-    m = flat.shape[1]
-    s0, s1, s2 = y.strides
-    shifted = as_strided(y[:, 0, first * channels :], (n, m, count),
-                         (s0, s2, s1 + spacing * channels * s2), writeable=False)
-    np.matmul(shifted, np.ones((count, 1), np.float32), out=flat[:, :, None])
-
-
 def _product_spacing(sc: int, keys, channels: int) -> int | None:
     """The spacing of the kernel columns when the shifted rows are summed by one product per
-    row (`_sum_by_product`: stride 1, evenly spaced columns, each term a whole row of C values,
-    i.e. a 2-D kernel or a grey image), else None."""
+    row (`_borders.sum_by_product`: stride 1, evenly spaced columns, each term a whole row of
+    C values, i.e. a 2-D kernel or a grey image), else None."""
     if sc != 1 or len(keys) < 2 or (channels > 1 and keys[0][1] is not None):
         return None
     return _spacing(keys)
 
 
 def _summed(layout: _Layout) -> bool:
-    """Whether grey rows are summed by one product per row (`_sum_by_product`)."""
+    """Whether grey rows are summed by one product per row (`_borders.sum_by_product`)."""
     return layout.channels == 1 and _product_spacing(layout.sc, layout.keys, 1) is not None
 
 

@@ -5,13 +5,19 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from core.image import _fastpaths, _products, filtering, kernels
+from core.image import _borders, _fastpaths, _products, filtering, kernels
 from core.image._padding import pad_amounts, pad_phases_into, padded_indices
 from core.image.filtering import apply_kernel
 from core.jobs import Cancelled
 
 _NUMPY_PAD = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
 _SCIPY_MODE = {"zero": "constant", "reflect": "mirror", "edge": "nearest", "wrap": "wrap"}
+
+
+@pytest.fixture(autouse=True)
+def products_alone(monkeypatch):
+    """The products and sums of shifted rows for every kernel (no shifted copies)."""
+    monkeypatch.setattr(_products, "SHIFTED_COPIES", False)
 
 
 @pytest.fixture
@@ -241,13 +247,13 @@ def test_float_rows_inside_the_image_are_read_without_padding(padding, unpadded_
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "edge", "wrap", "valid"])
 def test_rows_are_summed_whatever_columns_the_kernel_skips(padding, monkeypatch):
-    """Equally spaced kernel columns are summed by one product per row (`_sum_by_product`)
+    """Equally spaced kernel columns are summed by one product per row (`sum_by_product`)
     where each term is a whole row (grey, or a 2-D kernel), others term by term; grey and
     colour, 2-D and 3-D kernels (one with a single channel in use)."""
     monkeypatch.setattr(_products, "_BLOCK_BYTES", 1)  # blocks of _MIN_BLOCK_ROWS rows
     summed, adding = [], []  # sums by product made while adding shifted rows (not borders)
-    by_product, add_shifted = _products._sum_by_product, _products._add_shifted
-    monkeypatch.setattr(_products, "_sum_by_product",
+    by_product, add_shifted = _borders.sum_by_product, _products._add_shifted
+    monkeypatch.setattr(_borders, "sum_by_product",
                         lambda *args: (adding and summed.append(1)) or by_product(*args))
 
     def spy_add_shifted(*args):
