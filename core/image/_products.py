@@ -40,6 +40,11 @@ again."""
 _MIN_BLOCK_ROWS = 8
 """Fewer output rows per block would pad each input row again for too many blocks."""
 _BLAS_ONE_THREAD = 262_144
+_ROWS_PER_PRODUCT = {3: 4, 5: 4, 7: 2}
+"""Output rows per product by kernel height (square kernels with every column in use): measured
+on 2048x2048 RGB rows, one thread, (7, 7) products took 18.8 us per output row one at a time,
+14.4 two at a time; (5, 5) 10.8 and 8.1 four at a time; (3, 3) 5.7 and 4.5; 9x9 gained
+nothing."""
 _PARALLEL_MIN_VALUES = 200_000
 """Output values below which one thread does all the rows."""
 _SUMMED_PARALLEL_MIN_VALUES = 500_000
@@ -151,6 +156,23 @@ def _columns(kh: int, count: int) -> int:
     return max(1, _BLAS_ONE_THREAD // max(1, count * kh))
 
 
+def _rows_per_product(kh: int, count: int) -> int:
+    """Output rows per matrix product: OpenBLAS's kernels work in tiles of 8 or 16 rows, so
+    (count, kh) products of few terms waste most of each tile; a banded (R * count,
+    (R - 1) * sr + kh) matrix fills them, at the price of multiplying its zeros."""
+    return _ROWS_PER_PRODUCT.get(kh, 1) if count == kh else 1  # as measured: square, full
+
+
+def _band(matrix: np.ndarray, sr: int, rows: int) -> np.ndarray:
+    """The (rows * T, (rows - 1) * sr + kh) matrix whose row (r, t) is matrix[t] shifted r * sr
+    columns right: `rows` consecutive output rows of every term in one product."""
+    count, kh = matrix.shape
+    band = np.zeros((rows * count, (rows - 1) * sr + kh), np.float32)
+    for r in range(rows):
+        band[r * count : (r + 1) * count, r * sr : r * sr + kh] = matrix
+    return band
+
+
 def _block_rows(kh: int, sr: int, row_values: int, count: int) -> int:
     """Output rows per block: its padded rows and products take about `_BLOCK_BYTES` (more for
     large kernels on wide images: at least `_MIN_BLOCK_ROWS`)."""
@@ -224,6 +246,11 @@ class _Layout:
         self.full_term = int(full[0]) if full.size else None
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
+        # Several output rows per product (a banded matrix): with one phase only.
+        one_phase = len(self.phases) == 1
+        self.rows_per_product = _rows_per_product(self.kh, len(keys)) if one_phase else 1
+        self.band = _band(self.matrix, self.sr, self.rows_per_product)
+        self.band_columns = _columns(self.band.shape[1], self.band.shape[0])
         self.shifted = shifted  # by shifted copies (`core.image._shifted`)
         if shifted:
             self.out_values = (self.wp - self.kw + 1) * channels
@@ -246,7 +273,6 @@ def _rows_by_products(layout: _Layout, out, start: int, stop: int) -> None:
     per_block = min(layout.per_block, stop - start)
     padded = np.zeros(((per_block - 1) * sr + kh, sc, row_values), np.float32)
     products = np.empty((per_block, len(layout.keys), row_values), np.float32)
-    step = padded.strides[0]
     inside = None  # the rows read without padding: [start, stop, first image row]
     margins = False  # whether the products' padding columns hold zeros
     for r0 in range(start, stop, per_block):
@@ -267,11 +293,7 @@ def _rows_by_products(layout: _Layout, out, start: int, stop: int) -> None:
                         layout.image3, rows, layout.col_index, layout.left, layout.padding)
         y = products[: r1 - r0]
         for phase, t0, t1 in layout.phases:
-            windows = as_strided(padded[:, phase], (r1 - r0, kh, row_values),
-                                 (sr * step, step, padded.strides[2]), writeable=False)
-            for c0 in range(0, row_values, layout.columns):
-                c1 = min(row_values, c0 + layout.columns)
-                np.matmul(layout.matrix[t0:t1], windows[:, :, c0:c1], out=y[:, t0:t1, c0:c1])
+            _multiply(layout, padded[:, phase], y[:, t0:t1], t0, t1)
         margins = False
         _add_shifted(y, layout, out[r0:r1])
     _borders.border_strips(layout, out, inside)
@@ -282,20 +304,37 @@ def _rows_unpadded(layout: _Layout, products, first: int, target) -> None:
     the products of the image's columns go between the padding columns of `products`, which
     hold zeros (the products of zero padding; other paddings have the border columns computed
     apart, by `core.image._borders`)."""
-    n, kh, channels = len(target), layout.kh, layout.channels
     image = layout.image3.reshape(layout.image3.shape[0], -1)
-    row_values = image.shape[1]
-    step = image.strides[0]
-    windows = as_strided(image[first:], (n, kh, row_values), (layout.sr * step, step, 4),
-                         writeable=False)
-    edge = layout.left * channels
-    y = products[:, :, edge : edge + row_values]
+    edge = layout.left * layout.channels
+    y = products[:, :, edge : edge + image.shape[1]]
     with np.errstate(invalid="ignore"):  # NaN in the image: refused just below
-        for c0 in range(0, row_values, layout.columns):
-            c1 = min(row_values, c0 + layout.columns)
-            np.matmul(layout.matrix, windows[:, :, c0:c1], out=y[:, :, c0:c1])
+        _multiply(layout, image[first:], y, 0, len(layout.keys))
     _check_read(layout, y, first)
     _add_shifted(products, layout, target)
+
+
+def _multiply(layout: _Layout, rows, y, t0: int, t1: int) -> None:
+    """y[r, t] = sum_i matrix[t0 + t, i] * rows[r * sr + i] for every row r of y (n, t1 - t0,
+    values), in column chunks; `rows_per_product` output rows at a time where the layout has a
+    banded matrix (all terms, one phase), the rest one at a time."""
+    n, _, values = y.shape
+    kh, sr, r = layout.kh, layout.sr, layout.rows_per_product
+    step, cell = rows.strides
+    groups = n // r if r > 1 and (t0, t1) == (0, len(layout.keys)) else 0
+    plans = [(layout.matrix[t0:t1], 1, n - groups * r, groups * r, layout.columns)]
+    if groups:
+        plans.append((layout.band, r, groups, 0, layout.band_columns))
+    for matrix, rows_each, count, first, columns in plans:
+        if count == 0:
+            continue
+        height = (rows_each - 1) * sr + kh
+        windows = as_strided(rows[first * sr :], (count, height, values),
+                             (rows_each * sr * step, step, cell), writeable=False)
+        s0, s1, s2 = y.strides
+        out = as_strided(y[first:], (count, len(matrix), values), (rows_each * s0, s1, s2))
+        for c0 in range(0, values, columns):
+            c1 = min(values, c0 + columns)
+            np.matmul(matrix, windows[:, :, c0:c1], out=out[:, :, c0:c1])
 
 
 def _check_read(layout: _Layout, y, first: int) -> None:
