@@ -246,9 +246,10 @@ class _Layout:
         self.full_term = int(full[0]) if full.size else None
         self.per_block = _block_rows(self.kh, self.sr, self.wp * channels, len(keys))
         self.columns = _columns(self.kh, max(t1 - t0 for _, t0, t1 in self.phases))
-        # Several output rows per product (a banded matrix): with one phase only.
-        one_phase = len(self.phases) == 1
-        self.rows_per_product = _rows_per_product(self.kh, len(keys)) if one_phase else 1
+        # Several output rows per product (a banded matrix): at stride 1 (larger strides
+        # would multiply more zeros) and one phase.
+        banded = len(self.phases) == 1 and stride == (1, 1)
+        self.rows_per_product = _rows_per_product(self.kh, len(keys)) if banded else 1
         self.band = _band(self.matrix, self.sr, self.rows_per_product)
         self.band_columns = _columns(self.band.shape[1], self.band.shape[0])
         self.shifted = shifted  # by shifted copies (`core.image._shifted`)
