@@ -27,8 +27,7 @@ _BLOCK_BYTES = 3 * 1024 * 1024
 were fastest on two threads: 1 MB blocks cost more calls (each takes the GIL back), larger ones
 fall out of the second-level cache."""
 _MIN_BLOCK_ROWS = 8
-_CHUNK_VALUES = 1 << 30
-_MAX_TAPS = 81
+_MAX_TAPS = 25
 """Larger kernels read too many values per output from cache: on 2048x2048 RGB, 7x7 took as
 long as the products, 9x9 1.7x as long (the products reuse each value in registers)."""
 
@@ -95,20 +94,10 @@ def correlate_rows(source, offset: int, channels: int, scratch: Scratch, target)
             copies[:, j, : max(0, c0)] = 0
             copies[:, j, max(c0, c1) :] = 0
     scratch.zeroed_for = (offset, width)
-    taps = kh * kw
-    size = min(row_values, _CHUNK_VALUES)
-    parts, rest = divmod(row_values, size)
     s0, s1, s2 = copies.strides
-    t0, t1 = target.strides
+    windows = as_strided(copies, (n, row_values, kh * kw), (s0, s2, s1), writeable=False)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN or inf: refused by the caller
-        windows = as_strided(copies, (parts, n, size, taps), (size * s2, s0, s2, s1),
-                             writeable=False)
-        outputs = as_strided(target, (parts, n, size, 1), (size * t1, t0, t1, t1))
-        np.matmul(windows, scratch.kernel, out=outputs)
-        if rest:
-            windows = as_strided(copies[:, :, parts * size :], (n, rest, taps), (s0, s2, s1),
-                                 writeable=False)
-            np.matmul(windows, scratch.kernel, out=target[:, parts * size :, None])
+        np.matmul(windows, scratch.kernel, out=target[:, :, None])
 
 
 def rows_by_copies(layout, out, start: int, stop: int) -> None:
