@@ -2,14 +2,15 @@
 copies of the rows read (a 2-D kernel, or any kernel on a grey image).
 
 With P the padded rows (Wp * C values each) and Lo = Wo * C values per output row, the block's
-rows are copied kw times, shifted: Q[p, j, :] = P[p, j * C : j * C + Lo]. The kh * kw values
-under output value x of row r are then Q[r + i, j, x] = Q[r, 0, x + (i * kw + j) * Lo]: evenly
-spaced, so they form row x of one column-major (Lo, kh * kw) matrix with leading dimension Lo,
-and the whole output row is that matrix times the flattened kernel, one BLAS matrix-vector
-product (NumPy loops over the block's rows in one call). Each input value is copied kw times
-and read kh * kw times from cache, with no intermediate products: for small kernels this is
-about twice as fast as the products and sums of `core.image._products`, which it replaces where
-the cost model says so.
+rows are copied kw times, shifted, each copy Ls >= Lo values long: Q[p, j, :Lo] =
+P[p, j * C : j * C + Lo]. The kh * kw values under output value x of row r are then
+Q[r + i, j, x] = Q[r, 0, x + (i * kw + j) * Ls]: evenly spaced, so they form row x of one
+column-major (Lo, kh * kw) matrix with leading dimension Ls, and the whole output row is that
+matrix times the flattened kernel, one BLAS matrix-vector product (NumPy loops over the block's
+rows in one call). Each input value is copied kw times and read kh * kw times from cache, with
+no intermediate products: on 2048x2048 images, 3x3 and 5x5 kernels take 0.7-0.85x the time of
+the products and sums of `core.image._products`, which this replaces where the cost model says
+so.
 """
 
 from __future__ import annotations
