@@ -310,27 +310,37 @@ def test_rows_read_as_they_are_are_still_refused_with_nan(padding, unpadded_call
 @pytest.mark.parametrize("padding", ["zero", "valid"])
 @pytest.mark.parametrize("stride", [2, 3])
 def test_float_rows_are_read_without_padding_at_larger_strides(padding, stride, unpadded_calls):
-    """Zero and "valid" padding at strides above 1: inner float32 rows read as they are."""
+    """Zero and "valid" padding at strides above 1: inner float32 rows of grey images read as
+    they are; colour images go to the column phases (only the columns read computed)."""
     rng = np.random.default_rng(13 + stride)
-    for shape, size in (((3, 3), (61, 30, 3)), ((5, 4), (70, 9, 2)), ((7, 6, 3), (75, 20, 3)),
-                        ((3, 7), (66, 17, 1)), ((4, 5), (63, 21, 3))):
+    for shape, size in (((3, 3), (61, 30, 1)), ((5, 4), (70, 9, 1)), ((7, 6, 1), (75, 20, 1)),
+                        ((3, 7), (66, 17, 1)), ((4, 5), (63, 21))):
         image = rng.random(size, dtype=np.float32)
         kernel = rng.normal(size=shape)
         kernel[:, 1] = 0  # a skipped column
         assert_read_as_they_are(image, kernel, padding, stride, unpadded_calls)
+    for shape, size in (((3, 3), (61, 30, 3)), ((5, 4), (70, 9, 2)), ((7, 6, 3), (75, 20, 3))):
+        image = rng.random(size, dtype=np.float32)
+        kernel = rng.normal(size=shape)
+        unpadded_calls.clear()
+        np.testing.assert_allclose(by_products(image, kernel, padding, stride),
+                                   reference(image, kernel, padding, stride),
+                                   atol=_tolerance(image, kernel), rtol=0)
+        assert not unpadded_calls
     if padding == "valid":  # the rows read are checked as padding them did, the others not
-        image = rng.random((64, 10, 3), dtype=np.float32)
-        kernel = rng.normal(size=(4, 3))
-        read = (64 - 4) // stride * stride + 4
-        for row in (0, 31, read - 1):
-            bad = image.copy()
-            bad[row, 4, 1] = np.nan
-            with pytest.raises(ValueError, match="NaN or infinite"):
+        for image in (rng.random((64, 10), dtype=np.float32),
+                      rng.random((64, 10, 3), dtype=np.float32)):
+            kernel = rng.normal(size=(4, 3))
+            read = (64 - 4) // stride * stride + 4
+            for row in (0, 31, read - 1):
+                bad = image.copy()
+                bad[row, 4] = np.nan
+                with pytest.raises(ValueError, match="NaN or infinite"):
+                    by_products(bad, kernel, "valid", stride)
+            if read < 64:
+                bad = image.copy()
+                bad[read:, 2] = np.inf
                 by_products(bad, kernel, "valid", stride)
-        if read < 64:
-            bad = image.copy()
-            bad[read:, 2] = np.inf
-            by_products(bad, kernel, "valid", stride)
 
 
 @pytest.mark.parametrize("padding", ["zero", "reflect", "valid"])
