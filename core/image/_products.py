@@ -14,12 +14,12 @@ Float32 rows inside the image are read as they are (no padded copy; at stride 1 
 padding, the border columns computed apart, and at larger strides for grey images with zero
 and "valid" padding), and refused if they hold NaN or infinity, as padding refuses them
 (`_check_read`); other rows are padded block by block (the whole image is never copied
-padded). With a column
-stride sc, padded colour rows are split into sc column phases (every sc-th column), and kernel
-column j is multiplied only with phase j % sc: only the columns the output reads are computed,
-as contiguous rows; the other rows are added as strided rows. The blocks are shared between two
-threads (NumPy's loops release the GIL). Small kernels at stride 1 go, where the cost model
-finds it cheaper, to the shifted copies of `core.image._shifted` instead.
+padded). With a column stride sc, padded colour rows are split into sc column phases (every
+sc-th column), and kernel column j is multiplied only with phase j % sc: only the columns the
+output reads are computed, as contiguous rows; the other rows are added as strided rows. The
+blocks are shared between two threads (NumPy's loops release the GIL). Small kernels at stride
+1 go, where the cost model finds it cheaper, to the shifted copies of `core.image._shifted`
+instead.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ _JOBS_PER_THREAD = 2
 SHIFTED_COPIES = True
 """Whether small kernels may be computed by shifted copies (`core.image._shifted`) where the
 cost model finds them cheaper; off, the products and sums below do every kernel."""
-"""Row ranges per thread, so that a thread slowed by other work hands ranges over."""
 
 # Cost model (nanoseconds), fitted by least squares to `correlate` on 512x512 to 4096x4096 grey
 # and RGB float32 with 3x3 to 15x15 kernels (2-core x86 machine, two threads; within 0.64-1.25x
@@ -137,10 +136,7 @@ def _out_values(weights: np.ndarray, padded_shape, stride) -> int:
 def _start_ns(weights: np.ndarray, padded_shape, stride) -> float:
     """Starting the second thread, where `correlate` uses it."""
     channels = padded_shape[2] if len(padded_shape) > 2 else 1
-    keys = terms(weights, channels)[1]
-    least = _PARALLEL_MIN_VALUES
-    if channels == 1 and _product_spacing(stride[1], keys, channels) is not None:
-        least = _SUMMED_PARALLEL_MIN_VALUES
+    least = _parallel_min_values(stride[1], terms(weights, channels)[1], channels)
     values = _out_values(weights, padded_shape, stride)
     return _NS_START if values >= least and _workers.THREADS > 1 else 0.0
 
@@ -202,7 +198,7 @@ def correlate(image3, weights, amounts, padding, stride, out, start: int, stop: 
     count = stop - start
     parts = 1
     values = count * out[0].size
-    least = _SUMMED_PARALLEL_MIN_VALUES if _summed(layout) else _PARALLEL_MIN_VALUES
+    least = _parallel_min_values(layout.sc, layout.keys, layout.channels)
     if _workers.THREADS > 1 and values >= least:
         parts = min(count, _JOBS_PER_THREAD * _workers.THREADS)
     bounds = np.linspace(start, stop, parts + 1).astype(int)
@@ -381,7 +377,7 @@ def _add_shifted(y, layout: _Layout, target) -> None:
     spacing = _product_spacing(layout.sc, layout.keys, channels)
     if spacing is not None and target.flags.c_contiguous:
         _borders.sum_by_product(y.reshape(n, count, -1), layout.keys[0][0], spacing, channels,
-                        target.reshape(n, -1))
+                                target.reshape(n, -1))
         return
     np.add(views[0], views[1], out=target)
     for view in views[2:]:
@@ -397,9 +393,12 @@ def _product_spacing(sc: int, keys, channels: int) -> int | None:
     return _spacing(keys)
 
 
-def _summed(layout: _Layout) -> bool:
-    """Whether grey rows are summed by one product per row (`_borders.sum_by_product`)."""
-    return layout.channels == 1 and _product_spacing(layout.sc, layout.keys, 1) is not None
+def _parallel_min_values(sc: int, keys, channels: int) -> int:
+    """Output values from which `correlate` shares the rows between threads: fewer for grey
+    rows summed by one product per row (`_borders.sum_by_product`)."""
+    if channels == 1 and _product_spacing(sc, keys, channels) is not None:
+        return _SUMMED_PARALLEL_MIN_VALUES
+    return _PARALLEL_MIN_VALUES
 
 
 def _spacing(keys) -> int | None:

@@ -118,7 +118,9 @@ def rows_by_copies(layout, out, start: int, stop: int) -> None:
             source = image3[rows[0] : rows[-1] + 1].reshape(len(rows), -1)
             correlate_rows(source, layout.left * channels, channels, scratch, target)
             _check_read(layout, target, int(rows[0]))
-            inside = [r0, r1, int(rows[0])] if inside is None else [inside[0], r1, inside[2]]
+            if inside is None:
+                inside = [r0, r1, int(rows[0])]
+            inside[1] = r1
             continue
         if padded is None:
             padded = np.empty((per_block - 1 + kh, layout.wp * channels), np.float32)

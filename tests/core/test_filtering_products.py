@@ -41,6 +41,26 @@ def assert_read_as_they_are(image, kernel, padding, stride, unpadded_calls) -> N
     np.testing.assert_allclose(result, expected, atol=_tolerance(image, kernel), rtol=0)
 
 
+def assert_refused(image, kernel, padding, cells, grey_too=False) -> None:
+    """NaN, +inf and -inf at each of `cells` are refused at stride 1; with `grey_too`, also in
+    that cell's channel alone, as a grey image."""
+    for cell in cells:
+        for value in (np.nan, np.inf, -np.inf):
+            bad = image.copy()
+            bad[cell] = value
+            images = [bad, np.ascontiguousarray(bad[:, :, cell[2]])] if grey_too else [bad]
+            for each in images:
+                with pytest.raises(ValueError, match="NaN or infinite"):
+                    by_products(each, kernel, padding, 1)
+
+
+def assert_huge_values_pass(shape, padding) -> None:
+    """Finite values whose sum overflows float32 are not mistaken for infinity."""
+    huge = np.full(shape, 3e38, np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isinf(by_products(huge, np.ones((3, 3)), padding, 1)).any()
+
+
 def reference(image, kernel, padding, stride):
     """float64 sum over taps of weight * shifted padded image (numpy.pad, no code of ours)."""
     image3 = np.asarray(image, np.float64)
@@ -295,16 +315,9 @@ def test_rows_read_as_they_are_are_still_refused_with_nan(padding, unpadded_call
     # Checked from the products of a column with no zero weight, or (none here) from the rows.
     for kernel in (rng.normal(size=(5, 4)), np.eye(5, 4) * rng.normal(size=(5, 4))):
         assert_read_as_they_are(image, kernel, padding, 1, unpadded_calls)
-        for cell in ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1), (17, 5, 0)):
-            for value in (np.nan, np.inf, -np.inf):
-                bad = image.copy()
-                bad[cell] = value
-                with pytest.raises(ValueError, match="NaN or infinite"):
-                    by_products(bad, kernel, padding, 1)
-    # Finite values whose sum overflows float32 are not mistaken for infinity.
-    huge = np.full((41, 23, 3), 3e38, np.float32)
-    with np.errstate(over="ignore", invalid="ignore"):
-        assert np.isinf(by_products(huge, np.ones((3, 3)), padding, 1)).any()
+        assert_refused(image, kernel, padding,
+                       ((0, 0, 0), (20, 11, 1), (40, 22, 2), (38, 0, 1), (17, 5, 0)))
+    assert_huge_values_pass((41, 23, 3), padding)
 
 
 @pytest.mark.parametrize("padding", ["zero", "valid"])
